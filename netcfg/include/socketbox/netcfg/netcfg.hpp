@@ -1,0 +1,122 @@
+// netcfg: the kernel state that steers traffic to sbd, as a library.
+// nftables through libnftnl + libmnl, routes through libnl-route-3, socket
+// directories through libacl. Knows nothing of sbd or its tables: it is given
+// prefixes, ports and a TPROXY port, and makes the kernel hold exactly that.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace socketbox::netcfg {
+
+// The nftables table socketbox owns; nothing else is ever touched.
+inline constexpr const char* kTableFamily = "inet";
+inline constexpr const char* kTableName = "socketbox";
+// Routing protocol number that tags socketbox's own routes (rtnetlink "proto").
+inline constexpr std::uint8_t kRouteProtocol = 0x5b;  // 91
+
+class NetcfgError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Prefix {
+  int family = 0;                      // AF_INET or AF_INET6
+  std::array<std::uint8_t, 16> addr{};  // first 4 bytes used for AF_INET
+  std::uint8_t len = 0;
+
+  // "2001:db8::/64", "192.0.2.0/24", or a bare address (full length).
+  // Host bits must be zero.
+  static std::optional<Prefix> parse(std::string_view text);
+  std::string str() const;
+  friend bool operator==(const Prefix&, const Prefix&) = default;
+  friend auto operator<=>(const Prefix&, const Prefix&) = default;
+};
+
+struct PortRange {
+  std::uint16_t lo = 0, hi = 0;  // inclusive
+  friend bool operator==(const PortRange&, const PortRange&) = default;
+  friend auto operator<=>(const PortRange&, const PortRange&) = default;
+};
+
+// One [[steer]] block: these prefixes and these TCP ports go to sbd.
+struct Steer {
+  std::vector<Prefix> prefixes;
+  std::vector<PortRange> ports;  // empty = every port
+  friend bool operator==(const Steer&, const Steer&) = default;
+};
+
+// What socketbox wants the kernel of one network namespace to hold.
+struct DesiredState {
+  std::vector<Steer> steers;
+  std::uint16_t tproxy_port = 1;  // sbd listens on [::ffff:127.0.0.1]:tproxy_port
+  bool local_clients = false;     // processes on the box reach steered addresses too
+};
+
+// What the kernel holds now, read back from it (never from a file).
+struct KernelState {
+  bool table_present = false;
+  DesiredState steering;       // reconstructed from the socketbox nft table
+  std::vector<Prefix> routes;  // local routes on lo tagged kRouteProtocol
+};
+
+struct Change {
+  enum class Kind { Add, Remove } kind;
+  std::string what;  // e.g. "route local fd01:db8:1:40::/64 dev lo"
+};
+
+// Reads the socketbox nft table and socketbox's routes of the current netns.
+KernelState read_kernel_state();
+
+// What apply(desired) would change, as human-readable lines; empty = nothing.
+std::vector<Change> diff(const DesiredState& desired, const KernelState& actual);
+
+// Makes the kernel hold `desired`: the nft table is replaced in ONE netlink
+// batch transaction, routes are added and removed after it. If anything
+// fails, what was changed is put back (nft table and routes) and NetcfgError
+// is thrown. The environment variable SB_NETCFG_FAIL_AT (tests only) injects
+// a failure: "after-nft" (before any route change) or "mid-routes".
+void apply(const DesiredState& desired);
+
+// Removes the socketbox nft table and every route tagged kRouteProtocol.
+void remove_all();
+
+// The nft ruleset text (nft -f syntax) equivalent to what apply() loads.
+std::string render_nft(const DesiredState& desired);
+
+// Enters the named network namespace (/run/netns/NAME) for the lifetime of
+// the object and returns to the original one on destruction. Throws
+// NetcfgError with a clear message if it does not exist.
+class NetnsScope {
+ public:
+  explicit NetnsScope(const std::string& name);  // empty name = stay
+  ~NetnsScope();
+  NetnsScope(const NetnsScope&) = delete;
+  NetnsScope& operator=(const NetnsScope&) = delete;
+
+ private:
+  int original_fd_ = -1;
+};
+
+// A backend's socket directory with the seed's permission layout: owner root,
+// group access_group, mode 2750 (setgid), ACL user:owner_uid:rwx.
+struct SocketDir {
+  std::string path;
+  uid_t owner_uid = 0;
+  std::string access_group;
+};
+
+// Differences between the directory on disk and the layout; empty = none.
+std::vector<std::string> socketdir_drift(const SocketDir& dir);
+// Creates the directory (and a 2755 root:access_group parent if missing) or
+// repairs its ownership, mode and ACL. Throws NetcfgError.
+void ensure_socketdir(const SocketDir& dir);
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,144 @@
+// The rule table: rule sets (ordered, first match wins) and map sets (exact
+// match under a mask, hashed), connected by jump actions. Evaluation starts at
+// rule set 0. A Table is immutable once built and safe to read from any thread;
+// lookup() never allocates.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "socketbox/table/address.hpp"
+
+namespace socketbox::table {
+
+struct SourcePos {
+  std::uint32_t line = 0;    // 1-based; 0 = not from a file (built-in default)
+  std::uint32_t column = 0;  // 1-based
+  friend bool operator==(const SourcePos&, const SourcePos&) = default;
+};
+
+enum class ActionKind : std::uint8_t {
+  Fail,      // close the connection
+  Unix,      // send to targets[arg]
+  Fd,        // send over inherited descriptor `arg`
+  JumpMap,   // continue in map set with dense index `arg`
+  JumpRule,  // continue in rule set with dense index `arg`
+};
+
+struct Action {
+  ActionKind kind = ActionKind::Fail;
+  std::uint32_t arg = 0;
+  friend bool operator==(const Action&, const Action&) = default;
+};
+
+// A jump-unix destination. Targets are interned: every action that names the
+// same path shares one index, which sbd uses to keep per-target counters.
+struct Target {
+  std::string path;
+  bool has_placeholders = false;  // contains #//0_ .. #//7_ or #//P_
+};
+
+struct Rule {
+  Addr lip, lip_mask;  // mask all-zero = any local address
+  Addr rip, rip_mask;  // mask all-zero = any remote address
+  std::uint16_t lport = 0, rport = 0;
+  bool match_lport = false, match_rport = false;
+  Action action;
+  SourcePos pos;
+
+  bool matches(const Tuple& t) const noexcept {
+    return (t.local & lip_mask) == lip && (t.remote & rip_mask) == rip &&
+           (!match_lport || t.lport == lport) && (!match_rport || t.rport == rport);
+  }
+};
+
+struct RuleSet {
+  std::uint32_t id = 0;  // the number written in the table (rule-set:N)
+  std::vector<Rule> rules;
+  Action default_action;
+  SourcePos pos;
+  SourcePos default_pos;
+};
+
+// Which fields of the tuple form a map set's key.
+struct MapKeySpec {
+  Addr lip_mask;  // match-lip:LEN
+  Addr rip_mask;  // match-rip:LEN
+  bool lport = false;  // match-lport
+  bool rport = false;  // match-rport
+};
+
+struct MapKey {
+  Addr local, remote;
+  std::uint16_t lport = 0, rport = 0;
+  friend bool operator==(const MapKey&, const MapKey&) = default;
+};
+
+class MapSet {
+ public:
+  std::uint32_t id = 0;  // the number written in the table (map-set:N)
+  MapKeySpec spec;
+  Action default_action;
+  SourcePos pos;
+  SourcePos default_pos;
+
+  MapKey key_of(const Tuple& t) const noexcept;
+  // Adds an entry keyed by the masked tuple. Returns the index of an existing
+  // entry with the same key instead of adding, or -1 when added.
+  long add(const Tuple& t, Action a, SourcePos p);
+  // Builds the hash index; call once after the last add().
+  void seal();
+  // Index of the entry matching t, or -1.
+  long find(const Tuple& t) const noexcept;
+
+  std::size_t size() const noexcept { return keys_.size(); }
+  const MapKey& key(std::size_t i) const noexcept { return keys_[i]; }
+  const Action& action(std::size_t i) const noexcept { return actions_[i]; }
+  Action& action(std::size_t i) noexcept { return actions_[i]; }
+  const SourcePos& entry_pos(std::size_t i) const noexcept { return positions_[i]; }
+
+ private:
+  long probe(const MapKey& k) const noexcept;
+  std::vector<MapKey> keys_;
+  std::vector<Action> actions_;
+  std::vector<SourcePos> positions_;
+  std::vector<std::uint32_t> slots_;  // open addressing; 0 = empty, else index+1
+  std::uint64_t slot_mask_ = 0;
+};
+
+// One step of an evaluation, for `sbctl explain` and tests.
+struct TraceStep {
+  bool in_map = false;
+  std::uint32_t set_id = 0;
+  long entry = -1;  // matched rule/entry index, -1 = the set's default
+  SourcePos pos;    // where the deciding line is
+  Action action;
+};
+
+struct Trace {
+  std::vector<TraceStep> steps;
+};
+
+struct Table {
+  std::vector<RuleSet> rule_sets;  // dense; rule_sets[0] is where lookups start
+  std::vector<MapSet> map_sets;    // dense
+  std::vector<Target> targets;
+  std::string source;  // file name the table was read from, for messages
+
+  // Follows jumps from rule set 0 to a final action (Fail, Unix or Fd).
+  // Jump loops are rejected at load time, so this always terminates. Pass a
+  // Trace only off the hot path: it allocates.
+  Action lookup(const Tuple& t, Trace* trace = nullptr) const noexcept;
+
+  // Dense index of a set by its written number, or -1.
+  long rule_set_index(std::uint32_t id) const noexcept;
+  long map_set_index(std::uint32_t id) const noexcept;
+};
+
+// Expands #//0_ .. #//7_ (local address groups) and #//P_ (local port), each
+// as five decimal digits, into out. Returns the length, or 0 if it does not
+// fit in `cap` bytes including the terminating NUL. Never allocates.
+std::size_t expand_path(const std::string& tmpl, const Tuple& t, char* out, std::size_t cap) noexcept;
+
+}  // namespace socketbox::table
