@@ -14,7 +14,7 @@ for block in re.findall(r"^```[a-z]*\n(.*?)^```", text, re.S | re.M):
     if re.search(r"^rule-set:0", block, re.M):
         n += 1
         open(f"{sys.argv[2]}/example{n}.conf", "w").write(block)
-print(n)
+
 PY
 examples=("$SB_TMP"/example*.conf)
 ((${#examples[@]} >= 5)) || sb_fail "found only ${#examples[@]} table examples in docs/table-format.md"
