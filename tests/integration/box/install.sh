@@ -25,12 +25,21 @@ preload=$(find "$prefix" -name libsbpreload.so -print -quit)
 [[ $preload == "$prefix"/lib* ]] || sb_fail "libsbpreload.so is outside the library directory: $preload"
 
 # The installed programs run from the prefix: no build-tree paths baked in.
+# (A prefix outside ld.so's search path needs LD_PRELOAD-free library lookup
+# through LD_LIBRARY_PATH, as after any install to such a prefix.)
+export LD_LIBRARY_PATH=$prefix/lib:$(dirname "$preload")
 for prog in sbd sbctl sb-inetd sb-preload; do
   "$prefix/bin/$prog" --help >/dev/null 2>&1 || sb_fail "$prefix/bin/$prog --help failed"
   if ldd "$prefix/bin/$prog" | grep -q "not found"; then
     sb_fail "$prog does not find its libraries when installed: $(ldd "$prefix/bin/$prog" | grep 'not found')"
   fi
+  if ldd "$prefix/bin/$prog" | grep -qF "$SB_BUILD_DIR"; then
+    sb_fail "$prog loads libraries from the build tree: $(ldd "$prefix/bin/$prog" | grep -F "$SB_BUILD_DIR")"
+  fi
 done
+# sb-preload finds the installed library, not the build tree's.
+env_seen=$("$prefix/bin/sb-preload" --map "[::]:9=$SB_TMP/x.sock" -- env) || sb_fail "installed sb-preload cannot run a command"
+sb_assert_contains "$(grep '^LD_PRELOAD=' <<<"$env_seen")" "$preload" "LD_PRELOAD set by the installed sb-preload"
 
 # Units name the binaries of the prefix the build was configured for.
 configured=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$SB_BUILD_DIR/CMakeCache.txt")
