@@ -69,7 +69,7 @@ sed -e "s|/run/socketbox/sbd.ctl|$CTL|" -e "s|/run/socketbox|$RUN|g" -e "s|/etc/
   -e 's|"socketbox-access"|"root"|' "$PROFILE" >"$SB_TMP/profile.toml"
 sbctl check "$SB_TMP/profile.toml" >"$SB_TMP/sbctl-check.log" 2>&1 ||
   sb_fail "sbctl check rejected the profile: $(cat "$SB_TMP/sbctl-check.log")"
-sbctl apply "$SB_TMP/profile.toml" --netns "$ROUTER" --state-dir "$SB_TMP/state" \
+sbctl apply "$SB_TMP/profile.toml" --yes --netns "$ROUTER" --state-dir "$SB_TMP/state" \
   >"$SB_TMP/sbctl-apply.log" 2>&1 || sb_fail "sbctl apply failed: $(cat "$SB_TMP/sbctl-apply.log")"
 
 # --- sbd in the router ------------------------------------------------------

@@ -26,7 +26,7 @@ for profile in "${profiles[@]}"; do
   sed -e "s|/run/socketbox|$dir/run|g" -e "s|/etc/socketbox|$dir/etc|g" \
     -e 's|"socketbox-access"|"root"|' -e '/^netns *=/d' "$profile" >"$dir/profile.toml"
   ns=$(sb_netns sbp)
-  out=$(sbctl apply "$dir/profile.toml" --netns "$ns" --state-dir "$dir/state" 2>&1) || sb_fail "sbctl apply: $out"
+  out=$(sbctl apply "$dir/profile.toml" --yes --netns "$ns" --state-dir "$dir/state" 2>&1) || sb_fail "sbctl apply: $out"
 
   # Every steered prefix is a local route on lo, and the nft table exists.
   prefixes=$(sed -n 's/^prefixes *= *\[\(.*\)\].*/\1/p' "$profile" | tr -d '" ' | tr ',' '\n')
@@ -47,7 +47,7 @@ for profile in "${profiles[@]}"; do
 
   # Applied means nothing left to change.
   rc=0
-  out=$(sbctl diff "$dir/profile.toml" --netns "$ns" --state-dir "$dir/state" 2>&1) || rc=$?
+  out=$(sbctl diff "$dir/profile.toml" --netns "$ns" 2>&1) || rc=$?
   sb_assert_eq 0 "$rc" "sbctl diff exit status right after apply ($out)"
 
   out=$(sbctl down "$dir/profile.toml" --netns "$ns" --state-dir "$dir/state" 2>&1) || sb_fail "sbctl down: $out"
