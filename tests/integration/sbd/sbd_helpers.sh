@@ -9,8 +9,8 @@ receiver_start() {
   shift 3
   rm -f "$path"
   sb_bg "recv-$name" sb_in "$ns" python3 "$SBD_DIR/receiver.py" "$path" "$name" "$@"
-  RECEIVER_PID=$SB_LAST_PID
   sb_wait_path 10 "$path"
+  RECEIVER_PID=$(pgrep -f "receiver.py $path $name" | head -1)
 }
 
 # sbd_start NS CONTROL ARGS...: sbd in namespace NS with a control socket at
