@@ -46,4 +46,5 @@ wait "$ctl"
 backoffs=$(json_get "$(cat "$SB_TMP/ctl.out")" "j['connections']['accept_backoffs']")
 ((backoffs >= 1)) || sb_fail "accept_backoffs: $backoffs"
 expect_box fd01:db8:1:40::2 80 A
+sbd_stop
 sb_pass

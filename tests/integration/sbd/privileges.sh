@@ -44,7 +44,6 @@ echo "rule-set:0
 default jump-unix:$SB_TMP/group.sock" >"$table"
 sb_assert_eq '{"ok":true,"generation":2}' "$(sbd_ctl reload)" "reload as nobody"
 expect_box fd01:db8:1:40::1 80 A
-kill -TERM "$pid"
-sb_wait_for 5 "sbd to stop on SIGTERM" bash -c "! kill -0 $pid"
-sb_assert_contains "$(cat "$SB_TMP/sbd.log")" "SIGTERM: stopping" "sbd's log"
+# As nobody, sbd cannot remove its socket from root's directory.
+SBD_KEEPS_CTL=1 sbd_stop
 sb_pass

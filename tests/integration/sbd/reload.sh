@@ -72,4 +72,5 @@ sb_assert_contains "$(cat "$SB_TMP/silent.out")" "with b''" "the silent control 
 # Unknown commands are answered, not fatal.
 sb_assert_contains "$(sbd_ctl frobnicate)" '"ok":false' "unknown command"
 kill -0 "$sbd_pid" || sb_fail "sbd exited"
+sbd_stop
 sb_pass
