@@ -1,0 +1,46 @@
+// The sending half of the protocol, as sbd speaks it: for tools and tests.
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "socketbox/receiver.h"
+#include "unique_fd.hpp"
+#include "unix_path.hpp"
+
+extern "C" int sb_send_fd_on(int sock, const char* path, int fd) {
+  using namespace socketbox::receiver;
+  sockaddr_un addr;
+  socklen_t len = make_unix_address(path, addr);
+  if (len == 0) return -1;
+
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  std::memset(control, 0, sizeof control);
+  msghdr msg{};
+  msg.msg_name = &addr;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do {
+    n = ::sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
+
+extern "C" int sb_send_fd(const char* path, int fd) {
+  using namespace socketbox::receiver;
+  UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) return -1;
+  return sb_send_fd_on(sock.get(), path, fd);
+}
