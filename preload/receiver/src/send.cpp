@@ -12,15 +12,15 @@
 extern "C" int sb_send_fd_on(int sock, const char* path, int fd) {
   using namespace socketbox::receiver;
   sockaddr_un addr;
-  socklen_t len = make_unix_address(path, addr);
-  if (len == 0) return -1;
+  socklen_t len = 0;
+  if (path != nullptr && (len = make_unix_address(path, addr)) == 0) return -1;
 
   char byte = 0;
   iovec iov{&byte, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
   std::memset(control, 0, sizeof control);
   msghdr msg{};
-  msg.msg_name = &addr;
+  msg.msg_name = path != nullptr ? &addr : nullptr;
   msg.msg_namelen = len;
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -40,6 +40,10 @@ extern "C" int sb_send_fd_on(int sock, const char* path, int fd) {
 
 extern "C" int sb_send_fd(const char* path, int fd) {
   using namespace socketbox::receiver;
+  if (path == nullptr) {
+    errno = EINVAL;
+    return -1;
+  }
   UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!sock) return -1;
   return sb_send_fd_on(sock.get(), path, fd);

@@ -1,8 +1,11 @@
 #include "endpoint_create.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "config.hpp"
 #include "endpoints.hpp"
@@ -12,6 +15,23 @@
 #include "socketbox/receiver.h"
 
 namespace socketbox::preload {
+
+void connect_requeue_socket(int fd, int map) noexcept {
+  int saved = errno;
+  const char* path = g_config.maps[map].path;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path, std::strlen(path) + 1);
+  int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock >= 0) {
+    if (::connect(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+      set_requeue_socket(fd, sock);
+    } else {
+      real::close(sock);
+    }
+  }
+  errno = saved;
+}
 
 int create_endpoint(int fd, int map) noexcept {
   const MapSpec& m = g_config.maps[map];
@@ -43,6 +63,7 @@ int create_endpoint(int fd, int map) noexcept {
     errno = EMFILE;
     return -1;
   }
+  connect_requeue_socket(fd, map);
   if (g_config.no_inherit) drop_from_ld_preload();
   if (g_config.debug) log_line("fd %d: %s now receives at %s", fd, what, m.path);
   return 0;

@@ -8,4 +8,8 @@ namespace socketbox::preload {
 // stderr naming the path and the reason.
 int create_endpoint(int fd, int map) noexcept;
 
+// Gives endpoint fd its requeue socket (see endpoints.hpp), if the path can
+// be connected to. Silent on failure.
+void connect_requeue_socket(int fd, int map) noexcept;
+
 }  // namespace socketbox::preload

@@ -1,6 +1,7 @@
 #include "endpoints.hpp"
 
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cerrno>
@@ -17,6 +18,9 @@ struct Slot {
   int queue[kQueueCapacity];
   int head = 0;
   int count = 0;
+  int requeue = -1;
+  dev_t requeue_dev = 0;
+  ino_t requeue_ino = 0;
 };
 
 Slot g_slots[kMaxEndpoints];
@@ -38,9 +42,21 @@ Slot* find(int fd) noexcept {
   return nullptr;
 }
 
+// The requeue socket if fd still is it (the server may have closed it).
+bool requeue_valid(const Slot& s) noexcept {
+  if (s.requeue < 0) return false;
+  int saved = errno;
+  struct stat st {};
+  bool same = ::fstat(s.requeue, &st) == 0 && st.st_dev == s.requeue_dev && st.st_ino == s.requeue_ino;
+  errno = saved;
+  return same;
+}
+
 void clear(Slot& s) noexcept {
   int saved = errno;
   for (int i = 0; i < s.count; ++i) real::close(s.queue[(s.head + i) % kQueueCapacity]);
+  if (requeue_valid(s)) real::close(s.requeue);
+  s.requeue = -1;
   errno = saved;
   s.head = s.count = 0;
   s.map = -1;
@@ -79,6 +95,7 @@ bool add_endpoint(int fd, int map, bool listening) noexcept {
     s.map = map;
     s.listening = listening;
     s.head = s.count = 0;
+    s.requeue = -1;
     s.fd.store(fd, std::memory_order_release);
     if (g_used.load(std::memory_order_relaxed) <= i) g_used.store(i + 1, std::memory_order_release);
     return true;
@@ -108,6 +125,32 @@ bool push_queued(int fd, int conn) noexcept {
   s->queue[(s->head + s->count) % kQueueCapacity] = conn;
   ++s->count;
   return true;
+}
+
+int requeue_socket(int fd) noexcept {
+  Lock lock;
+  Slot* s = find(fd);
+  if (s == nullptr || !requeue_valid(*s)) return -1;
+  return s->requeue;
+}
+
+bool set_requeue_socket(int fd, int sock) noexcept {
+  int saved = errno;
+  struct stat st {};
+  bool ok = ::fstat(sock, &st) == 0;
+  if (ok) {
+    Lock lock;
+    Slot* s = find(fd);
+    ok = s != nullptr && !requeue_valid(*s);
+    if (ok) {
+      s->requeue = sock;
+      s->requeue_dev = st.st_dev;
+      s->requeue_ino = st.st_ino;
+    }
+  }
+  if (!ok) real::close(sock);
+  errno = saved;
+  return ok;
 }
 
 void forget_endpoint(int fd) noexcept {

@@ -26,6 +26,15 @@ void set_listening(int fd) noexcept;
 int pop_queued(int fd) noexcept;           // -1 if none
 bool push_queued(int fd, int conn) noexcept;  // false if full
 
+// The socket that re-sends extra connections to the endpoint: connected to
+// its path while the server still could (at bind, before dropping
+// privileges), so nginx workers running as nobody can use it. Verified by
+// inode before use, since the server may have closed and reused the number.
+// requeue_socket returns -1 if there is none (yet).
+int requeue_socket(int fd) noexcept;
+// Stores sock (takes ownership); false (and sock closed) if fd has one.
+bool set_requeue_socket(int fd, int sock) noexcept;
+
 // The fd no longer is an endpoint (closed or replaced): drop its entry and
 // close what was queued for it.
 void forget_endpoint(int fd) noexcept;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "config.hpp"
+#include "endpoint_create.hpp"
 #include "endpoints.hpp"
 #include "log.hpp"
 #include "real.hpp"
@@ -31,7 +32,14 @@ void report_rejections(const sb_recv_stats& st, int map) noexcept {
 
 void requeue(int fd, int map, int conn) noexcept {
   int saved = errno;
-  if (sb_send_fd_on(fd, g_config.maps[map].path, conn) == 0) {
+  int sock = requeue_socket(fd);
+  if (sock < 0) {
+    // Inherited across exec: connect now (may be refused to an unprivileged
+    // process; then the in-process queue is the fallback).
+    connect_requeue_socket(fd, map);
+    sock = requeue_socket(fd);
+  }
+  if (sock >= 0 && sb_send_fd_on(sock, nullptr, conn) == 0) {
     real::close(conn);  // the datagram in flight holds its own reference
   } else if (!push_queued(fd, conn)) {
     real::close(conn);

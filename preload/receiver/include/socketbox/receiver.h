@@ -87,7 +87,8 @@ SB_RECEIVER_API int sb_apply_accept_flags(int fd, int flags);
  * ECONNREFUSED for a stale path, EAGAIN for a full receiver, ...). */
 SB_RECEIVER_API int sb_send_fd(const char *path, int fd);
 
-/* Same, sending from the existing AF_UNIX SOCK_DGRAM socket sock. */
+/* Same, sending from the existing AF_UNIX SOCK_DGRAM socket sock; with path
+ * NULL, sock must be connected to the receiver. */
 SB_RECEIVER_API int sb_send_fd_on(int sock, const char *path, int fd);
 
 /* A receiving endpoint with a queue for datagrams that carry several fds. */
