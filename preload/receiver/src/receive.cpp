@@ -19,11 +19,12 @@ void close_all(const int* fds, size_t n) noexcept {
   errno = saved;
 }
 
-bool sender_allowed(const sb_recv_filter* filter, bool have_creds, const ucred& creds) noexcept {
+bool sender_allowed(const sb_recv_filter* filter, bool have_creds, const ucred& creds, const char* payload,
+                    size_t payload_len) noexcept {
   if (filter == nullptr || !filter->check_uid) return true;
-  if (!have_creds) return false;
-  if (creds.uid == filter->uid) return true;
-  return filter->allow_own_euid && creds.uid == ::geteuid();
+  if (have_creds && creds.uid == filter->uid) return true;
+  return filter->token_len > 0 && payload_len == filter->token_len &&
+         std::memcmp(payload, filter->token, payload_len) == 0;
 }
 
 }  // namespace
@@ -36,7 +37,7 @@ extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filt
   sb_recv_stats ignored{};
   if (stats == nullptr) stats = &ignored;
 
-  char payload[16];
+  char payload[72];
   iovec iov{payload, sizeof payload};
   alignas(cmsghdr) char control[kControlSize];
   msghdr msg{};
@@ -44,7 +45,9 @@ extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filt
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * static_cast<size_t>(max));
-  if (::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
+  ssize_t got_bytes = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  if (got_bytes < 0) return -1;
+  size_t payload_len = (msg.msg_flags & MSG_TRUNC) ? 0 : static_cast<size_t>(got_bytes);
 
   // Gather every fd of every SCM_RIGHTS message, and the credentials.
   int got[kMaxCarried];
@@ -70,7 +73,7 @@ extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filt
     ++stats->truncated;
     return 0;
   }
-  if (!sender_allowed(filter, have_creds, creds)) {
+  if (!sender_allowed(filter, have_creds, creds, payload, payload_len)) {
     close_all(got, n);
     stats->rejected_sender += n;
     return 0;

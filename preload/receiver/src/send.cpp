@@ -9,14 +9,17 @@
 #include "unique_fd.hpp"
 #include "unix_path.hpp"
 
-extern "C" int sb_send_fd_on(int sock, const char* path, int fd) {
+extern "C" int sb_send_fd_payload(int sock, const char* path, int fd, const void* payload, size_t payload_len) {
   using namespace socketbox::receiver;
+  if (payload == nullptr || payload_len == 0 || payload_len > 64) {
+    errno = EINVAL;
+    return -1;
+  }
   sockaddr_un addr;
   socklen_t len = 0;
   if (path != nullptr && (len = make_unix_address(path, addr)) == 0) return -1;
 
-  char byte = 0;
-  iovec iov{&byte, 1};
+  iovec iov{const_cast<void*>(payload), payload_len};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
   std::memset(control, 0, sizeof control);
   msghdr msg{};
@@ -36,6 +39,11 @@ extern "C" int sb_send_fd_on(int sock, const char* path, int fd) {
     n = ::sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   return n < 0 ? -1 : 0;
+}
+
+extern "C" int sb_send_fd_on(int sock, const char* path, int fd) {
+  const char byte = 0;
+  return sb_send_fd_payload(sock, path, fd, &byte, 1);
 }
 
 extern "C" int sb_send_fd(const char* path, int fd) {

@@ -1,10 +1,14 @@
 #include "endpoints.hpp"
 
 #include <pthread.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 
 #include "real.hpp"
 
@@ -21,6 +25,7 @@ struct Slot {
   int requeue = -1;
   dev_t requeue_dev = 0;
   ino_t requeue_ino = 0;
+  unsigned char token[kTokenSize] = {};
 };
 
 Slot g_slots[kMaxEndpoints];
@@ -64,6 +69,19 @@ void clear(Slot& s) noexcept {
   s.fd.store(-1, std::memory_order_release);
 }
 
+void make_token(unsigned char (&token)[kTokenSize]) noexcept {
+  int saved = errno;
+  if (::getrandom(token, sizeof token, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof token)) {
+    // No entropy yet (early boot): weaker, but still unknown to other users.
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    unsigned long mix[2] = {static_cast<unsigned long>(ts.tv_nsec) ^ (static_cast<unsigned long>(::getpid()) << 32),
+                            static_cast<unsigned long>(ts.tv_sec) ^ reinterpret_cast<unsigned long>(&ts)};
+    std::memcpy(token, mix, sizeof token);
+  }
+  errno = saved;
+}
+
 void before_fork() { pthread_mutex_lock(&g_lock); }
 void after_fork() { pthread_mutex_unlock(&g_lock); }
 
@@ -96,6 +114,7 @@ bool add_endpoint(int fd, int map, bool listening) noexcept {
     s.listening = listening;
     s.head = s.count = 0;
     s.requeue = -1;
+    make_token(s.token);
     s.fd.store(fd, std::memory_order_release);
     if (g_used.load(std::memory_order_relaxed) <= i) g_used.store(i + 1, std::memory_order_release);
     return true;
@@ -124,6 +143,14 @@ bool push_queued(int fd, int conn) noexcept {
   if (s == nullptr || s->count == kQueueCapacity) return false;
   s->queue[(s->head + s->count) % kQueueCapacity] = conn;
   ++s->count;
+  return true;
+}
+
+bool endpoint_token(int fd, unsigned char (&out)[kTokenSize]) noexcept {
+  Lock lock;
+  Slot* s = find(fd);
+  if (s == nullptr) return false;
+  std::memcpy(out, s->token, sizeof out);
   return true;
 }
 

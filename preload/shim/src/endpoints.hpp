@@ -8,6 +8,7 @@ namespace socketbox::preload {
 
 constexpr int kMaxEndpoints = 64;
 constexpr int kQueueCapacity = 64;
+constexpr int kTokenSize = 16;
 
 struct EndpointInfo {
   int map = -1;          // index into g_config.maps
@@ -34,6 +35,11 @@ bool push_queued(int fd, int conn) noexcept;  // false if full
 int requeue_socket(int fd) noexcept;
 // Stores sock (takes ownership); false (and sock closed) if fd has one.
 bool set_requeue_socket(int fd, int sock) noexcept;
+
+// The endpoint's secret: the payload of the datagrams this process (and its
+// forks) re-send to the endpoint, so that --require-uid trusts them and
+// nothing else. False if fd is not an endpoint.
+bool endpoint_token(int fd, unsigned char (&out)[kTokenSize]) noexcept;
 
 // The fd no longer is an endpoint (closed or replaced): drop its entry and
 // close what was queued for it.

@@ -30,7 +30,7 @@ void report_rejections(const sb_recv_stats& st, int map) noexcept {
            n == 19 ? " (further reports suppressed)" : "");
 }
 
-void requeue(int fd, int map, int conn) noexcept {
+void requeue(int fd, int map, int conn, const unsigned char (&token)[kTokenSize]) noexcept {
   int saved = errno;
   int sock = requeue_socket(fd);
   if (sock < 0) {
@@ -39,7 +39,7 @@ void requeue(int fd, int map, int conn) noexcept {
     connect_requeue_socket(fd, map);
     sock = requeue_socket(fd);
   }
-  if (sock >= 0 && sb_send_fd_on(sock, nullptr, conn) == 0) {
+  if (sock >= 0 && sb_send_fd_payload(sock, nullptr, conn, token, sizeof token) == 0) {
     real::close(conn);  // the datagram in flight holds its own reference
   } else if (!push_queued(fd, conn)) {
     real::close(conn);
@@ -53,8 +53,13 @@ void requeue(int fd, int map, int conn) noexcept {
 int receive_connection(int fd, int map) noexcept {
   int conn = pop_queued(fd);
   if (conn >= 0) return conn;
-  // Our own re-sent extras carry our credentials: trusted like the sender.
-  sb_recv_filter filter{g_config.check_uid ? 1 : 0, g_config.uid, 1};
+  // Our own re-sent extras carry the endpoint's token: trusted like sbd.
+  unsigned char token[kTokenSize];
+  if (!endpoint_token(fd, token)) {
+    errno = EBADF;  // closed by another thread meanwhile
+    return -1;
+  }
+  sb_recv_filter filter{g_config.check_uid ? 1 : 0, g_config.uid, token, sizeof token};
   for (;;) {
     int fds[SB_RECV_MAX_FDS];
     sb_recv_stats st{};
@@ -62,7 +67,7 @@ int receive_connection(int fd, int map) noexcept {
     report_rejections(st, map);
     if (n < 0) return -1;
     if (n == 0) continue;  // nothing usable in it: take the next one
-    for (int i = 1; i < n; ++i) requeue(fd, map, fds[i]);
+    for (int i = 1; i < n; ++i) requeue(fd, map, fds[i], token);
     return fds[0];
   }
 }

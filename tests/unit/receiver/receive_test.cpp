@@ -135,28 +135,36 @@ TEST_CASE("the sender uid check rejects and closes sockets from anyone else") {
   const struct passwd* nobody = ::getpwnam("nobody");
   uid_t forger = nobody ? nobody->pw_uid : 65534;
 
-  sbtest::Pair from_forger;
+  static const unsigned char token[4] = {'t', 'o', 'k', '!'};
+  sbtest::Pair from_forger, with_token;
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     if (::setgid(forger) != 0 || ::setuid(forger) != 0) ::_exit(3);
-    ::_exit(sb_send_fd(path.c_str(), from_forger.sent) == 0 ? 0 : 4);
+    if (sb_send_fd(path.c_str(), from_forger.sent) != 0) ::_exit(4);
+    int s = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+    ::_exit(sb_send_fd_payload(s, path.c_str(), with_token.sent, token, sizeof token) == 0 ? 0 : 5);
   }
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
   from_forger.close_sent();
+  with_token.close_sent();
 
   sbtest::Pair from_root;
   REQUIRE(sb_send_fd(path.c_str(), from_root.sent) == 0);
 
-  sb_recv_filter filter{1, 0, 0};
+  sb_recv_filter filter{1, 0, token, sizeof token};
   sb_recv_stats st{};
   int fds[4];
   CHECK(sb_recv_fds(fd, fds, 4, &filter, &st) == 0);  // the forger's
   CHECK(st.rejected_sender == 1);
   CHECK(from_forger.far_end_closed());
+  // The token (the preload's mark on datagrams it re-sends) is trusted.
+  REQUIRE(sb_recv_fds(fd, fds, 4, &filter, &st) == 1);
+  ::close(fds[0]);
+  CHECK(with_token.far_end_closed());
   REQUIRE(sb_recv_fds(fd, fds, 4, &filter, &st) == 1);  // root's
   ::close(fds[0]);
 

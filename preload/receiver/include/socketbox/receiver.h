@@ -49,12 +49,15 @@ extern "C" {
 SB_RECEIVER_API int sb_bind_receiver(const char *path, int flags);
 
 /* Who may send sockets. With check_uid set, only datagrams whose
- * SCM_CREDENTIALS name uid (or, with allow_own_euid, this process's
- * effective uid) are accepted; the receiving socket needs SO_PASSCRED. */
+ * SCM_CREDENTIALS name uid are accepted (the receiving socket needs
+ * SO_PASSCRED), except that a datagram whose payload is exactly the
+ * token_len bytes at token (if token_len > 0) is accepted from anyone: the
+ * preload marks the datagrams it re-sends to itself with a secret token. */
 typedef struct sb_recv_filter {
   int check_uid;
   uid_t uid;
-  int allow_own_euid;
+  const unsigned char *token;
+  size_t token_len;
 } sb_recv_filter;
 
 /* Counters, added to by every receive call. */
@@ -90,6 +93,9 @@ SB_RECEIVER_API int sb_send_fd(const char *path, int fd);
 /* Same, sending from the existing AF_UNIX SOCK_DGRAM socket sock; with path
  * NULL, sock must be connected to the receiver. */
 SB_RECEIVER_API int sb_send_fd_on(int sock, const char *path, int fd);
+
+/* Same with a payload of len (1..64) bytes of one's own instead of the NUL. */
+SB_RECEIVER_API int sb_send_fd_payload(int sock, const char *path, int fd, const void *payload, size_t len);
 
 /* A receiving endpoint with a queue for datagrams that carry several fds. */
 typedef struct sb_receiver sb_receiver;
