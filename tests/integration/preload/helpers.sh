@@ -10,8 +10,17 @@ pl_dispatch() {
   sb_wait_for 10 "the dispatcher to listen" grep -q listening "$SB_TMP/dispatcher.log"
 }
 
-# pl_server_ns NAME: an isolated server namespace with loopback only.
-pl_server_ns() { sb_netns "$1"; }
+# pl_server_ns NAME: an isolated server namespace with loopback only. Its
+# Unix datagram queues hold 512 instead of the kernel default 10 (the
+# setting is per network namespace and applies to the receiving socket):
+# with 10, a burst of parallel connections overflows the endpoint and the
+# dispatcher has to close some, as docs/sb-preload.md explains.
+pl_server_ns() {
+  local ns
+  ns=$(sb_netns "$1")
+  sb_in "$ns" sysctl -qw net.unix.max_dgram_qlen=512
+  echo "$ns"
+}
 
 # pl_python NAME NS PATH [sb-preload options]: python3 -m http.server on
 # [::]:80 in NS, serving $SB_TMP/www, behind sb-preload mapping [::]:80=PATH.
