@@ -30,7 +30,8 @@ pl_python() {
   mkdir -p "$SB_TMP/www"
   sb_bg "$name" sb_in "$ns" sb-preload --map "[::]:80=$path" "$@" -- \
     /usr/bin/python3 -u -m http.server --bind :: --directory "$SB_TMP/www" 80
-  sb_wait_path 10 "$path"
+  # Printed after bind and listen (a stale socket file may exist earlier).
+  sb_wait_for 10 "python $name to serve" grep -q "Serving HTTP" "$SB_TMP/$name.log"
 }
 
 # pl_curl ARGS...: curl from the client namespace, failing fast.
@@ -40,4 +41,36 @@ pl_curl() { sb_in "$SB_NS_CLIENT" curl -sS -m 5 --noproxy '*' "$@"; }
 pl_require_cmd() {
   local c
   for c in "$@"; do command -v "$c" >/dev/null || sb_skip "$c is not installed"; done
+}
+
+# pl_sshd_setup: host key, client key, authorized_keys and a config for
+# sshd (OpenSSH) in $SB_TMP; sshd logs to $SB_TMP/sshd.log via -E.
+# Extra config lines may be given as arguments.
+pl_sshd_setup() {
+  # Privilege separation needs its empty directory (the package makes it
+  # at service start, which never happened here).
+  [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$SB_TMP/hostkey"
+  ssh-keygen -q -t ed25519 -N '' -f "$SB_TMP/userkey"
+  cp "$SB_TMP/userkey.pub" "$SB_TMP/authorized_keys"
+  {
+    echo "HostKey $SB_TMP/hostkey"
+    echo "PidFile $SB_TMP/sshd.pid"
+    echo "AuthorizedKeysFile $SB_TMP/authorized_keys"
+    echo "PermitRootLogin yes"
+    echo "StrictModes no"
+    echo "UsePAM no"
+    echo "PasswordAuthentication no"
+    echo "KbdInteractiveAuthentication no"
+    local line
+    for line in "$@"; do echo "$line"; done
+  } >"$SB_TMP/sshd_config"
+}
+
+# pl_ssh HOST CMD: key login as root from the client namespace.
+pl_ssh() {
+  local host=$1
+  shift
+  sb_in "$SB_NS_CLIENT" timeout 20 ssh -i "$SB_TMP/userkey" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o ConnectTimeout=5 "root@$host" "$@"
 }
