@@ -114,10 +114,16 @@ void check_steer_overlaps(const Profile& p, std::vector<Diagnostic>& out) {
       }
 }
 
+// IPv4 lives in ::ffff:0:0/96 of the 128-bit form: an IPv4 dest with an
+// IPv6 from (or the other way round) matches no connection.
 void check_route_families(const Profile& p, std::vector<Diagnostic>& out) {
+  Net mapped;
+  mapped.addr = table::Addr{0, 0xffff00000000ULL};
+  mapped.len = 96;
+  auto is_v4 = [&](const Net& n) { return mapped.covers(n); };
   for (const Route& r : p.routes) {
-    if (!r.dest || !r.from || r.dest->len < 96 || r.from->len < 96) continue;
-    if (r.dest->addr.is_v4_mapped() != r.from->addr.is_v4_mapped())
+    if (!r.dest || !r.from) continue;
+    if ((is_v4(*r.dest) && !r.from->overlaps(mapped)) || (is_v4(*r.from) && !r.dest->overlaps(mapped)))
       out.push_back({Sev::Warning, r.from_pos,
                      r.label() + " never matches: 'from' " + r.from->str() + " and 'dest' " + r.dest->str() +
                          " are of different address families"});
