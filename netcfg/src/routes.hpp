@@ -1,0 +1,35 @@
+// socketbox's routes through libnl-route-3: `local PREFIX dev lo table local
+// scope host proto 91` per steered prefix (AnyIP), so traffic to any
+// address of the prefix is delivered locally where TPROXY meets it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "handles.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::netcfg {
+
+// "route local fd01:db8:1:40::/64 dev lo"
+std::string route_text(const Prefix& p);
+
+// An rtnetlink socket of the current network namespace.
+class RouteSocket {
+ public:
+  RouteSocket();
+  // Routes tagged kRouteProtocol that have socketbox's shape; tagged routes
+  // of any other shape are described in *odd (if given).
+  std::vector<Prefix> read_local_routes(std::vector<std::string>* odd = nullptr);
+  void add_local_route(const Prefix& p);
+  void delete_local_route(const Prefix& p);
+  // Every route tagged kRouteProtocol, whatever its shape.
+  void delete_all_tagged();
+
+ private:
+  NlCachePtr dump();
+  NlSockPtr sock_;
+  int lo_ = 0;
+};
+
+}  // namespace socketbox::netcfg
