@@ -34,8 +34,10 @@ int run(const Options& o) {
     changes = true;
     std::printf("%s\n", s.paint("kernel:", Color::Bold).c_str());
     for (const auto& c : kernel) {
-      const bool add = c.kind == netcfg::Change::Kind::Add;
-      std::printf("  %s\n", s.paint((add ? "+ " : "- ") + c.what, add ? Color::Green : Color::Red).c_str());
+      const Color color = c.kind == netcfg::Change::Kind::Add      ? Color::Green
+                          : c.kind == netcfg::Change::Kind::Remove ? Color::Red
+                                                                   : Color::Yellow;
+      std::printf("  %s\n", s.paint(netcfg::to_string(c), color).c_str());
     }
   }
 

@@ -73,7 +73,10 @@ Report gather(const Options& o) {
       }
       // diff() says what apply would do; drift is the other way round.
       for (const auto& c : changes)
-        r.kernel_drift.push_back((c.kind == netcfg::Change::Kind::Add ? "missing: " : "extra: ") + c.what);
+        r.kernel_drift.push_back((c.kind == netcfg::Change::Kind::Add      ? "missing: "
+                                  : c.kind == netcfg::Change::Kind::Remove ? "extra: "
+                                                                           : "changed: ") +
+                                 c.what);
     } catch (const std::exception& e) {
       r.kernel_error = e.what();
     }

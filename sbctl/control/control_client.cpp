@@ -111,6 +111,7 @@ SbdStatus parse_status(const std::string& line) {
   for (const JsonValue& t : v["targets"].array) {
     TargetCounters tc;
     tc.path = t["path"].as_string();
+    if (tc.path.empty() && !t["fd"].is_null()) tc.path = "fd:" + std::to_string(t["fd"].as_int());
     tc.sent = t["sent"].as_int();
     const JsonValue& f = t["failed"];
     tc.missing = f["missing"].as_int();

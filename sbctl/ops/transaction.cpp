@@ -42,9 +42,10 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   Snapshot after;
   after.kernel = c.kernel;
   after.table = c.table_text ? c.table_text : before.table;
-  r.kernel_changes = netcfg::diff(c.kernel.value_or(netcfg::DesiredState{}),
-                                  netcfg::KernelState{before.kernel.has_value(),
-                                                      before.kernel.value_or(netcfg::DesiredState{}), {}});
+  netcfg::KernelState as_read;
+  as_read.table_present = before.kernel.has_value();
+  as_read.steering = before.kernel.value_or(netcfg::DesiredState{});
+  r.kernel_changes = netcfg::diff(c.kernel.value_or(netcfg::DesiredState{}), as_read);
   r.table_changed = c.table_text && c.table_text != before.table;
 
   const unsigned id = store.next_id();
