@@ -6,9 +6,10 @@
 
 namespace socketbox::sbctl {
 
-Snapshot take_snapshot(const std::string& table_path) {
+Snapshot take_snapshot(const std::string& table_path, netcfg::KernelState* read) {
   Snapshot s;
   const netcfg::KernelState k = netcfg::read_kernel_state();
+  if (read) *read = k;
   if (k.table_present) s.kernel = k.steering;
   s.table = read_file_if_exists(table_path);
   return s;

@@ -10,8 +10,9 @@
 
 namespace socketbox::sbctl {
 
-// The kernel's socketbox state (nullopt: no socketbox table) and the file.
-Snapshot take_snapshot(const std::string& table_path);
+// The kernel's socketbox state (nullopt: no socketbox table) and the file;
+// `read` receives the kernel state exactly as read back.
+Snapshot take_snapshot(const std::string& table_path, netcfg::KernelState* read = nullptr);
 
 // Puts the kernel back as `kernel` says: apply it, or remove everything
 // socketbox owns. Test fault injection is switched off first: a restore must

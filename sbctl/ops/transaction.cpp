@@ -38,13 +38,11 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   }
   ChangeResult r;
   // 1. Record what is there now, before touching anything.
-  const Snapshot before = take_snapshot(c.table_path);
+  netcfg::KernelState as_read;
+  const Snapshot before = take_snapshot(c.table_path, &as_read);
   Snapshot after;
   after.kernel = c.kernel;
   after.table = c.table_text ? c.table_text : before.table;
-  netcfg::KernelState as_read;
-  as_read.table_present = before.kernel.has_value();
-  as_read.steering = before.kernel.value_or(netcfg::DesiredState{});
   r.kernel_changes = netcfg::diff(c.kernel.value_or(netcfg::DesiredState{}), as_read);
   r.table_changed = c.table_text && c.table_text != before.table;
 
