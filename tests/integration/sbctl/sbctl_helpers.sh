@@ -113,9 +113,11 @@ print("\n".join(sorted(out)))
 }
 
 # box_state NS: the kernel state and the table file, all in one text.
+# Routes the kernel makes for interface addresses come and go on their own
+# (link-local addresses after DAD) and are left out.
 box_state() {
   nft_canon "$1"
-  local_routes "$1"
+  local_routes "$1" | grep -v ' kernel$' || true
   if [[ -e $SB_TMP/sbd.conf ]]; then cat "$SB_TMP/sbd.conf"; else echo "no table file"; fi
 }
 
