@@ -42,10 +42,10 @@ std::vector<Edit> edits(const std::vector<std::string>& a, const std::vector<std
     while (i < n || j < m) {
       if (i < n && j < m && a[head + i] == b[head + j]) {
         out.push_back({' ', head + i++, head + j++});
-      } else if (j < m && (i == n || L[i][j + 1] >= L[i + 1][j])) {
-        out.push_back({'+', head + i, head + j++});
+      } else if (i < n && (j == m || L[i + 1][j] >= L[i][j + 1])) {
+        out.push_back({'-', head + i++, head + j});  // removals first, as diff -u
       } else {
-        out.push_back({'-', head + i++, head + j});
+        out.push_back({'+', head + i, head + j++});
       }
     }
   } else {
