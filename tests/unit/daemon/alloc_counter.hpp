@@ -7,3 +7,9 @@
 #include <cstddef>
 
 extern std::atomic<std::size_t> g_allocations;
+
+#ifdef __SANITIZE_ADDRESS__
+inline constexpr bool kCountingAllocations = false;
+#else
+inline constexpr bool kCountingAllocations = true;
+#endif

@@ -117,7 +117,7 @@ TEST_CASE("the per-connection path allocates nothing") {
     CHECK(got.nfds == 1);
     if (got.fd >= 0) close(got.fd);
   }
-  CHECK(during == 0);
+  if (kCountingAllocations) CHECK(during == 0);
   CHECK(f.counters.connections.dispatched == 2);
   CHECK(f.counters.connections.failed == 2);
   CHECK(f.counters.connections.no_match == 1);
