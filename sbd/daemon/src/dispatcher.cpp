@@ -83,7 +83,7 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
       break;
     default:  // Fail; jumps never come out of lookup()
       ++counters_.connections.no_match;
-      fail(conn, t, "no matching rule", nullptr, 0);
+      fail(conn, t, "the table has no receiver for it (fail)", nullptr, 0);
       return;
   }
   if (err == 0) {
