@@ -8,10 +8,18 @@ using socketbox::table::Table;
 
 void TargetCounters::count_failure(SendFailure f) noexcept {
   switch (f) {
-    case SendFailure::Missing: ++missing; break;
-    case SendFailure::Refused: ++refused; break;
-    case SendFailure::Full: ++full; break;
-    case SendFailure::Other: ++other; break;
+    case SendFailure::Missing:
+      ++missing;
+      break;
+    case SendFailure::Refused:
+      ++refused;
+      break;
+    case SendFailure::Full:
+      ++full;
+      break;
+    case SendFailure::Other:
+      ++other;
+      break;
   }
 }
 

@@ -1,12 +1,13 @@
-#include <catch2/catch.hpp>
+#include "dispatcher.hpp"
 
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include "alloc_counter.hpp"
-#include "dispatcher.hpp"
 #include "receiver_socket.hpp"
 #include "socketbox/table/parser.hpp"
 #include "temp_dir.hpp"

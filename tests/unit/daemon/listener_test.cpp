@@ -1,11 +1,12 @@
-#include <catch2/catch.hpp>
+#include "listener.hpp"
 
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "listener.hpp"
+#include <catch2/catch.hpp>
+
 #include "setup_error.hpp"
 
 using namespace socketbox::daemon;
@@ -41,7 +42,8 @@ TEST_CASE("listener: a bad address is a usage error") {
     FAIL("no error");
   } catch (const SetupError& e) {
     CHECK(e.exit_code() == kExitUsage);
-    CHECK(std::string(e.what()) == "invalid listen address 'example.org': expected an IPv6 address or a dotted quad");
+    CHECK(std::string(e.what()) ==
+          "invalid listen address 'example.org': expected an IPv6 address or a dotted quad");
   }
 }
 
@@ -50,7 +52,8 @@ TEST_CASE("listener: -s takes only a listening stream socket") {
   REQUIRE(pipe(p) == 0);
   Options o;
   o.listen_fd = p[0];
-  CHECK_THROWS_WITH(open_listener(o), Catch::StartsWith("listen fd " + std::to_string(p[0]) + " is not a socket"));
+  CHECK_THROWS_WITH(open_listener(o),
+                    Catch::StartsWith("listen fd " + std::to_string(p[0]) + " is not a socket"));
   close(p[0]);
   close(p[1]);
 
