@@ -77,6 +77,8 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
 }
 
 void Daemon::install(std::shared_ptr<const tbl::Table> t) {
+  for (const auto& w : table_warnings(*t))
+    log_line("%s: warning: %s", t->source.c_str(), w.c_str());
   ActiveTable a;
   a.counters = counters_.bind(*t);
   a.table = std::move(t);

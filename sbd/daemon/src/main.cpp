@@ -27,6 +27,8 @@ namespace {
 int check_table(const Options& o) {
   try {
     const auto t = o.send_all.empty() ? load_table(o.table) : send_all_table(o.send_all);
+    for (const auto& w : table_warnings(*t))
+      std::fprintf(stderr, "sbd: %s: warning: %s\n", t->source.c_str(), w.c_str());
     std::printf("%s: ok: %zu rule sets, %zu map sets, %zu targets\n",
                 o.send_all.empty() ? o.table.c_str() : "--send-all", t->rule_sets.size(),
                 t->map_sets.size(), t->targets.size());
