@@ -39,6 +39,7 @@ ETC=$SB_TMP/etc         # stands in for /etc/socketbox
 CTL=$SB_TMP/sbd.ctl
 KEY=$SB_TMP/client_key
 failures=0
+served=0 closed=0 # what the transcript expects sbd to have counted
 
 say() { printf '%s\n' "$*"; }
 # ok|bad DESCRIPTION: one verdict line of the transcript (green/red on a terminal).
@@ -167,6 +168,7 @@ expect_ssh() {
   local out
   out=$(ssh_to "$1") || true
   show <<<"$out"
+  served=$((served + 1))
   if [[ $out == *"box=$2 client=$SB_CLIENT6"* ]]; then
     ok "$2's sshd answered and saw the client as $SB_CLIENT6"
   else
@@ -189,6 +191,7 @@ expect_closed_ssh() {
   local out rc=0
   out=$(ssh_to "$1") || rc=$?
   show <<<"$out"
+  closed=$((closed + 1))
   if ((rc == 255)) && sbd_closed "$1" 22; then
     ok "no box owns $1: sbd closed the connection"
   else
@@ -201,6 +204,7 @@ expect_http() {
   local out
   out=$(curl_to "$1") || true
   show <<<"$out"
+  served=$((served + 1))
   if [[ $out == *"$2"* ]]; then ok "$3"; else bad "expected '$2'"; fi
 }
 # expect_closed_http URL ADDR PORT: sbd closes the connection.
@@ -209,6 +213,7 @@ expect_closed_http() {
   local out rc=0
   out=$(curl_to "$1") || rc=$?
   show <<<"$out"
+  closed=$((closed + 1))
   if ((rc != 0)) && sbd_closed "$2" "$3"; then
     ok "no server owns [$2]:$3: sbd closed the connection"
   else
@@ -240,6 +245,17 @@ expect_closed_http "http://[$PREFIX::1234:5678]/" "$PREFIX::1234:5678" 80
 say ""
 say "\$ sbctl explain router-public-prefix.toml $PREFIX::1:12 22"
 sbctl explain "$SB_TMP/profile.toml" "$PREFIX::1:12" 22 --netns "$ROUTER" 2>&1 | show || true
+
+# What sbd counted, through its control socket.
+say ""
+say "\$ sbctl status"
+status=$(sbctl status --state-dir "$SB_TMP/state" --netns "$ROUTER" 2>&1) || true
+show <<<"$status"
+if [[ $status == *"dispatched $served, no match $closed, failed 0"* ]]; then
+  ok "sbd handed over $served connections and closed $closed, as above"
+else
+  bad "expected sbd's counters to say: dispatched $served, no match $closed, failed 0"
+fi
 
 say ""
 if ((failures == 0)); then

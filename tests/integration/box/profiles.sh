@@ -10,7 +10,9 @@ sb_require_root
 profiles=("$SB_SOURCE_DIR"/profiles/*.toml)
 ((${#profiles[@]} >= 3)) || sb_fail "expected at least 3 profiles, found ${#profiles[@]}"
 
+n=0
 for profile in "${profiles[@]}"; do
+  n=$((n + 1))
   name=$(basename "$profile" .toml)
   SB_TEST_NAME="profiles/$name"
 
@@ -25,7 +27,7 @@ for profile in "${profiles[@]}"; do
   mkdir -m 2755 "$dir/run"
   sed -e "s|/run/socketbox|$dir/run|g" -e "s|/etc/socketbox|$dir/etc|g" \
     -e 's|"socketbox-access"|"root"|' -e '/^netns *=/d' "$profile" >"$dir/profile.toml"
-  ns=$(sb_netns sbp)
+  ns=$(sb_netns "sbp$n")
   out=$(sbctl apply "$dir/profile.toml" --yes --netns "$ns" --state-dir "$dir/state" 2>&1) || sb_fail "sbctl apply: $out"
 
   # Every steered prefix is a local route on lo, and the nft table exists.
@@ -40,10 +42,15 @@ for profile in "${profiles[@]}"; do
   ruleset=$(ip netns exec "$ns" nft list table inet socketbox 2>&1) || sb_fail "no nft table inet socketbox: $ruleset"
   sb_assert_contains "$ruleset" "tproxy" "the socketbox nft table"
   [[ -s $dir/etc/sbd.conf ]] || sb_fail "apply wrote no table to $dir/etc/sbd.conf"
-  while read -r sd; do
+  # Socket directories with the seed's layout: setgid, the group may read
+  # but not write, the container's root (owner_uid) may do everything.
+  while read -r sd uid; do
     [[ -d $sd ]] || sb_fail "socket directory $sd was not made"
-    sb_assert_eq 2750 "$(stat -c %a "$sd")" "mode of $sd"
-  done < <(sed -n 's/^path *= *"\(.*\)"/\1/p' "$dir/profile.toml")
+    [[ -g $sd ]] || sb_fail "$sd is not set-group-ID"
+    acl=$(getfacl -cp "$sd" 2>/dev/null)
+    sb_assert_contains "$acl" "group::r-x" "ACL of $sd"
+    sb_assert_contains "$acl" "user:$uid:rwx" "ACL of $sd"
+  done < <(awk -F' *= *' '{ split($2, v, " "); gsub(/"/, "", v[1]) } /^path/ { p = v[1] } /^owner_uid/ { print p, v[1] }' "$dir/profile.toml")
 
   # Applied means nothing left to change.
   rc=0

@@ -13,7 +13,8 @@ NOTIFY_SOCKET, as Type=notify does. Then:
      socket this process holds;
   4. sbd is started again with the same socket: the queued connection is
      dispatched, nothing was lost;
-  5. SIGTERM stops sbd cleanly.
+  5. a reload through the control socket works after the privilege drop;
+  6. SIGTERM stops sbd cleanly.
 
 Prints one line per step; exits non-zero on the first deviation.
 """
@@ -165,6 +166,21 @@ print("ok: a connection made while sbd is down waits in the socket's queue", flu
 sbd = start_sbd()
 print(f"ok: sbd restarted (pid {sbd.pid})", flush=True)
 expect_served(queued, "connection made while sbd was down")
+
+# sbctl apply's path: rewrite the table, ask sbd to reload through the
+# control socket. sbd now runs as the unprivileged user.
+with open(f"{tmp}/sbd.conf", "w") as table:
+    table.write(f"rule-set:0\nip:{dest} port:22 jump-unix:{recv_path}\nport:22 fail\n")
+ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+ctl.settimeout(10)
+ctl.connect(f"{tmp}/run/sbd.ctl")
+ctl.sendall(b"reload\n")
+answer = ctl.makefile().readline().strip()
+ctl.close()
+if not answer.startswith('{"ok":true'):
+    fail(f"reload through the control socket answered {answer!r}")
+print(f"ok: reload through the control socket: {answer}", flush=True)
+expect_served(client(), "connection after the reload")
 
 sbd.send_signal(signal.SIGTERM)
 if sbd.wait(timeout=10) != 0:
