@@ -2,7 +2,11 @@
 // replaces the nft table in one transaction, then converges the routes; on
 // any failure it puts back the table it read before and undoes the route
 // changes it made, so the namespace is left as it was.
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -40,22 +44,34 @@ KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix>
   return k;
 }
 
+// TPROXY to [::ffff:127.0.0.1] needs the IPv6 stack even for IPv4 traffic.
+void require_ipv6() {
+  const int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 && errno == EAFNOSUPPORT)
+    throw_error("IPv6 is disabled in this kernel (ipv6.disable=1?): sbd's TPROXY target [::ffff:127.0.0.1] needs it, "
+                "for IPv4 traffic too");
+  if (fd >= 0) close(fd);
+}
+
 }  // namespace
 
 KernelState read_kernel_state() {
-  std::optional<NftObjects> nft = read_nft_table();
+  NftSnapshot nft = read_nft_table();
   RouteSocket rs;
   std::vector<std::string> odd;
   std::vector<Prefix> routes = rs.read_local_routes(&odd);
-  return state_from(nft, std::move(routes), std::move(odd));
+  return state_from(nft.table, std::move(routes), std::move(odd));
 }
 
 void apply(const DesiredState& desired_in) {
   const DesiredState desired = normalize(desired_in);
   validate(desired);
 
+  require_ipv6();
+
   // What is there now, kept as it was read so it can be loaded back verbatim.
-  const std::optional<NftObjects> before_nft = read_nft_table();
+  const NftSnapshot snapshot = read_nft_table();
+  const std::optional<NftObjects>& before_nft = snapshot.table;
   RouteSocket rs;
   const std::vector<Prefix> before_routes = rs.read_local_routes();
   const KernelState before = state_from(before_nft, before_routes, {});
@@ -64,7 +80,8 @@ void apply(const DesiredState& desired_in) {
   if (nft_changes) {
     NftObjects table = build_nft(desired);
     try {
-      replace_nft_table(&table);
+      // Only if nobody changed the ruleset since the snapshot was taken.
+      replace_nft_table(&table, snapshot.generation);
     } catch (const NetcfgError& e) {
       throw NetcfgError(std::string("applying the nft table: ") + e.what());
     }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <cerrno>
 #include <ctime>
 #include <vector>
@@ -23,10 +25,12 @@ std::string name_of(const char* s) { return s ? s : "?"; }
 
 }  // namespace
 
-NftBatch::NftBatch() : batch_(nftnl_batch_alloc(kPageSize, kMaxMsg)) {
+NftBatch::NftBatch(std::optional<std::uint32_t> generation) : batch_(nftnl_batch_alloc(kPageSize, kMaxMsg)) {
   if (!batch_) throw_errno("allocating nft batch", ENOMEM);
   seq_ = static_cast<std::uint32_t>(time(nullptr));
-  nftnl_batch_begin(static_cast<char*>(nftnl_batch_buffer(batch_.get())), seq_++);
+  begin_seq_ = seq_;
+  nlmsghdr* nlh = nftnl_batch_begin(static_cast<char*>(nftnl_batch_buffer(batch_.get())), seq_++);
+  if (generation) mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(*generation));
   nftnl_batch_update(batch_.get());
   first_seq_ = seq_;
 }
@@ -130,7 +134,10 @@ void NftBatch::commit() {
       if (e->error != 0 && !first_err) {
         first_err = -e->error;
         const std::uint32_t idx = nlh->nlmsg_seq - first_seq_;
-        first_what = idx < what_.size() ? what_[idx] : "message " + std::to_string(nlh->nlmsg_seq);
+        if (nlh->nlmsg_seq == begin_seq_)
+          first_what = first_err == ERESTART ? "begin (the ruleset changed since it was read; try again)" : "begin";
+        else
+          first_what = idx < what_.size() ? what_[idx] : "message " + std::to_string(nlh->nlmsg_seq);
       }
     }
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@ namespace socketbox::netcfg {
 
 class NftBatch {
  public:
-  NftBatch();
+  // With `generation`, the batch only applies if the ruleset is still at it.
+  explicit NftBatch(std::optional<std::uint32_t> generation = std::nullopt);
 
   void add_table(const nftnl_table* t);
   void delete_table(const nftnl_table* t);
@@ -30,6 +32,7 @@ class NftBatch {
 
   BatchPtr batch_;
   std::uint32_t seq_;
+  std::uint32_t begin_seq_;
   std::uint32_t first_seq_;
   std::vector<std::string> what_;  // per message, for error reports
 };

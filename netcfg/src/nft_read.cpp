@@ -185,13 +185,13 @@ std::optional<NftObjects> read_once(NftReader& r) {
 
 }  // namespace
 
-std::optional<NftObjects> read_nft_table() {
+NftSnapshot read_nft_table() {
   for (int attempt = 0; attempt < 10; ++attempt) {
     try {
       NftReader reader;  // fresh socket: no answers left over from an interrupted dump
       const std::uint32_t before = read_genid(reader);
       auto snapshot = read_once(reader);
-      if (read_genid(reader) == before) return snapshot;
+      if (read_genid(reader) == before) return NftSnapshot{std::move(snapshot), before};
     } catch (const Interrupted&) {
     }
   }

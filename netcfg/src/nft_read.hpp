@@ -2,15 +2,20 @@
 // ready to be loaded again by replace_nft_table() (handles stripped).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 
 #include "nft_objects.hpp"
 
 namespace socketbox::netcfg {
 
-// nullopt when the table does not exist. The dumps are repeated if the
-// ruleset changed while they ran (nf_tables generation id), so the result
-// is one consistent snapshot.
-std::optional<NftObjects> read_nft_table();
+struct NftSnapshot {
+  std::optional<NftObjects> table;  // nullopt: the table does not exist
+  std::uint32_t generation = 0;     // nf_tables generation it was read at
+};
+
+// The dumps are repeated if the ruleset changed while they ran, so the
+// result is one consistent snapshot.
+NftSnapshot read_nft_table();
 
 }  // namespace socketbox::netcfg

@@ -8,13 +8,13 @@
 
 namespace socketbox::netcfg {
 
-void replace_nft_table(const NftObjects* objects) {
+void replace_nft_table(const NftObjects* objects, std::optional<std::uint32_t> generation) {
   TablePtr bare(nftnl_table_alloc());
   if (!bare) throw_errno("allocating nft table", ENOMEM);
   nftnl_table_set_u32(bare.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
   nftnl_table_set_str(bare.get(), NFTNL_TABLE_NAME, kTableName);
 
-  NftBatch batch;
+  NftBatch batch(generation);
   batch.add_table(bare.get());
   batch.delete_table(bare.get());
   if (objects) {

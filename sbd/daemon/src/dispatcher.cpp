@@ -60,15 +60,16 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
   TargetCounters* tc = nullptr;
   const char* target = nullptr;
   char fdname[24];
+  char expanded[sizeof(sockaddr_un::sun_path)];
   switch (a.kind) {
     case tbl::ActionKind::Unix: {
       const tbl::Target& tg = active_.table->targets[a.arg];
       tc = active_.counters[a.arg];
       target = tg.path.c_str();
       if (substitute_ && tg.has_placeholders) {
-        char path[sizeof(sockaddr_un::sun_path)];
-        const std::size_t n = tbl::expand_path(tg.path, t, path, sizeof path);
-        err = n ? sender_.send_to_path(path, n, conn) : ENAMETOOLONG;
+        const std::size_t n = tbl::expand_path(tg.path, t, expanded, sizeof expanded);
+        if (n) target = expanded;  // name the real path in the log
+        err = n ? sender_.send_to_path(expanded, n, conn) : ENAMETOOLONG;
       } else {
         err = sender_.send_to_path(tg.path.c_str(), tg.path.size(), conn);
       }

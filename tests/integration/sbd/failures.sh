@@ -64,4 +64,5 @@ served=$(grep -l "^box=stuck" "$SB_TMP"/stuck-client-*.out | wc -l)
 resets=$(grep -lx RESET "$SB_TMP"/stuck-client-*.out | wc -l)
 sb_assert_eq "$total" "$((served + resets))" "stuck receiver's clients served + reset"
 sb_assert_eq "$resets" "$full" "resets seen by clients vs. counted as full"
+sbd_stop
 sb_pass

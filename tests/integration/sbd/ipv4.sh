@@ -26,4 +26,5 @@ sb_assert_eq RESET "$(client 192.0.2.10 22 3)" "192.0.2.10:22 (no rule)"
 sb_assert_eq RESET "$(client 192.0.2.11 80 3)" "192.0.2.11:80 (no rule)"
 # IPv6 on the same socket still works.
 expect_box fd01:db8:1:40::99 22 V6
+sbd_stop
 sb_pass

@@ -4,9 +4,8 @@
 Binds a SOCK_DGRAM Unix socket at PATH, receives connected sockets over
 SCM_RIGHTS and answers each connection with one line naming itself and the
 addresses it sees, e.g. "box=A peer=fd00:c::2 local=fd01:db8:1:40::1:10 port=22",
-then closes it. With --hold it keeps the sockets open without answering.
-With --stop-after-bind it binds and then exits without receiving (a stale
-socket file: sends to it are refused).
+then closes it. With --hold it keeps the sockets open without answering; --mode sets the
+socket file's mode (default 0660).
 """
 import argparse
 import os
@@ -18,6 +17,7 @@ ap.add_argument("path")
 ap.add_argument("name")
 ap.add_argument("--hold", action="store_true")
 ap.add_argument("--rcvbuf", type=int, default=0)
+ap.add_argument("--mode", type=lambda v: int(v, 8), default=0o660)
 args = ap.parse_args()
 
 try:
@@ -28,7 +28,7 @@ srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 if args.rcvbuf:
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, args.rcvbuf)
 srv.bind(args.path)
-os.chmod(args.path, 0o660)
+os.chmod(args.path, args.mode)
 print(f"receiver {args.name} listening on {args.path}", flush=True)
 held = []
 while True:

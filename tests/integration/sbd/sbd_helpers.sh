@@ -55,3 +55,20 @@ json_get() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(
 target_counter() {
   json_get "$(sbd_ctl status)" "next((t['sent'] if '$2'=='sent' else t['failed']['$2']) for t in j['targets'] if t.get('path')=='$1')"
 }
+
+# sbd_stop: stops the sbd of sbd_start with SIGTERM and checks it went
+# cleanly: it logged stopping, exited, and (in sanitizer builds) reported
+# nothing.
+sbd_stop() {
+  local pid
+  pid=$(json_get "$(sbd_ctl status)" "j['pid']")
+  kill -TERM "$pid"
+  sb_wait_for 10 "sbd to exit on SIGTERM" bash -c "! kill -0 $pid 2>/dev/null"
+  sb_assert_contains "$(cat "$SB_TMP/sbd.log")" "SIGTERM: stopping" "sbd's log"
+  # (LeakSanitizer cannot run chrooted or without ptrace rights; it then
+  # says "encountered a fatal error", which is not a finding.)
+  if grep -qE "ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error" "$SB_TMP/sbd.log"; then
+    sb_fail "sanitizer report in sbd's log"
+  fi
+  [[ ! -e $SBD_CTL ]] || [[ -n ${SBD_KEEPS_CTL:-} ]] || sb_fail "control socket $SBD_CTL left behind"
+}

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <regex>
 
 namespace sbtest {
 
@@ -82,20 +81,22 @@ std::string render_body(const socketbox::netcfg::DesiredState& d) {
 
 std::vector<std::string> our_routes_from_ip(const TestNetns& ns) {
   std::vector<std::string> out;
-  for (const char* fam : {"-4", "-6"}) {
-    const std::string json = ns.sh(std::string("ip ") + fam + " -j route show table local proto 91");
-    // One object per route: {"type":"local","dst":"...","dev":"lo",...}
-    static const std::regex obj(R"(\{[^{}]*\})");
-    for (auto it = std::sregex_iterator(json.begin(), json.end(), obj); it != std::sregex_iterator(); ++it) {
-      const std::string o = it->str();
-      std::smatch m;
-      static const std::regex dst(R"re("dst":"([^"]+)")re");
-      if (!std::regex_search(o, m, dst)) continue;
+  for (const std::string fam : {"-4", "-6"}) {
+    const std::string json = ns.sh("ip " + fam + " -j route show table local proto 91");
+    // One flat object per route: {"type":"local","dst":"...","dev":"lo",...}
+    for (std::size_t open = json.find('{'); open != std::string::npos; open = json.find('{', open + 1)) {
+      const std::size_t close = json.find('}', open);
+      REQUIRE(close != std::string::npos);
+      const std::string o = json.substr(open, close - open + 1);
+      const std::string key = "\"dst\":\"";
+      const std::size_t at = o.find(key);
+      if (at == std::string::npos) continue;
+      const std::size_t end = o.find('"', at + key.size());
       INFO("route object: " << o);
-      CHECK(o.find(R"("type":"local")") != std::string::npos);
-      CHECK(o.find(R"("dev":"lo")") != std::string::npos);
-      if (std::string(fam) == "-4") CHECK(o.find(R"("scope":"host")") != std::string::npos);  // IPv6 shows none
-      out.push_back(m[1].str());
+      CHECK(o.find("\"type\":\"local\"") != std::string::npos);
+      CHECK(o.find("\"dev\":\"lo\"") != std::string::npos);
+      if (fam == "-4") CHECK(o.find("\"scope\":\"host\"") != std::string::npos);  // IPv6 shows none
+      out.push_back(o.substr(at + key.size(), end - at - key.size()));
     }
   }
   std::sort(out.begin(), out.end());

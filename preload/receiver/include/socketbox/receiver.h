@@ -1,0 +1,134 @@
+/*
+ * socketbox receiver: the receiving end of sbd's hand-off protocol.
+ *
+ * Wire protocol: the sender (sbd) sends each connection over an unconnected
+ * AF_UNIX SOCK_DGRAM socket to the receiver's path as one datagram with at
+ * least one byte of payload (sbd: a single NUL) and the connected socket in
+ * an SCM_RIGHTS control message (sbd: exactly one fd per datagram, sent with
+ * MSG_DONTWAIT|MSG_NOSIGNAL). Receivers accept several fds per datagram and
+ * several SCM_RIGHTS messages, and close anything that is not a connected
+ * stream socket of AF_INET, AF_INET6 or AF_UNIX.
+ *
+ * Every function returns -1 (or NULL) with errno set on failure and never
+ * aborts; none of them throws. Thread-safety: the plain functions are safe to
+ * call concurrently; one sb_receiver object must not be used by two threads
+ * at once.
+ */
+#ifndef SOCKETBOX_RECEIVER_H
+#define SOCKETBOX_RECEIVER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The preload library embeds these functions hidden; it defines this empty. */
+#ifndef SB_RECEIVER_API
+#if defined(__GNUC__)
+#define SB_RECEIVER_API __attribute__((visibility("default")))
+#else
+#define SB_RECEIVER_API
+#endif
+#endif
+
+/* Most fds taken from one datagram; a datagram carrying more is truncated
+ * (MSG_CTRUNC) and every fd of it that did arrive is closed. */
+#define SB_RECV_MAX_FDS 64
+
+/* Flags of sb_bind_receiver(). */
+#define SB_BIND_NONBLOCK 0x1 /* receiving socket is O_NONBLOCK */
+#define SB_BIND_CLOEXEC 0x2  /* receiving socket is FD_CLOEXEC */
+#define SB_BIND_PASSCRED 0x4 /* SO_PASSCRED: needed to check the sender's uid */
+
+/* Creates an AF_UNIX SOCK_DGRAM socket bound at path, mode 0660. A stale
+ * socket file (nobody bound to it) is replaced; a live one gives EADDRINUSE,
+ * an existing non-socket EEXIST, a path longer than sun_path ENAMETOOLONG.
+ * Returns the fd, or -1 with errno. */
+SB_RECEIVER_API int sb_bind_receiver(const char *path, int flags);
+
+/* Who may send sockets. With check_uid set, only datagrams whose
+ * SCM_CREDENTIALS name uid are accepted (the receiving socket needs
+ * SO_PASSCRED), except that a datagram whose payload is exactly the
+ * token_len bytes at token (if token_len > 0) is accepted from anyone: the
+ * preload marks the datagrams it re-sends to itself with a secret token. */
+typedef struct sb_recv_filter {
+  int check_uid;
+  uid_t uid;
+  const unsigned char *token;
+  size_t token_len;
+} sb_recv_filter;
+
+/* Counters, added to by every receive call. */
+typedef struct sb_recv_stats {
+  unsigned long received;        /* stream sockets handed out or queued */
+  unsigned long rejected_type;   /* fds closed: not a connected stream socket of INET/INET6/UNIX */
+  unsigned long rejected_sender; /* fds closed: wrong or missing sender credentials */
+  unsigned long truncated;       /* datagrams with MSG_CTRUNC: all their fds closed */
+} sb_recv_stats;
+
+/* Receives one datagram on the receiving socket fd (blocking or not as the
+ * socket is). Stores the accepted sockets (close-on-exec) in fds[0..max) and
+ * returns how many; 0 means the datagram carried nothing usable (everything
+ * in it was closed). max is at most SB_RECV_MAX_FDS. filter and stats may be
+ * NULL. Returns -1 with errno (EAGAIN, EINTR, ...) on failure. */
+SB_RECEIVER_API int sb_recv_fds(int fd, int *fds, int max, const sb_recv_filter *filter, sb_recv_stats *stats);
+
+/* 1 if fd is a connected (not listening) SOCK_STREAM socket of AF_INET,
+ * AF_INET6 or AF_UNIX, else 0. */
+SB_RECEIVER_API int sb_is_acceptable_socket(int fd);
+
+/* Gives a received socket the flags accept4() would: O_NONBLOCK set exactly
+ * when SOCK_NONBLOCK is in flags, FD_CLOEXEC exactly when SOCK_CLOEXEC is.
+ * Returns 0 or -1 with errno. */
+SB_RECEIVER_API int sb_apply_accept_flags(int fd, int flags);
+
+/* Sends fd to the receiver at path as sbd does: one NUL byte, one fd,
+ * MSG_DONTWAIT|MSG_NOSIGNAL, from a temporary unbound socket. The caller
+ * keeps (and still has to close) fd. Returns 0 or -1 with errno (ENOENT,
+ * ECONNREFUSED for a stale path, EAGAIN for a full receiver, ...). */
+SB_RECEIVER_API int sb_send_fd(const char *path, int fd);
+
+/* Same, sending from the existing AF_UNIX SOCK_DGRAM socket sock; with path
+ * NULL, sock must be connected to the receiver. */
+SB_RECEIVER_API int sb_send_fd_on(int sock, const char *path, int fd);
+
+/* Same with a payload of len (1..64) bytes of one's own instead of the NUL. */
+SB_RECEIVER_API int sb_send_fd_payload(int sock, const char *path, int fd, const void *payload, size_t len);
+
+/* A receiving endpoint with a queue for datagrams that carry several fds. */
+typedef struct sb_receiver sb_receiver;
+
+typedef struct sb_receiver_options {
+  int nonblock;      /* receiving socket O_NONBLOCK */
+  int require_uid;   /* accept sockets only from sender uid `uid` */
+  uid_t uid;
+} sb_receiver_options;
+
+/* Binds a receiving socket at path (see sb_bind_receiver; always
+ * close-on-exec). opts may be NULL. Returns NULL with errno on failure. */
+SB_RECEIVER_API sb_receiver *sb_receiver_open(const char *path, const sb_receiver_options *opts);
+
+/* The receiving socket, for poll/epoll. It is readable while a datagram
+ * waits; sockets already queued from a multi-fd datagram are counted by
+ * sb_receiver_pending(): hand them out before sleeping again. */
+SB_RECEIVER_API int sb_receiver_fd(const sb_receiver *r);
+
+/* Returns one received socket with accept4()-style flags (SOCK_NONBLOCK,
+ * SOCK_CLOEXEC), from the queue first. -1 with errno EAGAIN when a
+ * non-blocking receiver has nothing, or another receive error. */
+SB_RECEIVER_API int sb_receiver_accept(sb_receiver *r, int flags);
+
+SB_RECEIVER_API size_t sb_receiver_pending(const sb_receiver *r);
+SB_RECEIVER_API const sb_recv_stats *sb_receiver_stats(const sb_receiver *r);
+
+/* Closes the receiving socket and every queued fd. The socket file stays
+ * (a later sb_bind_receiver replaces it). NULL is accepted. */
+SB_RECEIVER_API void sb_receiver_close(sb_receiver *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,40 @@
+// What may be handed to a server: connected stream sockets of IP or Unix.
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "socketbox/receiver.h"
+
+namespace {
+
+bool get_int_option(int fd, int name, int& value) noexcept {
+  socklen_t len = sizeof value;
+  return ::getsockopt(fd, SOL_SOCKET, name, &value, &len) == 0 && len == sizeof value;
+}
+
+}  // namespace
+
+extern "C" int sb_is_acceptable_socket(int fd) {
+  int saved = errno;
+  int type = 0, domain = 0, listening = 0;
+  bool ok = get_int_option(fd, SO_TYPE, type) && get_int_option(fd, SO_DOMAIN, domain) &&
+            get_int_option(fd, SO_ACCEPTCONN, listening);
+  errno = saved;
+  if (!ok || type != SOCK_STREAM || listening) return 0;
+  return domain == AF_INET || domain == AF_INET6 || domain == AF_UNIX;
+}
+
+extern "C" int sb_apply_accept_flags(int fd, int flags) {
+  int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0) return -1;
+  // The file status flags belong to the description the sender made (sbd
+  // accepts non-blocking), so clear O_NONBLOCK unless it was asked for.
+  int want = (flags & SOCK_NONBLOCK) ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+  if (want != fl && ::fcntl(fd, F_SETFL, want) != 0) return -1;
+  int fdfl = ::fcntl(fd, F_GETFD);
+  if (fdfl < 0) return -1;
+  int wantfd = (flags & SOCK_CLOEXEC) ? (fdfl | FD_CLOEXEC) : (fdfl & ~FD_CLOEXEC);
+  if (wantfd != fdfl && ::fcntl(fd, F_SETFD, wantfd) != 0) return -1;
+  return 0;
+}

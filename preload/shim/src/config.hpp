@@ -1,0 +1,35 @@
+// The preload's settings, read once from the environment at load:
+//   SB_PRELOAD_MAP         newline-separated ADDR:PORT=PATH entries
+//   SB_PRELOAD_UID         accept sockets only from this sender uid
+//   SB_PRELOAD_NO_INHERIT  "1": drop the library from LD_PRELOAD once this
+//                          process has bound a mapped address
+//   SB_PRELOAD_DEBUG       "1": one line per endpoint created or adopted
+// Bad input disables the library with one line on stderr; it never fails
+// the host process.
+#pragma once
+
+#include <sys/types.h>
+
+#include "map_spec.hpp"
+
+namespace socketbox::preload {
+
+struct Config {
+  bool enabled = false;  // false: every call goes straight to libc
+  int map_count = 0;
+  MapSpec maps[kMaxMaps];
+  bool check_uid = false;
+  uid_t uid = 0;
+  bool no_inherit = false;
+  bool debug = false;
+};
+
+// Filled by load_config() in the library constructor, read-only after.
+extern Config g_config;
+
+void load_config() noexcept;
+
+// Index of the mapping whose path is path (length n), or -1.
+int map_by_path(const char* path, size_t n) noexcept;
+
+}  // namespace socketbox::preload

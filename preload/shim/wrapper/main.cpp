@@ -1,0 +1,120 @@
+// sb-preload --map ADDR:PORT=PATH [--map ...] [options] [--] COMMAND [ARGS...]
+// Runs COMMAND with libsbpreload.so so that its TCP listeners on the mapped
+// addresses become socketbox receiving endpoints. Exit 2 on a usage error,
+// 126/127 when COMMAND cannot be run.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "environment.hpp"
+#include "locate_library.hpp"
+#include "map_spec.hpp"
+
+namespace {
+
+using namespace socketbox::preload;
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  std::cerr << "sb-preload: " << msg << "\n";
+  std::exit(2);
+}
+
+// A relative PATH is taken from the current directory, made absolute here
+// because the server may chdir before it binds.
+std::string absolutize(const std::string& map) {
+  size_t eq = map.find('=');
+  if (eq == std::string::npos || eq + 1 >= map.size() || map[eq + 1] == '/') return map;
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) == nullptr) return map;
+  return map.substr(0, eq + 1) + cwd + "/" + map.substr(eq + 1);
+}
+
+std::string validated_maps(const std::vector<std::string>& maps) {
+  std::string joined;
+  for (const std::string& raw : maps) {
+    std::string m = absolutize(raw);
+    if (m.find('\n') != std::string::npos) usage_error("--map '" + raw + "': contains a newline");
+    MapSpec spec;
+    const char* why = nullptr;
+    if (!parse_map(m.data(), m.size(), spec, &why)) usage_error("--map '" + raw + "': " + why);
+    joined += m;
+    joined += '\n';
+  }
+  static MapSpec all[kMaxMaps];
+  int count = 0;
+  char err[300];
+  if (!parse_map_list(joined.c_str(), all, kMaxMaps, count, err, sizeof err)) usage_error(err);
+  return joined;
+}
+
+std::string numeric_uid(const std::string& user) {
+  if (user.empty()) return {};
+  if (user.find_first_not_of("0123456789") == std::string::npos && user.size() <= 10) {
+    unsigned long v = std::stoul(user);
+    if (v <= 0xfffffffeUL) return std::to_string(v);
+  }
+  struct passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) usage_error("--require-uid '" + user + "': no such user");
+  return std::to_string(pw->pw_uid);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Runs COMMAND so that its TCP listeners on the mapped addresses receive the connections sbd sends to\n"
+      "PATH instead of listening on the network. Everything else the program does is left alone."};
+  std::vector<std::string> maps;
+  std::string user, library;
+  bool no_inherit = false, debug = false;
+  app.add_option("-m,--map", maps,
+                 "ADDR:PORT=PATH: a bind() to ADDR:PORT becomes a receiving socket at PATH. ADDR is [::], "
+                 "0.0.0.0, [IPv6] or IPv4, exactly as the server binds it. Repeatable.")
+      ->type_name("ADDR:PORT=PATH")
+      ->required();
+  app.add_option("-u,--require-uid", user, "Accept sockets only from this sender (uid or user name, e.g. sbd's)")
+      ->type_name("UID");
+  app.add_flag("--no-inherit", no_inherit,
+               "Remove the library from LD_PRELOAD once the server has bound a mapped address, so programs it "
+               "runs later are not preloaded (breaks servers that re-exec themselves to rebind, e.g. sshd on SIGHUP)");
+  app.add_flag("--debug", debug, "Log each endpoint created or inherited (SB_PRELOAD_DEBUG=1)");
+  app.add_option("--library", library, "Path of libsbpreload.so (default: next to sb-preload)")->type_name("PATH");
+  app.prefix_command();
+  app.footer("Environment passed to COMMAND: LD_PRELOAD (library prepended), SB_PRELOAD_MAP, SB_PRELOAD_UID,\n"
+             "SB_PRELOAD_NO_INHERIT, SB_PRELOAD_DEBUG. See docs/sb-preload.md.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    usage_error(e.what());
+  }
+  std::vector<std::string> command = app.remaining();
+  if (!command.empty() && command.front() == "--") command.erase(command.begin());
+  if (command.empty()) usage_error("missing COMMAND to run (see --help)");
+
+  PreloadSettings s;
+  s.maps = validated_maps(maps);
+  s.uid = numeric_uid(user);
+  s.no_inherit = no_inherit;
+  s.debug = debug;
+  std::string error;
+  s.library = locate_library(library, error);
+  if (s.library.empty()) usage_error(error);
+  if (!export_settings(s)) usage_error(std::string("cannot set environment: ") + std::strerror(errno));
+
+  std::vector<char*> args;
+  for (std::string& a : command) args.push_back(a.data());
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  int err = errno;
+  std::cerr << "sb-preload: cannot run '" << command.front() << "': " << std::strerror(err) << "\n";
+  return err == ENOENT ? 127 : 126;
+}

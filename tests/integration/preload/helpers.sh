@@ -1,0 +1,76 @@
+# Shared by the preload integration tests; source after lib.sh.
+#
+# The dispatcher in the router namespace: sbd once it is on this branch,
+# until then sb-test-sendconn (the same protocol, one fd per datagram).
+# pl_dispatch DEST=PATH... : starts it on [::ffff:127.0.0.1]:$SB_TPROXY_PORT
+# with IPV6_TRANSPARENT, sending connections for local address DEST to PATH.
+pl_dispatch() {
+  sb_bg dispatcher sb_in "$SB_NS_ROUTER" sb-test-sendconn -t ::ffff:127.0.0.1 "$SB_TPROXY_PORT" "$@"
+  PL_DISPATCHER_PID=$SB_LAST_PID
+  sb_wait_for 10 "the dispatcher to listen" grep -q listening "$SB_TMP/dispatcher.log"
+}
+
+# pl_server_ns NAME: an isolated server namespace with loopback only. Its
+# Unix datagram queues hold 512 instead of the kernel default 10 (the
+# setting is per network namespace and applies to the receiving socket):
+# with 10, a burst of parallel connections overflows the endpoint and the
+# dispatcher has to close some, as docs/sb-preload.md explains.
+pl_server_ns() {
+  local ns
+  ns=$(sb_netns "$1")
+  sb_in "$ns" sysctl -qw net.unix.max_dgram_qlen=512
+  echo "$ns"
+}
+
+# pl_python NAME NS PATH [sb-preload options]: python3 -m http.server on
+# [::]:80 in NS, serving $SB_TMP/www, behind sb-preload mapping [::]:80=PATH.
+pl_python() {
+  local name=$1 ns=$2 path=$3
+  shift 3
+  mkdir -p "$SB_TMP/www"
+  sb_bg "$name" sb_in "$ns" sb-preload --map "[::]:80=$path" "$@" -- \
+    /usr/bin/python3 -u -m http.server --bind :: --directory "$SB_TMP/www" 80
+  # Printed after bind and listen (a stale socket file may exist earlier).
+  sb_wait_for 10 "python $name to serve" grep -q "Serving HTTP" "$SB_TMP/$name.log"
+}
+
+# pl_curl ARGS...: curl from the client namespace, failing fast.
+pl_curl() { sb_in "$SB_NS_CLIENT" curl -sS -m 5 --noproxy '*' "$@"; }
+
+# pl_require_cmd CMD...: skip when a server under test is not installed.
+pl_require_cmd() {
+  local c
+  for c in "$@"; do command -v "$c" >/dev/null || sb_skip "$c is not installed"; done
+}
+
+# pl_sshd_setup: host key, client key, authorized_keys and a config for
+# sshd (OpenSSH) in $SB_TMP; sshd logs to $SB_TMP/sshd.log via -E.
+# Extra config lines may be given as arguments.
+pl_sshd_setup() {
+  # Privilege separation needs its empty directory (the package makes it
+  # at service start, which never happened here).
+  [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$SB_TMP/hostkey"
+  ssh-keygen -q -t ed25519 -N '' -f "$SB_TMP/userkey"
+  cp "$SB_TMP/userkey.pub" "$SB_TMP/authorized_keys"
+  {
+    echo "HostKey $SB_TMP/hostkey"
+    echo "PidFile $SB_TMP/sshd.pid"
+    echo "AuthorizedKeysFile $SB_TMP/authorized_keys"
+    echo "PermitRootLogin yes"
+    echo "StrictModes no"
+    echo "UsePAM no"
+    echo "PasswordAuthentication no"
+    echo "KbdInteractiveAuthentication no"
+    local line
+    for line in "$@"; do echo "$line"; done
+  } >"$SB_TMP/sshd_config"
+}
+
+# pl_ssh HOST CMD: key login as root from the client namespace.
+pl_ssh() {
+  local host=$1
+  shift
+  sb_in "$SB_NS_CLIENT" timeout 20 ssh -i "$SB_TMP/userkey" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o ConnectTimeout=5 "root@$host" "$@"
+}

@@ -1,0 +1,241 @@
+// sb_recv_fds and sb_receiver: what gets through, what gets closed.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <memory>
+#include <vector>
+
+#include "socketbox/receiver.h"
+#include "socketbox/receiver.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+struct Endpoint {
+  sbtest::TempDir dir;
+  std::string path = dir.file("r.sock");
+  int fd = sb_bind_receiver(path.c_str(), SB_BIND_NONBLOCK | SB_BIND_CLOEXEC);
+  ~Endpoint() { ::close(fd); }
+};
+
+}  // namespace
+
+TEST_CASE("one socket per datagram arrives close-on-exec and connected") {
+  Endpoint ep;
+  REQUIRE(ep.fd >= 0);
+  sbtest::Pair p;
+  REQUIRE(sb_send_fd(ep.path.c_str(), p.sent) == 0);
+  int fds[4];
+  sb_recv_stats st{};
+  REQUIRE(sb_recv_fds(ep.fd, fds, 4, nullptr, &st) == 1);
+  CHECK(st.received == 1);
+  CHECK((::fcntl(fds[0], F_GETFD) & FD_CLOEXEC) != 0);
+  REQUIRE(::write(fds[0], "x", 1) == 1);
+  char c = 0;
+  CHECK(::read(p.kept, &c, 1) == 1);
+  CHECK(c == 'x');
+  ::close(fds[0]);
+}
+
+TEST_CASE("several fds in one datagram, also in several SCM_RIGHTS messages") {
+  Endpoint ep;
+  int messages = GENERATE(1, 3);
+  std::vector<std::unique_ptr<sbtest::Pair>> pairs;
+  std::vector<int> sent;
+  for (int i = 0; i < 6; ++i) {
+    pairs.push_back(std::make_unique<sbtest::Pair>());
+    sent.push_back(pairs.back()->sent);
+  }
+  REQUIRE(sbtest::send_fds(ep.path, sent, messages) == 0);
+  int fds[SB_RECV_MAX_FDS];
+  REQUIRE(sb_recv_fds(ep.fd, fds, SB_RECV_MAX_FDS, nullptr, nullptr) == 6);
+  for (int i = 0; i < 6; ++i) {
+    // In order: writing to the i-th received reaches the i-th kept end.
+    REQUIRE(::write(fds[i], "y", 1) == 1);
+    char c;
+    CHECK(::read(pairs[static_cast<size_t>(i)]->kept, &c, 1) == 1);
+    ::close(fds[i]);
+  }
+}
+
+TEST_CASE("fds that are not connected stream sockets are closed, the rest delivered") {
+  Endpoint ep;
+  sbtest::Pair good;
+  sbtest::Pair dgram(SOCK_DGRAM);
+  int pipefd[2];
+  REQUIRE(::pipe2(pipefd, O_CLOEXEC) == 0);
+  int listener = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  REQUIRE(::listen(listener, 1) == 0);
+
+  REQUIRE(sbtest::send_fds(ep.path, {dgram.sent, good.sent, pipefd[1], listener}) == 0);
+  dgram.close_sent();
+  good.close_sent();
+  ::close(pipefd[1]);
+  ::close(listener);
+
+  int fds[8];
+  sb_recv_stats st{};
+  REQUIRE(sb_recv_fds(ep.fd, fds, 8, nullptr, &st) == 1);
+  CHECK(st.rejected_type == 3);
+  CHECK(st.received == 1);
+  CHECK(dgram.dgram_peer_gone());
+  char c;
+  CHECK(::read(pipefd[0], &c, 1) == 0);  // write end closed everywhere: EOF
+  CHECK_FALSE(good.far_end_closed());
+  ::close(fds[0]);
+  CHECK(good.far_end_closed());
+  ::close(pipefd[0]);
+}
+
+TEST_CASE("a truncated datagram (MSG_CTRUNC) has every fd that arrived closed") {
+  Endpoint ep;
+  std::vector<std::unique_ptr<sbtest::Pair>> pairs;
+  std::vector<int> sent;
+  for (int i = 0; i < 5; ++i) {
+    pairs.push_back(std::make_unique<sbtest::Pair>());
+    sent.push_back(pairs.back()->sent);
+  }
+  REQUIRE(sbtest::send_fds(ep.path, sent) == 0);
+  for (auto& p : pairs) p->close_sent();
+  int fds[2];
+  sb_recv_stats st{};
+  CHECK(sb_recv_fds(ep.fd, fds, 2, nullptr, &st) == 0);
+  CHECK(st.truncated == 1);
+  for (auto& p : pairs) CHECK(p->far_end_closed());
+}
+
+TEST_CASE("invalid arguments give EINVAL") {
+  Endpoint ep;
+  int fds[1];
+  errno = 0;
+  CHECK(sb_recv_fds(ep.fd, fds, 0, nullptr, nullptr) == -1);
+  CHECK(errno == EINVAL);
+  CHECK(sb_recv_fds(ep.fd, fds, SB_RECV_MAX_FDS + 1, nullptr, nullptr) == -1);
+  CHECK(sb_receiver_accept(nullptr, 0) == -1);
+}
+
+TEST_CASE("the sender uid check rejects and closes sockets from anyone else") {
+  if (::geteuid() != 0) {
+    WARN("skipped: needs root to send as another user");
+    return;
+  }
+  sbtest::TempDir dir;
+  REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+  std::string path = dir.file("r.sock");
+  int fd = sb_bind_receiver(path.c_str(), SB_BIND_NONBLOCK | SB_BIND_PASSCRED);
+  REQUIRE(fd >= 0);
+  REQUIRE(::chmod(path.c_str(), 0666) == 0);  // let the forger reach it at all
+  const struct passwd* nobody = ::getpwnam("nobody");
+  uid_t forger = nobody ? nobody->pw_uid : 65534;
+
+  static const unsigned char token[4] = {'t', 'o', 'k', '!'};
+  sbtest::Pair from_forger, with_token;
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::setgid(forger) != 0 || ::setuid(forger) != 0) ::_exit(3);
+    if (sb_send_fd(path.c_str(), from_forger.sent) != 0) ::_exit(4);
+    int s = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+    ::_exit(sb_send_fd_payload(s, path.c_str(), with_token.sent, token, sizeof token) == 0 ? 0 : 5);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  from_forger.close_sent();
+  with_token.close_sent();
+
+  sbtest::Pair from_root;
+  REQUIRE(sb_send_fd(path.c_str(), from_root.sent) == 0);
+
+  sb_recv_filter filter{1, 0, token, sizeof token};
+  sb_recv_stats st{};
+  int fds[4];
+  CHECK(sb_recv_fds(fd, fds, 4, &filter, &st) == 0);  // the forger's
+  CHECK(st.rejected_sender == 1);
+  CHECK(from_forger.far_end_closed());
+  // The token (the preload's mark on datagrams it re-sends) is trusted.
+  REQUIRE(sb_recv_fds(fd, fds, 4, &filter, &st) == 1);
+  ::close(fds[0]);
+  CHECK(with_token.far_end_closed());
+  REQUIRE(sb_recv_fds(fd, fds, 4, &filter, &st) == 1);  // root's
+  ::close(fds[0]);
+
+  // Without SO_PASSCRED there are no credentials: a uid check rejects all.
+  std::string plain = dir.file("plain.sock");
+  int nocred = sb_bind_receiver(plain.c_str(), SB_BIND_NONBLOCK);
+  REQUIRE(nocred >= 0);
+  sbtest::Pair p;
+  REQUIRE(sb_send_fd(plain.c_str(), p.sent) == 0);
+  p.close_sent();
+  CHECK(sb_recv_fds(nocred, fds, 4, &filter, &st) == 0);
+  CHECK(p.far_end_closed());
+  ::close(nocred);
+  ::close(fd);
+}
+
+TEST_CASE("sb_receiver queues the extra sockets of a datagram") {
+  sbtest::TempDir dir;
+  std::string path = dir.file("r.sock");
+  sb_receiver_options opts{};
+  opts.nonblock = 1;
+  socketbox::Receiver r(path.c_str(), opts);
+  REQUIRE(r.valid());
+  std::vector<std::unique_ptr<sbtest::Pair>> pairs;
+  std::vector<int> sent;
+  for (int i = 0; i < 3; ++i) {
+    pairs.push_back(std::make_unique<sbtest::Pair>());
+    sent.push_back(pairs.back()->sent);
+  }
+  REQUIRE(sbtest::send_fds(path, sent) == 0);
+  for (auto& p : pairs) p->close_sent();
+
+  int a = r.accept(SOCK_NONBLOCK);
+  REQUIRE(a >= 0);
+  CHECK((::fcntl(a, F_GETFL) & O_NONBLOCK) != 0);
+  CHECK((::fcntl(a, F_GETFD) & FD_CLOEXEC) == 0);  // not asked for
+  CHECK(r.pending() == 2);
+  int b = r.accept(SOCK_CLOEXEC);
+  REQUIRE(b >= 0);
+  CHECK((::fcntl(b, F_GETFL) & O_NONBLOCK) == 0);
+  CHECK((::fcntl(b, F_GETFD) & FD_CLOEXEC) != 0);
+  CHECK(r.pending() == 1);
+  CHECK(r.stats().received == 3);
+  ::close(a);
+  ::close(b);
+  {
+    socketbox::Receiver gone = std::move(r);  // closing it closes the queued one
+  }
+  CHECK(pairs[2]->far_end_closed());
+  CHECK(r.accept() == -1);
+}
+
+TEST_CASE("a non-blocking sb_receiver with nothing queued says EAGAIN") {
+  sbtest::TempDir dir;
+  sb_receiver_options opts{};
+  opts.nonblock = 1;
+  socketbox::Receiver r(dir.file("r.sock").c_str(), opts);
+  REQUIRE(r.valid());
+  errno = 0;
+  CHECK(r.accept() == -1);
+  CHECK(errno == EAGAIN);
+}
+
+TEST_CASE("received sockets lose the sender's O_NONBLOCK unless asked for") {
+  Endpoint ep;
+  sbtest::Pair p;
+  REQUIRE(::fcntl(p.sent, F_SETFL, O_NONBLOCK) == 0);
+  REQUIRE(sb_send_fd(ep.path.c_str(), p.sent) == 0);
+  int fds[1];
+  REQUIRE(sb_recv_fds(ep.fd, fds, 1, nullptr, nullptr) == 1);
+  REQUIRE(sb_apply_accept_flags(fds[0], 0) == 0);
+  CHECK((::fcntl(fds[0], F_GETFL) & O_NONBLOCK) == 0);
+  ::close(fds[0]);
+}
