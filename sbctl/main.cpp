@@ -1,41 +1,5 @@
 // sbctl: compiles a socketbox profile into kernel state and sbd's table, and
-// applies, diffs, confirms and rolls back changes. Exit codes: 0 ok,
-// 1 differences (diff), 2 error.
-#include <CLI/CLI.hpp>
+// applies, diffs, confirms and rolls back changes (see docs/sbctl.md).
+#include "commands/commands.hpp"
 
-#include <cstdio>
-
-#include "commands/command.hpp"
-#include "output/style.hpp"
-
-using namespace socketbox::sbctl;
-
-int main(int argc, char** argv) {
-  CLI::App app{"sbctl: operate a socketbox from one profile (see docs/sbctl.md)", "sbctl"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", "sbctl 0.1.0");
-  Runner runner;
-  add_check_command(app, runner);
-  add_compile_command(app, runner);
-  add_explain_command(app, runner);
-  add_diff_command(app, runner);
-  add_apply_command(app, runner);
-  add_confirm_command(app, runner);
-  add_rollback_command(app, runner);
-  add_down_command(app, runner);
-  add_status_command(app, runner);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitError;
-  }
-  try {
-    return runner ? runner() : kExitError;
-  } catch (const Reported& r) {
-    return r.code;
-  } catch (const std::exception& e) {
-    print_error(e.what());
-    return kExitError;
-  }
-}
+int main(int argc, char** argv) { return socketbox::sbctl::run_command_line(argc, argv); }

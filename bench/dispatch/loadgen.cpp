@@ -25,6 +25,7 @@ struct Options {
   unsigned port = 80;
   unsigned threads = 4;
   double seconds = 3;
+  double rate = 0;  // connections/s over all threads; 0: as fast as possible
 };
 
 sockaddr_in6 destination(const in6_addr& base, unsigned i, unsigned port) {
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--port", o.port, "destination port")->check(CLI::Range(1u, 65535u));
   app.add_option("--threads", o.threads, "client threads")->check(CLI::Range(1u, 256u));
   app.add_option("--seconds", o.seconds, "how long to run")->check(CLI::Range(0.1, 600.0));
+  app.add_option("--rate", o.rate, "offered load in connections/s over all threads (default: unpaced)")
+      ->check(CLI::Range(0.0, 1e7));
   CLI11_PARSE(app, argc, argv);
 
   in6_addr base{};
@@ -80,7 +83,15 @@ int main(int argc, char** argv) {
     workers.emplace_back([&, t] {
       auto& lat = latencies[t];
       lat.reserve(1 << 20);
+      // Paced: each thread starts a connection every threads/rate seconds.
+      const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(o.rate > 0 ? o.threads / o.rate : 0));
+      auto next = std::chrono::steady_clock::now();
       for (unsigned i = t; !stop.load(std::memory_order_relaxed); i += o.threads) {
+        if (o.rate > 0) {
+          next += interval;
+          std::this_thread::sleep_until(next);
+        }
         const auto sa = destination(base, i % o.count, o.port);
         const auto t0 = std::chrono::steady_clock::now();
         if (!one(sa)) {

@@ -76,6 +76,13 @@ void apply(const DesiredState& desired_in) {
   const std::vector<Prefix> before_routes = rs.read_local_routes();
   const KernelState before = state_from(before_nft, before_routes, {});
 
+  const std::vector<Prefix> want = desired_routes(desired);
+  const bool routes_to_add =
+      std::any_of(want.begin(), want.end(), [&](const Prefix& p) { return !std::binary_search(before_routes.begin(), before_routes.end(), p); });
+  if (routes_to_add && !rs.loopback_up())
+    throw_error("the loopback interface is down in this network namespace; socketbox's local routes need it "
+                "(ip link set lo up)");
+
   const bool nft_changes = !diff_nft(desired, before).empty();
   if (nft_changes) {
     NftObjects table = build_nft(desired);
@@ -90,7 +97,6 @@ void apply(const DesiredState& desired_in) {
   std::vector<Prefix> added, removed;
   try {
     maybe_fail("after-nft");
-    const std::vector<Prefix> want = desired_routes(desired);
     bool injected = false;
     auto step_done = [&] {
       if (!injected) {

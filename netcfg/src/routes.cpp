@@ -6,7 +6,11 @@
 #include <netlink/netlink.h>
 #include <sys/socket.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include "error.hpp"
 
@@ -35,11 +39,41 @@ std::optional<Prefix> prefix_of(rtnl_route* r) {
 
 std::string route_text(const Prefix& p) { return "route local " + p.str() + " dev lo"; }
 
+namespace {
+
+// libnl folds errnos into its own coarser codes; keep the kernel's errno.
+int record_errno(sockaddr_nl*, nlmsgerr* e, void* arg) {
+  *static_cast<int*>(arg) = -e->error;
+  return NL_STOP;
+}
+
+}  // namespace
+
 RouteSocket::RouteSocket() : sock_(nl_socket_alloc()) {
   if (!sock_) throw_errno("allocating a netlink socket", ENOMEM);
   if (int err = nl_connect(sock_.get(), NETLINK_ROUTE); err < 0) throw_nl("opening an rtnetlink socket", err);
+  nl_socket_modify_err_cb(sock_.get(), NL_CB_CUSTOM, record_errno, &last_errno_);
   lo_ = static_cast<int>(if_nametoindex("lo"));
   if (lo_ == 0) throw_errno("looking up the loopback interface", errno);
+}
+
+void RouteSocket::fail(const std::string& what, int nl_err) {
+  const int err = last_errno_;
+  last_errno_ = 0;
+  if (err > 0) throw_errno(what, err);
+  throw_nl(what, nl_err);
+}
+
+bool RouteSocket::loopback_up() const {
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno("opening a socket to check the loopback interface", errno);
+  const int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  const int err = errno;
+  close(fd);
+  if (rc < 0) throw_errno("checking the loopback interface", err);
+  return ifr.ifr_flags & IFF_UP;
 }
 
 NlCachePtr RouteSocket::dump() {
@@ -98,15 +132,17 @@ RoutePtr local_route(const Prefix& p, int lo) {
 
 void RouteSocket::add_local_route(const Prefix& p) {
   RoutePtr r = local_route(p, lo_);
+  last_errno_ = 0;
   if (int err = rtnl_route_add(sock_.get(), r.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
     std::string hint = err == -NLE_EXIST ? " (a route for this prefix that is not socketbox's is in the way)" : "";
-    throw_nl("adding " + route_text(p) + hint, err);
+    fail("adding " + route_text(p) + hint, err);
   }
 }
 
 void RouteSocket::delete_local_route(const Prefix& p) {
   RoutePtr r = local_route(p, lo_);  // protocol 91: the kernel deletes only ours
-  if (int err = rtnl_route_delete(sock_.get(), r.get(), 0); err < 0) throw_nl("removing " + route_text(p), err);
+  last_errno_ = 0;
+  if (int err = rtnl_route_delete(sock_.get(), r.get(), 0); err < 0) fail("removing " + route_text(p), err);
 }
 
 void RouteSocket::delete_all_tagged() {
@@ -114,11 +150,12 @@ void RouteSocket::delete_all_tagged() {
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
     auto* r = reinterpret_cast<rtnl_route*>(o);
     if (rtnl_route_get_protocol(r) != kRouteProtocol) continue;
-    if (int err = rtnl_route_delete(sock_.get(), r, 0); err < 0 && err != -NLE_OBJ_NOTFOUND) {
+    last_errno_ = 0;
+    // Already gone (e.g. with its device) is fine.
+    if (int err = rtnl_route_delete(sock_.get(), r, 0); err < 0 && last_errno_ != ESRCH && err != -NLE_OBJ_NOTFOUND) {
       auto p = prefix_of(r);
-      throw_nl("removing route " + (p ? p->str() : std::string("?")) + " (proto " +
-                   std::to_string(kRouteProtocol) + ")",
-               err);
+      fail("removing route " + (p ? p->str() : std::string("?")) + " (proto " + std::to_string(kRouteProtocol) + ")",
+           err);
     }
   }
 }

@@ -25,11 +25,15 @@ class RouteSocket {
   void delete_local_route(const Prefix& p);
   // Every route tagged kRouteProtocol, whatever its shape.
   void delete_all_tagged();
+  // Local routes on a loopback that is down are refused by the kernel.
+  bool loopback_up() const;
 
  private:
   NlCachePtr dump();
+  [[noreturn]] void fail(const std::string& what, int nl_err);
   NlSockPtr sock_;
   int lo_ = 0;
+  int last_errno_ = 0;  // the kernel's own errno for the last refused request
 };
 
 }  // namespace socketbox::netcfg

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "compile/desired_state.hpp"
 #include "ops/confirm_watcher.hpp"
 #include "ops/transaction.hpp"
@@ -14,13 +14,6 @@
 
 namespace socketbox::sbctl {
 namespace {
-
-struct Options {
-  std::string profile, netns, state_dir = kDefaultStateDir;
-  int confirm = 0;
-  bool yes = false;
-  bool strict = false;
-};
 
 // Interactive use only: with a terminal on both ends and no --yes, ask.
 bool operator_agrees(const std::vector<netcfg::Change>& kernel, bool table_changes) {
@@ -32,7 +25,7 @@ bool operator_agrees(const std::vector<netcfg::Change>& kernel, bool table_chang
   return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-int run(const Options& o) {
+int run(const ApplyOptions& o) {
   if (o.confirm < 0) {
     print_error("--confirm takes a number of seconds greater than 0");
     return kExitError;
@@ -86,16 +79,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_apply_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("apply", "Apply a profile: kernel state, table file, socket dirs, sbd reload");
-  sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
-  sub->add_option("--netns", o->netns, "network namespace to configure (default: the profile's)");
-  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
-  sub->add_option("--confirm", o->confirm, "roll back after SECONDS unless 'sbctl confirm' comes first");
-  sub->add_flag("-y,--yes", o->yes, "do not ask, even on a terminal");
-  sub->add_flag("--strict", o->strict, "refuse a profile with warnings");
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_apply(const ApplyOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

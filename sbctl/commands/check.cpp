@@ -1,21 +1,15 @@
 // sbctl check PROFILE [--strict] [--json]: parse and lint; exit 0 when usable.
 #include <cstdio>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
 
 namespace socketbox::sbctl {
 namespace {
 
-struct Options {
-  std::string profile;
-  bool strict = false;
-  bool json = false;
-};
-
-int run_json(const Options& o) {
+int run_json(const CheckOptions& o) {
   JsonWriter w;
   w.begin_object().key("profile").value(o.profile);
   int rc = kExitOk;
@@ -46,7 +40,7 @@ int run_json(const Options& o) {
   return rc;
 }
 
-int run(const Options& o) {
+int run(const CheckOptions& o) {
   if (o.json) return run_json(o);
   const LoadedProfile l = load_profile_checked(o.profile, true, o.strict);
   std::size_t warnings = l.diagnostics.size();
@@ -60,13 +54,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_check_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("check", "Check a profile: errors exit 2, warnings are printed (exit 0)");
-  sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
-  sub->add_flag("--strict", o->strict, "treat warnings as errors");
-  sub->add_flag("--json", o->json, "print the diagnostics as JSON");
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_check(const CheckOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

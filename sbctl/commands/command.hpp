@@ -1,10 +1,7 @@
-// What every command shares: exit codes, loading a profile with its lint
-// results printed, and the registration hook each command file provides.
+// What every command shares: exit codes, and loading a profile with its
+// lint results printed.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,9 +21,6 @@ struct Reported {
   int code = kExitError;
 };
 
-// The command picked on the command line, run by main after parsing.
-using Runner = std::function<int()>;
-
 struct LoadedProfile {
   Profile profile;
   std::string text;
@@ -41,15 +35,5 @@ LoadedProfile load_profile_checked(const std::string& path, bool show_warnings =
 // --netns wins over the profile's netns key.
 std::string pick_netns(const std::string& flag, const std::string& from_profile);
 std::string absolute_path(const std::string& path);
-
-void add_check_command(CLI::App& app, Runner& run);
-void add_compile_command(CLI::App& app, Runner& run);
-void add_explain_command(CLI::App& app, Runner& run);
-void add_diff_command(CLI::App& app, Runner& run);
-void add_apply_command(CLI::App& app, Runner& run);
-void add_confirm_command(CLI::App& app, Runner& run);
-void add_rollback_command(CLI::App& app, Runner& run);
-void add_down_command(CLI::App& app, Runner& run);
-void add_status_command(CLI::App& app, Runner& run);
 
 }  // namespace socketbox::sbctl

@@ -1,19 +1,15 @@
 // sbctl confirm [--state-dir DIR]: keep a generation applied with --confirm.
 #include <cstdio>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "output/style.hpp"
 #include "state/generation_store.hpp"
 
 namespace socketbox::sbctl {
 namespace {
 
-struct Options {
-  std::string state_dir = kDefaultStateDir;
-};
-
-int run(const Options& o) {
+int run(const ConfirmOptions& o) {
   GenerationStore store(absolute_path(o.state_dir));
   store.lock();  // the watcher decides under this lock too: no lost confirm
   if (const auto cur = store.current()) {
@@ -42,11 +38,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_confirm_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("confirm", "Keep the generation applied with --confirm");
-  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_confirm(const ConfirmOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

@@ -1,9 +1,9 @@
 // sbctl diff PROFILE [--netns NAME]: what apply would change in the kernel,
 // the table file and the socket directories. Exit 0 nothing, 1 changes, 2 error.
 #include <cstdio>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "compile/desired_state.hpp"
 #include "output/line_diff.hpp"
 #include "output/style.hpp"
@@ -12,11 +12,7 @@
 namespace socketbox::sbctl {
 namespace {
 
-struct Options {
-  std::string profile, netns;
-};
-
-int run(const Options& o) {
+int run(const DiffOptions& o) {
   const LoadedProfile l = load_profile_checked(o.profile, false);
   const Profile& p = l.profile;
   const Style& s = out_style();
@@ -68,12 +64,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_diff_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("diff", "Show what apply would change (exit 0 none, 1 changes, 2 error)");
-  sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
-  sub->add_option("--netns", o->netns, "network namespace to compare (default: the profile's)");
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_diff(const DiffOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

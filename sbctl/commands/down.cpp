@@ -4,20 +4,16 @@
 // valid table; with no steering left, no connection reaches it. Recorded as
 // a generation, so `sbctl rollback` brings everything back.
 #include <cstdio>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "ops/transaction.hpp"
 #include "output/style.hpp"
 
 namespace socketbox::sbctl {
 namespace {
 
-struct Options {
-  std::string profile, netns, state_dir = kDefaultStateDir;
-};
-
-int run(const Options& o) {
+int run(const DownOptions& o) {
   const LoadedProfile l = load_profile_checked(o.profile, false);
   const std::string netns = pick_netns(o.netns, l.profile.netns);
   GenerationStore store(absolute_path(o.state_dir));
@@ -41,13 +37,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_down_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("down", "Remove the kernel state socketbox owns (recorded; rollback undoes it)");
-  sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
-  sub->add_option("--netns", o->netns, "network namespace (default: the profile's)");
-  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_down(const DownOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

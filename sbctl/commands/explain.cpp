@@ -5,9 +5,9 @@
 
 #include <charconv>
 #include <cstdio>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "explain/explain.hpp"
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
@@ -16,18 +16,13 @@
 namespace socketbox::sbctl {
 namespace {
 
-struct Options {
-  std::string profile, addr, port, from = "::", netns;
-  bool json = false;
-};
-
 struct KernelVerdict {
   bool checked = false;
   bool steered = false;
   std::string why;
 };
 
-KernelVerdict check_kernel(const Options& o, const Profile& p, const table::Tuple& t) {
+KernelVerdict check_kernel(const ExplainOptions& o, const Profile& p, const table::Tuple& t) {
   KernelVerdict k;
   if (::geteuid() != 0) {
     k.why = "not checked (reading the kernel's nft state needs root)";
@@ -46,7 +41,7 @@ KernelVerdict check_kernel(const Options& o, const Profile& p, const table::Tupl
 
 std::string bracket(const std::string& a) { return a.find(':') != std::string::npos ? "[" + a + "]" : a; }
 
-int run(const Options& o) {
+int run(const ExplainOptions& o) {
   const LoadedProfile l = load_profile_checked(o.profile, false);
   const Profile& p = l.profile;
   table::Tuple t;
@@ -141,16 +136,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_explain_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("explain", "Show which route a connection to ADDR:PORT takes, and why");
-  sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
-  sub->add_option("ADDR", o->addr, "destination address (IPv6 or IPv4)")->required();
-  sub->add_option("PORT", o->port, "destination port")->required();
-  sub->add_option("--from", o->from, "client address (default: any)");
-  sub->add_option("--netns", o->netns, "network namespace whose kernel state to check (default: the profile's)");
-  sub->add_flag("--json", o->json, "print the explanation as JSON");
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_explain(const ExplainOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

@@ -1,20 +1,16 @@
 // sbctl rollback [--netns NAME] [--state-dir DIR]: back to the state before
 // the current generation (kernel, table file, sbd reload).
 #include <cstdio>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "ops/transaction.hpp"
 #include "output/style.hpp"
 
 namespace socketbox::sbctl {
 namespace {
 
-struct Options {
-  std::string netns, state_dir = kDefaultStateDir;
-};
-
-int run(const Options& o) {
+int run(const RollbackOptions& o) {
   GenerationStore store(absolute_path(o.state_dir));
   store.lock();
   const auto cur = store.current();
@@ -36,12 +32,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_rollback_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("rollback", "Return to the previous generation");
-  sub->add_option("--netns", o->netns, "network namespace (default: the one the generation was applied in)");
-  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_rollback(const RollbackOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

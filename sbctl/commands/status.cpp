@@ -2,9 +2,9 @@
 // the generation in force, drift between it and the box, and sbd's counters.
 #include <cstdio>
 #include <ctime>
-#include <memory>
 
 #include "commands/command.hpp"
+#include "commands/commands.hpp"
 #include "control/control_client.hpp"
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
@@ -15,11 +15,6 @@
 
 namespace socketbox::sbctl {
 namespace {
-
-struct Options {
-  std::string netns, state_dir = kDefaultStateDir, control;
-  bool json = false;
-};
 
 struct Report {
   std::optional<GenerationMeta> gen;
@@ -42,7 +37,7 @@ std::string when(std::time_t t) {
   return buf;
 }
 
-Report gather(const Options& o) {
+Report gather(const StatusOptions& o) {
   Report r;
   GenerationStore store(absolute_path(o.state_dir));
   Snapshot after;
@@ -175,7 +170,7 @@ void print_text(const Report& r) {
   }
 }
 
-int run(const Options& o) {
+int run(const StatusOptions& o) {
   const Report r = gather(o);
   if (o.json) {
     print_json(r);
@@ -187,14 +182,6 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_status_command(CLI::App& app, Runner& runner) {
-  auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("status", "Show the applied generation, drift, and sbd's counters");
-  sub->add_option("--netns", o->netns, "network namespace (default: the one the generation was applied in)");
-  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
-  sub->add_option("--control", o->control, "sbd's control socket (default: the applied profile's)");
-  sub->add_flag("--json", o->json, "print as JSON (sbd's status embedded as it answered)");
-  sub->callback([o, &runner] { runner = [o] { return run(*o); }; });
-}
+int run_status(const StatusOptions& o) { return run(o); }
 
 }  // namespace socketbox::sbctl

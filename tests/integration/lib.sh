@@ -49,8 +49,10 @@ _sb_cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -KILL "$pid" 2>/dev/null
   done
-  [[ -f $SB_TMP/.netns ]] && mapfile -t -O "${#_sb_netns[@]}" _sb_netns <"$SB_TMP/.netns"
-  for ns in "${_sb_netns[@]}"; do
+  # sb_netns usually runs in $(...), a subshell: its names come from the file.
+  local from_file=()
+  [[ -f $SB_TMP/.sb_netns ]] && mapfile -t from_file <"$SB_TMP/.sb_netns"
+  for ns in "${_sb_netns[@]}" "${from_file[@]}"; do
     # Anything still running inside a namespace of ours goes with it.
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
     ip netns del "$ns" 2>/dev/null
@@ -70,13 +72,11 @@ trap _sb_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # sb_netns NAME: makes namespace "$NAME$SB_ID" with lo up; prints its full name.
-# Usually called as NS=$(sb_netns NAME), in a subshell: the name is also
-# recorded in a file so that the cleanup sees it.
 sb_netns() {
   local ns="$1$SB_ID"
   ip netns add "$ns"
   _sb_netns+=("$ns")
-  echo "$ns" >>"$SB_TMP/.netns"
+  echo "$ns" >>"$SB_TMP/.sb_netns"  # seen by the cleanup even from a subshell
   ip -n "$ns" link set lo up
   echo "$ns"
 }

@@ -44,8 +44,8 @@ std::string validated_maps(const std::vector<std::string>& maps) {
     MapSpec spec;
     const char* why = nullptr;
     if (!parse_map(m.data(), m.size(), spec, &why)) usage_error("--map '" + raw + "': " + why);
+    if (!joined.empty()) joined += '\n';
     joined += m;
-    joined += '\n';
   }
   static MapSpec all[kMaxMaps];
   int count = 0;
@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
                  "ADDR:PORT=PATH: a bind() to ADDR:PORT becomes a receiving socket at PATH. ADDR is [::], "
                  "0.0.0.0, [IPv6] or IPv4, exactly as the server binds it. Repeatable.")
       ->type_name("ADDR:PORT=PATH")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);  // one value per --map: COMMAND is not swallowed
   app.add_option("-u,--require-uid", user, "Accept sockets only from this sender (uid or user name, e.g. sbd's)")
       ->type_name("UID");
   app.add_flag("--no-inherit", no_inherit,

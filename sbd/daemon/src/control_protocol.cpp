@@ -26,7 +26,8 @@ void target_counters(std::string& out, const TargetCounters& c) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+  while (!s.empty() &&
+         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
     s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   return s;
@@ -86,7 +87,8 @@ std::string answer_command(std::string_view line, ControlHandler& h) {
   if (cmd == "status" || cmd == "counters") return format_status(h.status());
   if (cmd == "reload") return format_reload(h.reload());
   ReloadOutcome bad;
-  bad.error = "unknown command '" + std::string(cmd.substr(0, 64)) + "': expected status, counters or reload";
+  bad.error = "unknown command '" + std::string(cmd.substr(0, 64)) +
+              "': expected status, counters or reload";
   return format_reload(bad);
 }
 

@@ -25,10 +25,11 @@ ControlServer::ControlServer(std::string path, ControlHandler& handler)
                          std::to_string(sizeof sa.sun_path - 1) + " bytes",
                      kExitUsage);
   std::memcpy(sa.sun_path, path_.c_str(), path_.size() + 1);
-  struct stat st{};
+  struct stat st {};
   if (lstat(path_.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode))
-      throw SetupError("control socket path " + path_ + " exists and is not a socket; not replacing it");
+      throw SetupError("control socket path " + path_ +
+                       " exists and is not a socket; not replacing it");
     // A socket left by an earlier sbd: replace it, unless one still answers.
     UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (probe && connect(probe.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0)
@@ -61,7 +62,8 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::chown_socket(uid_t uid, gid_t gid) const {
-  if (chown(path_.c_str(), uid, gid) < 0) throw SetupError(errno_text("cannot chown control socket " + path_, errno));
+  if (chown(path_.c_str(), uid, gid) < 0)
+    throw SetupError(errno_text("cannot chown control socket " + path_, errno));
 }
 
 void ControlServer::close_client(Client& c) noexcept {
@@ -128,7 +130,8 @@ void ControlServer::answer(Client& c, std::string_view line) noexcept {
 
 void ControlServer::flush(Client& c) noexcept {
   while (c.out_off < c.out.size()) {
-    const ssize_t n = send(c.fd.get(), c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = send(c.fd.get(), c.out.data() + c.out_off, c.out.size() - c.out_off,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
@@ -150,8 +153,10 @@ void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
   Client& c = clients_[slot];
   if (!c.fd) return;
   if (!c.out.empty()) {  // answering
-    if (events & (EPOLLERR | EPOLLHUP)) close_client(c);
-    else flush(c);
+    if (events & (EPOLLERR | EPOLLHUP))
+      close_client(c);
+    else
+      flush(c);
     return;
   }
   for (;;) {
@@ -163,8 +168,10 @@ void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
       return;
     }
     if (n == 0) {  // EOF: a command without its newline still counts
-      if (c.in_len == 0) close_client(c);
-      else answer(c, std::string_view(c.in, c.in_len));
+      if (c.in_len == 0)
+        close_client(c);
+      else
+        answer(c, std::string_view(c.in, c.in_len));
       return;
     }
     const std::size_t start = c.in_len;

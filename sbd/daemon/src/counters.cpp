@@ -1,5 +1,7 @@
 #include "counters.hpp"
 
+#include "active_table.hpp"
+
 namespace socketbox::daemon {
 
 using socketbox::table::Action;
@@ -8,10 +10,18 @@ using socketbox::table::Table;
 
 void TargetCounters::count_failure(SendFailure f) noexcept {
   switch (f) {
-    case SendFailure::Missing: ++missing; break;
-    case SendFailure::Refused: ++refused; break;
-    case SendFailure::Full: ++full; break;
-    case SendFailure::Other: ++other; break;
+    case SendFailure::Missing:
+      ++missing;
+      break;
+    case SendFailure::Refused:
+      ++refused;
+      break;
+    case SendFailure::Full:
+      ++full;
+      break;
+    case SendFailure::Other:
+      ++other;
+      break;
   }
 }
 
@@ -27,17 +37,9 @@ std::vector<TargetCounters*> CounterRegistry::bind(const Table& table) {
   }
   // jump-fd actions can be anywhere; find them all now so that the
   // per-connection path never inserts.
-  auto note = [this](const Action& a) {
+  for_each_action(table, [this](const Action& a) {
     if (a.kind == ActionKind::Fd) by_fd_[a.arg].in_table = true;
-  };
-  for (const auto& rs : table.rule_sets) {
-    note(rs.default_action);
-    for (const auto& r : rs.rules) note(r.action);
-  }
-  for (const auto& ms : table.map_sets) {
-    note(ms.default_action);
-    for (std::size_t i = 0; i < ms.size(); ++i) note(ms.action(i));
-  }
+  });
   return out;
 }
 

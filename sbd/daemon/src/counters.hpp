@@ -29,8 +29,8 @@ struct TargetCounters {
 struct ConnectionCounters {
   std::uint64_t accepted = 0;
   std::uint64_t dispatched = 0;
-  std::uint64_t no_match = 0;  // `fail` or no rule: reset
-  std::uint64_t failed = 0;    // hand-off failed: reset
+  std::uint64_t no_match = 0;         // `fail` or no rule: reset
+  std::uint64_t failed = 0;           // hand-off failed: reset
   std::uint64_t accept_backoffs = 0;  // out of descriptors/memory on accept
 };
 

@@ -47,7 +47,9 @@ void set_events(int epfd, int fd, std::uint64_t tag, std::uint32_t events) noexc
   epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
-std::string table_name(const Options& o) { return o.send_all.empty() ? o.table : "--send-all " + o.send_all; }
+std::string table_name(const Options& o) {
+  return o.send_all.empty() ? o.table : "--send-all " + o.send_all;
+}
 
 }  // namespace
 
@@ -60,7 +62,8 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
       signals_(open_signalfd()),
       backoff_timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       started_ms_(monotonic_ms()) {
-  if (!epoll_ || !backoff_timer_) throw SetupError(errno_text("cannot create the event loop", errno));
+  if (!epoll_ || !backoff_timer_)
+    throw SetupError(errno_text("cannot create the event loop", errno));
   install(std::move(table));
   add(epoll_.get(), listener_.fd.get(), kListen);
   add(epoll_.get(), signals_.get(), kSignal);
@@ -74,6 +77,8 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
 }
 
 void Daemon::install(std::shared_ptr<const tbl::Table> t) {
+  for (const auto& w : table_warnings(*t))
+    log_line("%s: warning: %s", t->source.c_str(), w.c_str());
   ActiveTable a;
   a.counters = counters_.bind(*t);
   a.table = std::move(t);
@@ -83,9 +88,10 @@ void Daemon::install(std::shared_ptr<const tbl::Table> t) {
 
 std::string Daemon::summary() const {
   const auto& t = *dispatcher_.active().table;
-  return "serving " + listen_desc_ + " with " + table_name(opts_) + " (generation " + std::to_string(generation_) +
-         ": " + std::to_string(t.rule_sets.size()) + " rule sets, " + std::to_string(t.map_sets.size()) +
-         " map sets, " + std::to_string(t.targets.size()) + " targets)";
+  return "serving " + listen_desc_ + " with " + table_name(opts_) + " (generation " +
+         std::to_string(generation_) + ": " + std::to_string(t.rule_sets.size()) + " rule sets, " +
+         std::to_string(t.map_sets.size()) + " map sets, " + std::to_string(t.targets.size()) +
+         " targets)";
 }
 
 StatusInfo Daemon::status() {
@@ -116,8 +122,8 @@ ReloadOutcome Daemon::reload() {
     log_line("reloaded: %s", summary().c_str());
   } catch (const std::exception& e) {
     r.error = e.what();
-    log_line("reload failed, still serving generation %llu: %s", static_cast<unsigned long long>(generation_),
-             e.what());
+    log_line("reload failed, still serving generation %llu: %s",
+             static_cast<unsigned long long>(generation_), e.what());
   }
   notify_ready(r.ok ? summary() : "reload failed; " + summary());
   return r;
@@ -137,7 +143,8 @@ void Daemon::resume_accepts() {
   std::uint64_t ticks;
   [[maybe_unused]] ssize_t n = read(backoff_timer_.get(), &ticks, sizeof ticks);
   if (listen_paused_) set_events(epoll_.get(), listener_.fd.get(), kListen, EPOLLIN);
-  if (control_paused_ && control_) set_events(epoll_.get(), control_->listen_fd(), kControlListen, EPOLLIN);
+  if (control_paused_ && control_)
+    set_events(epoll_.get(), control_->listen_fd(), kControlListen, EPOLLIN);
   listen_paused_ = control_paused_ = false;
 }
 
@@ -170,7 +177,9 @@ int Daemon::run() {
         case kListen:
           if (dispatcher_.drain() == Dispatcher::Drain::BackOff) pause_accepts(listener_.fd.get());
           break;
-        case kBackoff: resume_accepts(); break;
+        case kBackoff:
+          resume_accepts();
+          break;
         case kSignal:
           if (!on_signal()) {
             notify_stopping();
@@ -181,7 +190,9 @@ int Daemon::run() {
         case kControlListen:
           if (!control_->on_accept()) pause_accepts(control_->listen_fd());
           break;
-        case kControlTimer: control_->on_timer(); break;
+        case kControlTimer:
+          control_->on_timer();
+          break;
         default:
           if (tag >= kControlClient && control_)
             control_->on_client(static_cast<int>(tag - kControlClient), events[i].events);

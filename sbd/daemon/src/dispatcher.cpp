@@ -37,13 +37,15 @@ void reset_connection(int fd) noexcept {
   close(fd);
 }
 
-void Dispatcher::fail(int conn, const tbl::Tuple& t, const char* why, const char* target, int err) noexcept {
+void Dispatcher::fail(int conn, const tbl::Tuple& t, const char* why, const char* target,
+                      int err) noexcept {
   reset_connection(conn);
   char from[64], to[64];
   format_endpoint(t.remote, t.rport, from, sizeof from);
   format_endpoint(t.local, t.lport, to, sizeof to);
   if (target)
-    log_conn_error("%s -> %s: %s %s: %s; connection reset", from, to, why, target, std::strerror(err));
+    log_conn_error("%s -> %s: %s %s: %s; connection reset", from, to, why, target,
+                   std::strerror(err));
   else
     log_conn_error("%s -> %s: %s; connection reset", from, to, why);
 }
@@ -83,7 +85,7 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
       break;
     default:  // Fail; jumps never come out of lookup()
       ++counters_.connections.no_match;
-      fail(conn, t, "no matching rule", nullptr, 0);
+      fail(conn, t, "the table has no receiver for it (fail)", nullptr, 0);
       return;
   }
   if (err == 0) {
@@ -107,14 +109,23 @@ Dispatcher::Drain Dispatcher::drain() noexcept {
     const int conn = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_CLOEXEC);
     if (conn < 0) {
       switch (errno) {
-        case EAGAIN: return Drain::Empty;
+        case EAGAIN:
+          return Drain::Empty;
         case EINTR:
         case ECONNABORTED:
         case EPROTO:  // the connection died in the queue; take the next one
-        case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN: case ENONET:
-        case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
+        case ENETDOWN:
+        case ENOPROTOOPT:
+        case EHOSTDOWN:
+        case ENONET:
+        case EHOSTUNREACH:
+        case EOPNOTSUPP:
+        case ENETUNREACH:
           continue;
-        case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOMEM:
           ++counters_.connections.accept_backoffs;
           log_conn_error("accept: %s; pausing accepts for 100 ms", std::strerror(errno));
           return Drain::BackOff;
@@ -132,7 +143,8 @@ Dispatcher::Drain Dispatcher::drain() noexcept {
       reset_connection(conn);
       continue;
     }
-    dispatch(conn, reinterpret_cast<const sockaddr*>(&local), reinterpret_cast<const sockaddr*>(&peer));
+    dispatch(conn, reinterpret_cast<const sockaddr*>(&local),
+             reinterpret_cast<const sockaddr*>(&peer));
   }
   return Drain::Empty;
 }

@@ -13,8 +13,12 @@ namespace socketbox::daemon {
 
 class Dispatcher {
  public:
-  Dispatcher(int listen_fd, const HandoffSender& sender, CounterRegistry& counters, bool substitute_paths) noexcept
-      : listen_fd_(listen_fd), sender_(sender), counters_(counters), substitute_(substitute_paths) {}
+  Dispatcher(int listen_fd, const HandoffSender& sender, CounterRegistry& counters,
+             bool substitute_paths) noexcept
+      : listen_fd_(listen_fd),
+        sender_(sender),
+        counters_(counters),
+        substitute_(substitute_paths) {}
 
   void install(ActiveTable t) noexcept { active_ = std::move(t); }
   const ActiveTable& active() const noexcept { return active_; }
@@ -30,7 +34,8 @@ class Dispatcher {
   void dispatch(int conn, const sockaddr* local, const sockaddr* peer) noexcept;
 
  private:
-  void fail(int conn, const socketbox::table::Tuple& t, const char* why, const char* target, int err) noexcept;
+  void fail(int conn, const socketbox::table::Tuple& t, const char* why, const char* target,
+            int err) noexcept;
 
   int listen_fd_;
   const HandoffSender& sender_;

@@ -38,10 +38,14 @@ int send_fd(int sock, const sockaddr_un* to, socklen_t to_len, int fd) noexcept 
 
 SendFailure classify_send_error(int err) noexcept {
   switch (err) {
-    case ENOENT: return SendFailure::Missing;
-    case ECONNREFUSED: return SendFailure::Refused;
-    case EAGAIN: return SendFailure::Full;
-    default: return SendFailure::Other;
+    case ENOENT:
+      return SendFailure::Missing;
+    case ECONNREFUSED:
+      return SendFailure::Refused;
+    case EAGAIN:
+      return SendFailure::Full;
+    default:
+      return SendFailure::Other;
   }
 }
 
@@ -60,7 +64,8 @@ int HandoffSender::send_to_path(const char* path, std::size_t len, int fd) const
   if (len >= sizeof to.sun_path) return ENAMETOOLONG;
   to.sun_family = AF_UNIX;
   std::memcpy(to.sun_path, path, len + 1);
-  return send_fd(sock_.get(), &to, static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len + 1), fd);
+  return send_fd(sock_.get(), &to,
+                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len + 1), fd);
 }
 
 int HandoffSender::send_over(int via, int fd) noexcept { return send_fd(via, nullptr, 0, fd); }

@@ -13,7 +13,9 @@
 
 namespace socketbox::daemon {
 
-std::string errno_text(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+std::string errno_text(const std::string& what, int err) {
+  return what + ": " + std::strerror(err);
+}
 
 namespace {
 
@@ -25,7 +27,8 @@ void adopt(int fd, const std::string& what) {
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
     throw SetupError(errno_text(what + " is not a socket", errno));
   len = sizeof listening;
-  if (type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening)
+  if (type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+      !listening)
     throw SetupError(what + " is not a listening stream socket");
   sockaddr_storage ss{};
   len = sizeof ss;
@@ -41,14 +44,16 @@ void set_opt(int fd, int level, int name, int value, const char* what) {
   if (setsockopt(fd, level, name, &value, sizeof value) < 0) {
     const int err = errno;
     std::string msg = errno_text(std::string("cannot set ") + what, err);
-    if (err == EPERM) msg += " (needs CAP_NET_ADMIN: run sbd as root, it drops privileges after binding)";
+    if (err == EPERM)
+      msg += " (needs CAP_NET_ADMIN: run sbd as root, it drops privileges after binding)";
     throw SetupError(msg);
   }
 }
 
 sockaddr_in6 parse_listen_address(const Options& o) {
   std::string text = o.listen_address;
-  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
   sockaddr_in6 sa{};
   sa.sin6_family = AF_INET6;
   sa.sin6_port = htons(o.port);
@@ -61,7 +66,8 @@ sockaddr_in6 parse_listen_address(const Options& o) {
     std::memcpy(&sa.sin6_addr.s6_addr[12], &v4, 4);
     return sa;
   }
-  throw SetupError("invalid listen address '" + o.listen_address + "': expected an IPv6 address or a dotted quad",
+  throw SetupError("invalid listen address '" + o.listen_address +
+                       "': expected an IPv6 address or a dotted quad",
                    kExitUsage);
 }
 
@@ -95,7 +101,8 @@ Listener open_listener(const Options& o) {
   }
   const int n = sd_listen_fds(1);
   if (n < 0) throw SetupError(errno_text("cannot read systemd's LISTEN_FDS", -n));
-  if (n > 1) throw SetupError("systemd passed " + std::to_string(n) + " sockets; sbd serves exactly one");
+  if (n > 1)
+    throw SetupError("systemd passed " + std::to_string(n) + " sockets; sbd serves exactly one");
   if (n == 1) {
     adopt(SD_LISTEN_FDS_START, "the socket from systemd (fd 3)");
     l.fd.reset(SD_LISTEN_FDS_START);
@@ -109,7 +116,8 @@ Listener open_listener(const Options& o) {
     const int err = errno;
     if (err == EAFNOSUPPORT)
       throw SetupError(
-          "IPv6 is disabled in this kernel (ipv6.disable=1?): sbd's listening socket is AF_INET6 and "
+          "IPv6 is disabled in this kernel (ipv6.disable=1?): sbd's listening socket is AF_INET6 "
+          "and "
           "needs the IPv6 stack, also for IPv4 traffic on [::ffff:127.0.0.1]");
     throw SetupError(errno_text("cannot create the listening socket", err));
   }

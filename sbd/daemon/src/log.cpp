@@ -19,7 +19,8 @@ void vlog(const char* fmt, va_list ap) noexcept {
   std::memcpy(buf, "sbd: ", 5);
   int n = std::vsnprintf(buf + 5, sizeof buf - 6, fmt, ap);
   if (n < 0) return;
-  std::size_t len = 5 + (static_cast<std::size_t>(n) < sizeof buf - 6 ? static_cast<std::size_t>(n) : sizeof buf - 7);
+  std::size_t len = 5 + (static_cast<std::size_t>(n) < sizeof buf - 6 ? static_cast<std::size_t>(n)
+                                                                      : sizeof buf - 7);
   buf[len++] = '\n';
   // stderr may be a pipe to journald; a short or failed write is not worth
   // anything but dropping the line.

@@ -27,8 +27,11 @@ namespace {
 int check_table(const Options& o) {
   try {
     const auto t = o.send_all.empty() ? load_table(o.table) : send_all_table(o.send_all);
-    std::printf("%s: ok: %zu rule sets, %zu map sets, %zu targets\n", o.send_all.empty() ? o.table.c_str() : "--send-all",
-                t->rule_sets.size(), t->map_sets.size(), t->targets.size());
+    for (const auto& w : table_warnings(*t))
+      std::fprintf(stderr, "sbd: %s: warning: %s\n", t->source.c_str(), w.c_str());
+    std::printf("%s: ok: %zu rule sets, %zu map sets, %zu targets\n",
+                o.send_all.empty() ? o.table.c_str() : "--send-all", t->rule_sets.size(),
+                t->map_sets.size(), t->targets.size());
     return kExitOk;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sbd: %s\n", e.what());
@@ -68,7 +71,8 @@ int main(int argc, char** argv) {
   const ParseResult p = parse_options(args);
   if (!p.options) {
     std::fputs(p.message.c_str(), p.exit_code == kExitOk ? stdout : stderr);
-    if (!p.message.empty() && p.message.back() != '\n') std::fputc('\n', p.exit_code == kExitOk ? stdout : stderr);
+    if (!p.message.empty() && p.message.back() != '\n')
+      std::fputc('\n', p.exit_code == kExitOk ? stdout : stderr);
     return p.exit_code;
   }
   const Options& o = *p.options;

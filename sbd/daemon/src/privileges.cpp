@@ -59,7 +59,8 @@ Credentials resolve_credentials(const Options& o) {
 
 void drop_privileges(const Credentials& c, const std::string& chroot_dir) {
   if (!chroot_dir.empty()) {
-    if (chroot(chroot_dir.c_str()) < 0) throw SetupError(errno_text("cannot chroot to " + chroot_dir, errno));
+    if (chroot(chroot_dir.c_str()) < 0)
+      throw SetupError(errno_text("cannot chroot to " + chroot_dir, errno));
     if (chdir("/") < 0) throw SetupError(errno_text("cannot chdir to / in the chroot", errno));
   }
   // The bounding set first: dropping it needs CAP_SETPCAP, which setresuid
@@ -67,7 +68,8 @@ void drop_privileges(const Credentials& c, const std::string& chroot_dir) {
   for (int cap = 0; cap <= 63; ++cap) {
     if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EPERM)
-      throw SetupError(errno_text("cannot drop capability " + std::to_string(cap) + " from the bounding set", errno));
+      throw SetupError(errno_text(
+          "cannot drop capability " + std::to_string(cap) + " from the bounding set", errno));
   }
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   if (c.set_gid || c.set_uid || !c.groups.empty()) {
@@ -78,14 +80,16 @@ void drop_privileges(const Credentials& c, const std::string& chroot_dir) {
     throw SetupError(errno_text("cannot switch to group " + std::to_string(c.gid), errno));
   if (c.set_uid && setresuid(c.uid, c.uid, c.uid) < 0)
     throw SetupError(errno_text("cannot switch to user " + std::to_string(c.uid), errno));
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw SetupError(errno_text("cannot set no_new_privs", errno));
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    throw SetupError(errno_text("cannot set no_new_privs", errno));
   // Still uid 0 when no -u was given: clear every capability set by hand
   // (capset, as libcap would).
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
-  if (syscall(SYS_capset, &hdr, data) < 0) throw SetupError(errno_text("cannot drop capabilities", errno));
-  if (syscall(SYS_capget, &hdr, data) < 0 || data[0].effective || data[1].effective || data[0].permitted ||
-      data[1].permitted)
+  if (syscall(SYS_capset, &hdr, data) < 0)
+    throw SetupError(errno_text("cannot drop capabilities", errno));
+  if (syscall(SYS_capget, &hdr, data) < 0 || data[0].effective || data[1].effective ||
+      data[0].permitted || data[1].permitted)
     throw SetupError("capabilities are still present after dropping them");
 }
 

@@ -41,7 +41,26 @@ sb_wait_for 10 "sbd on an inherited socket" sbd_ctl status
 sb_assert_eq "box=ALL peer=::1 local=::1 port=8081" "$(local_client ::1 8081)" "inherited socket"
 sb_assert_contains "$(sbd_ctl status)" '"listen":"[::1]:8081"' "status"
 
-# 3. -s with something that is not a listening socket: one line, exit 1.
+# 3. Readiness: with NOTIFY_SOCKET set, READY=1 once serving, and
+# RELOADING=1 then READY=1 around a reload.
+notify=$SB_TMP/notify.sock
+sb_bg notify python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print(s.recv(4096).decode().replace("\n", " | "), flush=True)
+' "$notify"
+sb_wait_path 5 "$notify"
+printf 'rule-set:0\ndefault jump-unix:%s\n' "$SB_TMP/all.sock" >"$SB_TMP/t.conf"
+SBD_CTL=$SB_TMP/notify.ctl
+sb_bg notified sb_in "$ns" env NOTIFY_SOCKET="$notify" sbd -l ::1 -p 8082 -f "$SB_TMP/t.conf" --control "$SBD_CTL"
+sb_wait_for 10 "READY=1" grep -q "^READY=1 | STATUS=serving \[::1\]:8082 with $SB_TMP/t.conf" "$SB_TMP/notify.log"
+sb_assert_eq '{"ok":true,"generation":2}' "$(sbd_ctl reload)" "reload"
+sb_wait_for 10 "READY=1 after the reload" bash -c "[[ \$(grep -c '^READY=1' $SB_TMP/notify.log) -ge 2 ]]"
+sb_assert_eq "READY=1 RELOADING=1 READY=1" "$(grep -oE '^(READY|RELOADING)=1' "$SB_TMP/notify.log" | paste -sd' ')" "notifications"
+
+# 4. -s with something that is not a listening socket: one line, exit 1.
 rc=0
 out=$(sbd -s 0 -S "$SB_TMP/all.sock" </dev/null 2>&1) || rc=$?
 sb_assert_eq 1 "$rc" "exit code for -s 0 on /dev/null"

@@ -1,6 +1,7 @@
+#include "control_protocol.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "control_protocol.hpp"
 #include "socketbox/table/parser.hpp"
 
 using namespace socketbox::daemon;
@@ -48,22 +49,28 @@ TEST_CASE("status lists connections and per-target counters") {
   d.counters.connections.failed = 2;
   REQUIRE(d.counters.for_fd(5));
   CHECK(answer_command("status\n", d) ==
-        "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
+        "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/"
+        "t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
         "\"pid\":1234,\"connections\":{\"accepted\":9,\"dispatched\":7,\"no_match\":0,\"failed\":2,"
         "\"accept_backoffs\":0},\"targets\":["
-        "{\"path\":\"/a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
+        "{\"path\":\"/"
+        "a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
         "\"in_table\":true},"
-        "{\"path\":\"/b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
+        "{\"path\":\"/"
+        "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
         "\"in_table\":true},"
-        "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_table\":true}]}");
+        "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_"
+        "table\":true}]}");
   CHECK(answer_command("counters", d) == answer_command("status\r\n", d));
 }
 
 TEST_CASE("counters survive a reload, keyed by path") {
   CounterRegistry reg;
-  auto first = reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/a\ndefault jump-unix:/b\n"));
+  auto first =
+      reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/a\ndefault jump-unix:/b\n"));
   first[0]->sent = 5;
-  auto second = reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/c\ndefault jump-unix:/a\n"));
+  auto second =
+      reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/c\ndefault jump-unix:/a\n"));
   REQUIRE(second.size() == 2);
   CHECK(second[1]->sent == 5);  // /a, now target 1
   CHECK(second[1] == first[0]);
@@ -76,7 +83,8 @@ TEST_CASE("reload answers ok with the generation, or the table's error") {
   FakeDaemon d;
   CHECK(answer_command("reload\n", d) == "{\"ok\":true,\"generation\":4}");
   d.reload_ok = false;
-  CHECK(answer_command("reload", d) == "{\"ok\":false,\"error\":\"/t.conf:2:5: error: expected \\\"x\\\"\"}");
+  CHECK(answer_command("reload", d) ==
+        "{\"ok\":false,\"error\":\"/t.conf:2:5: error: expected \\\"x\\\"\"}");
   CHECK(d.reloads == 2);
 }
 

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "control_server.hpp"
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -6,10 +6,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 
-#include "control_server.hpp"
 #include "setup_error.hpp"
 #include "temp_dir.hpp"
 
@@ -47,8 +47,10 @@ void pump(ControlServer& s, int epfd) {
     const int n = epoll_wait(epfd, ev, 8, 50);
     if (n <= 0) return;
     for (int i = 0; i < n; ++i) {
-      if (ev[i].data.u64 == 1) s.on_accept();
-      else if (ev[i].data.u64 >= 100) s.on_client(static_cast<int>(ev[i].data.u64 - 100), ev[i].events);
+      if (ev[i].data.u64 == 1)
+        s.on_accept();
+      else if (ev[i].data.u64 >= 100)
+        s.on_client(static_cast<int>(ev[i].data.u64 - 100), ev[i].events);
     }
   }
 }
@@ -68,7 +70,7 @@ TEST_CASE("control server: one command, one line of JSON, then closed") {
   Fake h;
   const std::string path = dir / "ctl";
   ControlServer s(path, h);
-  struct stat st{};
+  struct stat st {};
   REQUIRE(stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0660);
   UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
@@ -105,8 +107,11 @@ TEST_CASE("control server replaces a stale socket but nothing else") {
   TempDir dir;
   Fake h;
   const std::string path = dir / "ctl";
-  { ControlServer first(path, h); first.keep_socket_file(); }
-  struct stat st{};
+  {
+    ControlServer first(path, h);
+    first.keep_socket_file();
+  }
+  struct stat st {};
   REQUIRE(stat(path.c_str(), &st) == 0);  // stale socket left behind
   {
     ControlServer second(path, h);

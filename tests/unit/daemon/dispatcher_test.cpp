@@ -1,11 +1,13 @@
-#include <catch2/catch.hpp>
+#include "dispatcher.hpp"
 
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dispatcher.hpp"
+#include <catch2/catch.hpp>
+
+#include "alloc_counter.hpp"
 #include "receiver_socket.hpp"
 #include "socketbox/table/parser.hpp"
 #include "temp_dir.hpp"
@@ -95,4 +97,29 @@ TEST_CASE("-U expands placeholders into the path; counters stay on the template"
   if (got.fd >= 0) close(got.fd);
   close(peer);
   CHECK(f.counters.paths().at(tmpl).sent == 1);
+}
+
+TEST_CASE("the per-connection path allocates nothing") {
+  Fixture f;
+  const std::string a = f.dir / "a.sock";
+  ReceiverSocket ra(a);
+  const std::string tmpl = f.dir / "t-#//P_.sock";
+  ReceiverSocket rt(f.dir / "t-00080.sock");
+  f.load("rule-set:0\nport:22 jump-unix:" + a + "\nport:23 jump-unix:" + (f.dir / "missing.sock") +
+         "\nport:80 jump-unix:" + tmpl + "\nport:81 jump-fd:999\ndefault fail\n");
+  int peers[5];
+  const std::uint16_t ports[5] = {22, 23, 80, 81, 443};  // sent, missing, -U, bad fd, fail
+  const std::size_t before = g_allocations.load();
+  for (int i = 0; i < 5; ++i) peers[i] = f.connection("2001:db8::1", ports[i]);
+  const std::size_t during = g_allocations.load() - before;
+  for (int p : peers) close(p);
+  for (const ReceiverSocket* r : {&ra, &rt}) {
+    const auto got = r->receive();
+    CHECK(got.nfds == 1);
+    if (got.fd >= 0) close(got.fd);
+  }
+  if (kCountingAllocations) CHECK(during == 0);
+  CHECK(f.counters.connections.dispatched == 2);
+  CHECK(f.counters.connections.failed == 2);
+  CHECK(f.counters.connections.no_match == 1);
 }

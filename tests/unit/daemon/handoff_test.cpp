@@ -1,12 +1,12 @@
-#include <catch2/catch.hpp>
+#include "handoff.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 
 #include "counters.hpp"
-#include "handoff.hpp"
 #include "receiver_socket.hpp"
 #include "temp_dir.hpp"
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "json.hpp"
+
+#include <catch2/catch.hpp>
 
 using socketbox::daemon::json_quote;
 

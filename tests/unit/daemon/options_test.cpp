@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "options.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace socketbox::daemon;
 
@@ -25,8 +25,9 @@ TEST_CASE("defaults are the original socketbox's") {
 }
 
 TEST_CASE("the original's short letters") {
-  const auto r = parse({"-f", "/t.conf", "-l", "::1", "-p", "1", "-t", "-F", "-r", "-R", "-s", "3", "-u", "nobody",
-                        "-g", "nogroup", "-G", "a,b", "-x", "/srv", "-S", "/s.sock", "-b", "16", "-U"});
+  const auto r = parse({"-f", "/t.conf", "-l", "::1",     "-p",     "1",  "-t",      "-F", "-r",
+                        "-R", "-s",      "3",  "-u",      "nobody", "-g", "nogroup", "-G", "a,b",
+                        "-x", "/srv",    "-S", "/s.sock", "-b",     "16", "-U"});
   REQUIRE(r.options);
   const Options& o = *r.options;
   CHECK(o.table == "/t.conf");
@@ -47,8 +48,9 @@ TEST_CASE("the original's short letters") {
 }
 
 TEST_CASE("long forms") {
-  const auto r = parse({"--table", "/t", "--listen-address", "192.0.2.1", "--port", "443", "--transparent",
-                        "--control", "/run/sbd.ctl", "--check", "--seccomp", "--groups", "x"});
+  const auto r =
+      parse({"--table", "/t", "--listen-address", "192.0.2.1", "--port", "443", "--transparent",
+             "--control", "/run/sbd.ctl", "--check", "--seccomp", "--groups", "x"});
   REQUIRE(r.options);
   CHECK(r.options->table == "/t");
   CHECK(r.options->port == 443);
@@ -60,8 +62,13 @@ TEST_CASE("long forms") {
 }
 
 TEST_CASE("bad values give one line and exit 2") {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"-p", "70000"}, {"-p", "0"}, {"-p", "http"}, {"-b", "0"}, {"-s", "x"}, {"--bogus"}, {"-p"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"-p", "70000"},
+                                                                {"-p", "0"},
+                                                                {"-p", "http"},
+                                                                {"-b", "0"},
+                                                                {"-s", "x"},
+                                                                {"--bogus"},
+                                                                {"-p"}}) {
     INFO(args[0]);
     const auto r = parse(args);
     CHECK_FALSE(r.options);
@@ -77,8 +84,9 @@ TEST_CASE("--help explains every option and exits 0") {
   const auto r = parse({"--help"});
   CHECK_FALSE(r.options);
   CHECK(r.exit_code == 0);
-  for (const char* opt : {"--table", "--listen-address", "--port", "--transparent", "--freebind", "--reuseport",
-                          "--no-reuseaddr", "--listen-fd", "--user", "--group", "--groups", "--chroot", "--send-all",
-                          "--backlog", "--substitute-paths", "--control", "--check", "--seccomp"})
+  for (const char* opt :
+       {"--table", "--listen-address", "--port", "--transparent", "--freebind", "--reuseport",
+        "--no-reuseaddr", "--listen-fd", "--user", "--group", "--groups", "--chroot", "--send-all",
+        "--backlog", "--substitute-paths", "--control", "--check", "--seccomp"})
     CHECK(r.message.find(opt) != std::string::npos);
 }

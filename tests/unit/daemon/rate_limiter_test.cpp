@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "rate_limiter.hpp"
+
+#include <catch2/catch.hpp>
 
 using socketbox::daemon::RateLimiter;
 

@@ -13,7 +13,8 @@
 
 struct ReceiverSocket {
   socketbox::daemon::UniqueFd fd;
-  explicit ReceiverSocket(const std::string& path) : fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+  explicit ReceiverSocket(const std::string& path)
+      : fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     std::strcpy(sa.sun_path, path.c_str());

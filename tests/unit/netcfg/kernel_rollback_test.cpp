@@ -130,3 +130,14 @@ TEST_CASE("an invalid desired state is refused before anything changes") {
   CHECK_THROWS_WITH(apply(bad), "steer 0: prefixes 192.0.2.0/24 and 192.0.2.0/25 overlap");
   CHECK_FALSE(read_kernel_state().table_present);
 }
+
+TEST_CASE("a loopback that is down is refused before anything changes") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  ns.sh("ip link set lo down");
+  NetnsScope in(ns.name());
+  CHECK_THROWS_WITH(apply(before_state()),
+                    "the loopback interface is down in this network namespace; socketbox's local routes need it "
+                    "(ip link set lo up)");
+  CHECK_FALSE(read_kernel_state().table_present);
+}
