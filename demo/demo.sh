@@ -176,11 +176,11 @@ expect_ssh() {
   fi
 }
 # sbd_closed ADDR PORT: sbd's log says it closed a connection to [ADDR]:PORT
-# because no route takes it (waits briefly: the log line and the client's
-# error race).
+# on the table's word (a "reject" route: fail), not because a server failed
+# (waits briefly: the log line and the client's error race).
 sbd_closed() {
   local deadline=$((SECONDS + 3))
-  until grep -qF -- "-> [$1]:$2: no matching rule" "$SB_TMP/sbd.log"; do
+  until grep -F -- "-> [$1]:$2: " "$SB_TMP/sbd.log" | grep "connection reset" | grep -qv "cannot hand off"; do
     ((SECONDS < deadline)) || return 1
     sleep 0.05
   done
