@@ -65,12 +65,29 @@ struct KernelState {
   bool table_present = false;
   DesiredState steering;       // reconstructed from the socketbox nft table
   std::vector<Prefix> routes;  // local routes on lo tagged kRouteProtocol
+  // Whatever in the socketbox table netcfg would not have put there (e.g. a
+  // hand-added rule), and tagged routes of another shape, one line each;
+  // diff() reports them as removals, apply() replaces the table.
+  std::vector<std::string> unrecognized;
 };
 
 struct Change {
-  enum class Kind { Add, Remove } kind;
+  // Modify: a value changed in place, e.g. "tproxy port 1 -> 2".
+  enum class Kind { Add, Remove, Modify } kind;
   std::string what;  // e.g. "route local fd01:db8:1:40::/64 dev lo"
 };
+
+// "+ what", "- what" or "~ what".
+std::string to_string(const Change& change);
+
+// Sorts and de-duplicates prefixes and ports of every steer block
+// (the kernel holds sets, so order and repetition carry no meaning).
+DesiredState normalize(const DesiredState& desired);
+
+// Throws NetcfgError naming the problem if `desired` cannot be loaded:
+// a steer block without prefixes, overlapping prefixes or port ranges inside
+// one block, a port range with lo > hi, or tproxy_port 0.
+void validate(const DesiredState& desired);
 
 // Reads the socketbox nft table and socketbox's routes of the current netns.
 KernelState read_kernel_state();

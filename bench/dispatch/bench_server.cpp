@@ -1,0 +1,76 @@
+// sb-bench-server: the server side of the dispatch benchmark. Answers each
+// connection with "ok\n" and closes it, either as a direct transparent
+// listener (the kernel's own cost, the baseline) or as a receiver of sockets
+// handed over by sbd. Both modes do the same work per connection so that the
+// ratio of their rates is what sbd adds.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "socketbox/receiver.h"
+
+namespace {
+
+void answer(int fd) {
+  static const char kReply[] = "ok\n";
+  (void)!write(fd, kReply, sizeof kReply - 1);
+  close(fd);
+}
+
+int serve_direct(unsigned port) {
+  const int s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (setsockopt(s, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof one) != 0) {
+    std::perror("sb-bench-server: IPV6_TRANSPARENT");
+    return 1;
+  }
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET6, "::ffff:127.0.0.1", &sa.sin6_addr);
+  if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(s, 4096) != 0) {
+    std::perror("sb-bench-server: bind/listen");
+    return 1;
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  for (;;) {
+    const int c = accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c >= 0) answer(c);
+  }
+}
+
+int serve_received(const std::string& path) {
+  sb_receiver* r = sb_receiver_open(path.c_str(), nullptr);
+  if (!r) {
+    std::perror(("sb-bench-server: " + path).c_str());
+    return 1;
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  for (;;) {
+    const int c = sb_receiver_accept(r, SOCK_CLOEXEC);
+    if (c >= 0) answer(c);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"answer 'ok' to each connection: directly, or as an sbd receiver"};
+  unsigned port = 0;
+  std::string path;
+  auto* direct = app.add_option("--listen-transparent", port, "listen on [::ffff:127.0.0.1]:PORT")
+                     ->check(CLI::Range(1u, 65535u));
+  app.add_option("--receive", path, "receive sockets at this Unix socket path")->excludes(direct);
+  CLI11_PARSE(app, argc, argv);
+  if (port) return serve_direct(port);
+  if (!path.empty()) return serve_received(path);
+  std::fprintf(stderr, "sb-bench-server: give --listen-transparent PORT or --receive PATH\n");
+  return 2;
+}

@@ -1,0 +1,148 @@
+// read_kernel_state(), apply() and remove_all(): the orchestration. apply()
+// replaces the nft table in one transaction, then converges the routes; on
+// any failure it puts back the table it read before and undoes the route
+// changes it made, so the namespace is left as it was.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "diff_parts.hpp"
+#include "error.hpp"
+#include "nft_build.hpp"
+#include "nft_interpret.hpp"
+#include "nft_read.hpp"
+#include "nft_replace.hpp"
+#include "routes.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::netcfg {
+namespace {
+
+// SB_NETCFG_FAIL_AT (tests only) names a point where apply() fails on purpose.
+void maybe_fail(const char* point) {
+  const char* at = std::getenv("SB_NETCFG_FAIL_AT");
+  if (at && std::strcmp(at, point) == 0) throw_error(std::string("injected failure at ") + point + " (SB_NETCFG_FAIL_AT)");
+}
+
+KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix> routes,
+                       std::vector<std::string> route_oddities) {
+  KernelState k;
+  if (nft) {
+    k.table_present = true;
+    Interpreted i = interpret_nft(*nft);
+    k.steering = std::move(i.steering);
+    k.unrecognized = std::move(i.unrecognized);
+  }
+  k.routes = std::move(routes);
+  k.unrecognized.insert(k.unrecognized.end(), route_oddities.begin(), route_oddities.end());
+  return k;
+}
+
+// TPROXY to [::ffff:127.0.0.1] needs the IPv6 stack even for IPv4 traffic.
+void require_ipv6() {
+  const int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 && errno == EAFNOSUPPORT)
+    throw_error("IPv6 is disabled in this kernel (ipv6.disable=1?): sbd's TPROXY target [::ffff:127.0.0.1] needs it, "
+                "for IPv4 traffic too");
+  if (fd >= 0) close(fd);
+}
+
+}  // namespace
+
+KernelState read_kernel_state() {
+  NftSnapshot nft = read_nft_table();
+  RouteSocket rs;
+  std::vector<std::string> odd;
+  std::vector<Prefix> routes = rs.read_local_routes(&odd);
+  return state_from(nft.table, std::move(routes), std::move(odd));
+}
+
+void apply(const DesiredState& desired_in) {
+  const DesiredState desired = normalize(desired_in);
+  validate(desired);
+
+  require_ipv6();
+
+  // What is there now, kept as it was read so it can be loaded back verbatim.
+  const NftSnapshot snapshot = read_nft_table();
+  const std::optional<NftObjects>& before_nft = snapshot.table;
+  RouteSocket rs;
+  const std::vector<Prefix> before_routes = rs.read_local_routes();
+  const KernelState before = state_from(before_nft, before_routes, {});
+
+  const std::vector<Prefix> want = desired_routes(desired);
+  const bool routes_to_add =
+      std::any_of(want.begin(), want.end(), [&](const Prefix& p) { return !std::binary_search(before_routes.begin(), before_routes.end(), p); });
+  if (routes_to_add && !rs.loopback_up())
+    throw_error("the loopback interface is down in this network namespace; socketbox's local routes need it "
+                "(ip link set lo up)");
+
+  const bool nft_changes = !diff_nft(desired, before).empty();
+  if (nft_changes) {
+    NftObjects table = build_nft(desired);
+    try {
+      // Only if nobody changed the ruleset since the snapshot was taken.
+      replace_nft_table(&table, snapshot.generation);
+    } catch (const NetcfgError& e) {
+      throw NetcfgError(std::string("applying the nft table: ") + e.what());
+    }
+  }
+
+  std::vector<Prefix> added, removed;
+  try {
+    maybe_fail("after-nft");
+    bool injected = false;
+    auto step_done = [&] {
+      if (!injected) {
+        injected = true;
+        maybe_fail("mid-routes");
+      }
+    };
+    // Additions first: a prefix moving between blocks never loses its route.
+    for (const auto& p : want) {
+      if (std::binary_search(before_routes.begin(), before_routes.end(), p)) continue;
+      rs.add_local_route(p);
+      added.push_back(p);
+      step_done();
+    }
+    for (const auto& p : before_routes) {
+      if (std::binary_search(want.begin(), want.end(), p)) continue;
+      rs.delete_local_route(p);
+      removed.push_back(p);
+      step_done();
+    }
+    step_done();
+  } catch (const NetcfgError& e) {
+    std::string problems;
+    auto attempt = [&](const std::string& what, auto&& fn) {
+      try {
+        fn();
+      } catch (const std::exception& err) {
+        problems += "; could not put back " + what + ": " + err.what();
+      }
+    };
+    for (auto it = added.rbegin(); it != added.rend(); ++it)
+      attempt(route_text(*it), [&] { rs.delete_local_route(*it); });
+    for (auto it = removed.rbegin(); it != removed.rend(); ++it)
+      attempt(route_text(*it), [&] { rs.add_local_route(*it); });
+    if (nft_changes)
+      attempt("the nft table", [&] { replace_nft_table(before_nft ? &*before_nft : nullptr); });
+    if (problems.empty())
+      throw NetcfgError(std::string("applying routes: ") + e.what() + "; the previous nft table and routes were put back");
+    throw NetcfgError(std::string("applying routes: ") + e.what() + problems);
+  }
+}
+
+void remove_all() {
+  replace_nft_table(nullptr);
+  RouteSocket rs;
+  rs.delete_all_tagged();
+}
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,95 @@
+#include "interval.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+
+namespace socketbox::netcfg {
+namespace {
+
+std::size_t key_len(int family) { return family == AF_INET6 ? 16 : 4; }
+
+// k += 1 in place; returns false on wrap-around past the largest key.
+bool increment(Key& k) {
+  for (auto i = k.size(); i-- > 0;) {
+    if (++k[i] != 0) return true;
+  }
+  return false;
+}
+
+bool bit_set(const Key& k, unsigned bit) { return k[bit / 8] & (0x80u >> (bit % 8)); }
+
+// start with the bits from `bit` on set to one (the last address of the block).
+Key last_of_block(Key k, unsigned bit) {
+  for (unsigned b = bit; b < k.size() * 8; ++b) k[b / 8] |= static_cast<std::uint8_t>(0x80u >> (b % 8));
+  return k;
+}
+
+}  // namespace
+
+KeyRange prefix_range(const Prefix& p) {
+  KeyRange r;
+  r.start.assign(p.addr.begin(), p.addr.begin() + static_cast<long>(key_len(p.family)));
+  Key end = last_of_block(r.start, p.len);
+  if (increment(end)) r.end = std::move(end);
+  return r;
+}
+
+KeyRange port_range(const PortRange& pr) {
+  KeyRange r;
+  r.start = {static_cast<std::uint8_t>(pr.lo >> 8), static_cast<std::uint8_t>(pr.lo & 0xff)};
+  if (pr.hi != 0xffff) {
+    unsigned e = pr.hi + 1u;
+    r.end = Key{static_cast<std::uint8_t>(e >> 8), static_cast<std::uint8_t>(e & 0xff)};
+  }
+  return r;
+}
+
+std::vector<Prefix> prefixes_from_range(int family, const KeyRange& r) {
+  std::vector<Prefix> out;
+  const unsigned bits = static_cast<unsigned>(key_len(family) * 8);
+  Key cur = r.start;
+  while (true) {
+    if (r.end && cur >= *r.end) break;
+    // The largest aligned block starting at cur that does not pass the end.
+    unsigned len = bits;
+    while (len > 0 && !bit_set(cur, len - 1)) {
+      Key last = last_of_block(cur, len - 1);
+      if (r.end) {
+        Key next = last;
+        if (!increment(next) || next > *r.end) break;
+      }
+      --len;
+    }
+    Prefix p;
+    p.family = family;
+    std::copy(cur.begin(), cur.end(), p.addr.begin());
+    p.len = static_cast<std::uint8_t>(len);
+    out.push_back(p);
+    Key next = last_of_block(cur, len);
+    if (!increment(next)) break;  // reached the largest key
+    cur = std::move(next);
+  }
+  return out;
+}
+
+PortRange ports_from_range(const KeyRange& r) {
+  auto value = [](const Key& k) { return static_cast<unsigned>(k.at(0) << 8 | k.at(1)); };
+  PortRange pr;
+  pr.lo = static_cast<std::uint16_t>(value(r.start));
+  pr.hi = static_cast<std::uint16_t>(r.end ? value(*r.end) - 1 : 0xffff);
+  return pr;
+}
+
+bool overlaps(const Prefix& a, const Prefix& b) {
+  if (a.family != b.family) return false;
+  unsigned common = std::min(a.len, b.len);
+  for (unsigned bit = 0; bit < common; ++bit) {
+    bool x = a.addr[bit / 8] & (0x80u >> (bit % 8));
+    bool y = b.addr[bit / 8] & (0x80u >> (bit % 8));
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,31 @@
+// Interval arithmetic between prefixes/port ranges and the big-endian keys
+// of nftables interval sets, where an interval is [start, end) and an end
+// past the largest key is left out (nft calls that an open interval).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::netcfg {
+
+using Key = std::vector<std::uint8_t>;  // big-endian, 2, 4 or 16 bytes
+
+struct KeyRange {
+  Key start;
+  std::optional<Key> end;  // exclusive; nullopt = up to the largest key
+};
+
+KeyRange prefix_range(const Prefix& p);
+KeyRange port_range(const PortRange& r);
+
+// The prefixes that exactly cover [start, end); usually one.
+std::vector<Prefix> prefixes_from_range(int family, const KeyRange& r);
+// The port range [start, end) as inclusive lo-hi.
+PortRange ports_from_range(const KeyRange& r);
+
+bool overlaps(const Prefix& a, const Prefix& b);
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,49 @@
+// NetnsScope: run the calling thread inside /run/netns/NAME for a while.
+// Sockets keep the namespace they were opened in, so every netlink socket
+// netcfg uses is opened inside the scope, after setns().
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "error.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::netcfg {
+
+NetnsScope::NetnsScope(const std::string& name) {
+  if (name.empty()) return;
+  if (name.find('/') != std::string::npos || name == "." || name == "..")
+    throw_error("invalid network namespace name '" + name + "'");
+  const std::string path = "/run/netns/" + name;
+  const int target = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (target < 0) {
+    const int err = errno;
+    if (err == ENOENT) throw_error("network namespace '" + name + "' does not exist (no " + path + ")");
+    throw_errno("opening network namespace '" + name + "' (" + path + ")", err);
+  }
+  original_fd_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (original_fd_ < 0) {
+    const int err = errno;
+    close(target);
+    throw_errno("opening the current network namespace", err);
+  }
+  if (setns(target, CLONE_NEWNET) < 0) {
+    const int err = errno;
+    close(target);
+    close(original_fd_);
+    original_fd_ = -1;
+    throw_errno("entering network namespace '" + name + "'", err);
+  }
+  close(target);
+}
+
+NetnsScope::~NetnsScope() {
+  if (original_fd_ < 0) return;
+  // Cannot fail for a namespace we were in a moment ago; nothing to report to.
+  (void)setns(original_fd_, CLONE_NEWNET);
+  close(original_fd_);
+}
+
+}  // namespace socketbox::netcfg

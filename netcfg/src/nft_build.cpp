@@ -1,0 +1,242 @@
+// build_nft(): the table, its prerouting chain, one interval set per address
+// family and one for ports per steer block, and one TPROXY rule per family.
+// The bytecode matches what nft 1.0.x generates for the same text (compare
+// `nft --debug=netlink -f` of render_nft()'s output).
+#include "nft_build.hpp"
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <libnftnl/udata.h>
+
+#include <cstring>
+#include <string>
+
+#include "error.hpp"
+#include "interval.hpp"
+#include "layout.hpp"
+
+namespace socketbox::netcfg {
+namespace {
+
+// nft's datatype numbers (nftables include/datatype.h) and byte order for the
+// set's userdata, so `nft list` prints the types back as ipv6_addr etc.
+constexpr std::uint32_t kTypeIpv4Addr = 7;
+constexpr std::uint32_t kTypeIpv6Addr = 8;
+constexpr std::uint32_t kTypeInetService = 13;
+constexpr std::uint32_t kByteorderBigEndian = 2;
+
+template <typename T, typename Alloc>
+T alloc_or_throw(Alloc alloc, const char* what) {
+  T p(alloc());
+  if (!p) throw_errno(std::string("allocating ") + what, ENOMEM);
+  return p;
+}
+
+ExprPtr new_expr(const char* name) {
+  ExprPtr e(nftnl_expr_alloc(name));
+  if (!e) throw_errno(std::string("allocating nft expression ") + name, ENOMEM);
+  return e;
+}
+
+void add_expr(nftnl_rule* rule, ExprPtr e) { nftnl_rule_add_expr(rule, e.release()); }
+
+void add_meta(nftnl_rule* rule, std::uint32_t key) {
+  ExprPtr e = new_expr("meta");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
+  add_expr(rule, std::move(e));
+}
+
+void add_cmp(nftnl_rule* rule, std::uint32_t op, const void* data, std::uint32_t len) {
+  ExprPtr e = new_expr("cmp");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op);
+  nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
+  add_expr(rule, std::move(e));
+}
+
+void add_payload(nftnl_rule* rule, std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
+  ExprPtr e = new_expr("payload");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_BASE, base);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_LEN, len);
+  add_expr(rule, std::move(e));
+}
+
+void add_lookup(nftnl_rule* rule, const std::string& set, std::uint32_t set_id) {
+  ExprPtr e = new_expr("lookup");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+  nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOOKUP_SET, set.c_str());
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+  add_expr(rule, std::move(e));
+}
+
+void add_immediate(nftnl_rule* rule, std::uint32_t reg, const void* data, std::uint32_t len) {
+  ExprPtr e = new_expr("immediate");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, reg);
+  nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, data, len);
+  add_expr(rule, std::move(e));
+}
+
+void add_tproxy(nftnl_rule* rule, std::uint32_t family) {
+  ExprPtr e = new_expr("tproxy");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_TPROXY_FAMILY, family);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_TPROXY_REG_ADDR, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_TPROXY_REG_PORT, NFT_REG_2);
+  add_expr(rule, std::move(e));
+}
+
+void add_accept(nftnl_rule* rule) {
+  ExprPtr e = new_expr("immediate");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+  add_expr(rule, std::move(e));
+}
+
+void add_element(nftnl_set* set, const Key& key, bool interval_end) {
+  SetElemPtr el(nftnl_set_elem_alloc());
+  if (!el) throw_errno("allocating nft set element", ENOMEM);
+  nftnl_set_elem_set(el.get(), NFTNL_SET_ELEM_KEY, key.data(), static_cast<std::uint32_t>(key.size()));
+  if (interval_end) nftnl_set_elem_set_u32(el.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+  nftnl_set_elem_add(set, el.release());
+}
+
+// Interval elements as nft sends them for a new named set: a leading
+// interval-end at key 0 unless the first interval starts there, then per
+// interval its start and (unless it reaches the largest key) its exclusive
+// end flagged NFT_SET_ELEM_INTERVAL_END. Ranges must be sorted, disjoint.
+void add_intervals(nftnl_set* set, const std::vector<KeyRange>& ranges) {
+  if (ranges.empty()) return;
+  const Key zero(ranges.front().start.size(), 0);
+  if (ranges.front().start != zero) add_element(set, zero, true);
+  for (const auto& r : ranges) {
+    add_element(set, r.start, false);
+    if (r.end) add_element(set, *r.end, true);
+  }
+}
+
+SetPtr new_set(const std::string& name, std::uint32_t id, std::uint32_t type, std::uint32_t key_len) {
+  SetPtr s = alloc_or_throw<SetPtr>(nftnl_set_alloc, "nft set");
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
+  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
+  nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, type);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, key_len);
+  std::unique_ptr<nftnl_udata_buf, Deleter<nftnl_udata_buf_free>> ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+  if (!ud || !nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian))
+    throw_errno("allocating nft set userdata", ENOMEM);
+  nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
+                     nftnl_udata_buf_len(ud.get()));
+  return s;
+}
+
+RulePtr new_rule() {
+  RulePtr r = alloc_or_throw<RulePtr>(nftnl_rule_alloc, "nft rule");
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTableName);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, layout::kChain);
+  return r;
+}
+
+struct SetHandle {
+  std::string name;
+  std::uint32_t id;
+};
+
+// [iif != lo] <family> daddr @addrs (tcp dport @ports | meta l4proto tcp)
+// tproxy <family> to <loopback>:port accept
+RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports, const DesiredState& d) {
+  RulePtr r = new_rule();
+  nftnl_rule* rule = r.get();
+  if (!d.local_clients) {
+    // Locally originated packets re-enter through lo; leave them alone.
+    add_meta(rule, NFT_META_IIF);
+    const std::uint32_t lo = if_nametoindex(layout::kLoopback);
+    if (lo == 0) throw_errno("looking up the loopback interface", errno);
+    add_cmp(rule, NFT_CMP_NEQ, &lo, sizeof lo);
+  }
+  const std::uint8_t nfproto = family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+  add_meta(rule, NFT_META_NFPROTO);
+  add_cmp(rule, NFT_CMP_EQ, &nfproto, sizeof nfproto);
+  if (family == AF_INET6)
+    add_payload(rule, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);  // ip6 daddr
+  else
+    add_payload(rule, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);  // ip daddr
+  add_lookup(rule, addrs.name, addrs.id);
+  const std::uint8_t tcp = IPPROTO_TCP;
+  add_meta(rule, NFT_META_L4PROTO);
+  add_cmp(rule, NFT_CMP_EQ, &tcp, sizeof tcp);
+  if (ports) {
+    add_payload(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);  // tcp dport
+    add_lookup(rule, ports->name, ports->id);
+  }
+  if (family == AF_INET6) {
+    in6_addr a{};
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &a);
+    add_immediate(rule, NFT_REG_1, &a, sizeof a);
+  } else {
+    in_addr a{};
+    a.s_addr = htonl(INADDR_LOOPBACK);
+    add_immediate(rule, NFT_REG_1, &a, sizeof a);
+  }
+  const std::uint16_t port = htons(d.tproxy_port);
+  add_immediate(rule, NFT_REG_2, &port, sizeof port);
+  add_tproxy(rule, family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+  add_accept(rule);
+  return r;
+}
+
+}  // namespace
+
+NftObjects build_nft(const DesiredState& d) {
+  using layout::SetKind;
+  NftObjects o;
+  o.table = alloc_or_throw<TablePtr>(nftnl_table_alloc, "nft table");
+  nftnl_table_set_u32(o.table.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+  nftnl_table_set_str(o.table.get(), NFTNL_TABLE_NAME, kTableName);
+  nftnl_table_set_u32(o.table.get(), NFTNL_TABLE_FLAGS, 0);
+
+  ChainPtr chain = alloc_or_throw<ChainPtr>(nftnl_chain_alloc, "nft chain");
+  nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+  nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TABLE, kTableName);
+  nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_NAME, layout::kChain);
+  nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_HOOKNUM, NF_INET_PRE_ROUTING);
+  nftnl_chain_set_s32(chain.get(), NFTNL_CHAIN_PRIO, layout::kChainPriority);
+  nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TYPE, layout::kChainType);
+  nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  o.chains.push_back(std::move(chain));
+
+  std::uint32_t next_id = 1;
+  for (std::size_t n = 0; n < d.steers.size(); ++n) {
+    const Steer& steer = d.steers[n];
+    std::vector<KeyRange> v6, v4, ports;
+    for (const auto& p : steer.prefixes) (p.family == AF_INET6 ? v6 : v4).push_back(prefix_range(p));
+    for (const auto& r : steer.ports) ports.push_back(port_range(r));
+
+    std::optional<SetHandle> set6, set4, setp;
+    auto make = [&](SetKind kind, std::uint32_t type, std::uint32_t len, const std::vector<KeyRange>& ranges) {
+      SetHandle h{layout::set_name(n, kind), next_id++};
+      SetPtr s = new_set(h.name, h.id, type, len);
+      add_intervals(s.get(), ranges);
+      o.sets.push_back(std::move(s));
+      return h;
+    };
+    if (!v6.empty()) set6 = make(SetKind::V6, kTypeIpv6Addr, 16, v6);
+    if (!v4.empty()) set4 = make(SetKind::V4, kTypeIpv4Addr, 4, v4);
+    if (!ports.empty()) setp = make(SetKind::Ports, kTypeInetService, 2, ports);
+    const SetHandle* pp = setp ? &*setp : nullptr;
+    if (set6) o.rules.push_back(steer_rule(AF_INET6, *set6, pp, d));
+    if (set4) o.rules.push_back(steer_rule(AF_INET, *set4, pp, d));
+  }
+  return o;
+}
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,289 @@
+#include "nft_interpret.hpp"
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "interval.hpp"
+#include "layout.hpp"
+
+namespace socketbox::netcfg {
+namespace {
+
+using layout::SetKind;
+
+// A rule in the shape steer_rule() (nft_build.cpp) makes.
+struct DecodedRule {
+  bool skips_loopback = false;
+  int family = 0;
+  std::string addr_set;
+  std::optional<std::string> port_set;
+  std::uint16_t port = 0;
+};
+
+class ExprCursor {
+ public:
+  explicit ExprCursor(nftnl_rule* r) {
+    nftnl_expr_foreach(r, &ExprCursor::collect, &exprs_);
+  }
+  bool done() const { return pos_ == exprs_.size(); }
+  // The next expression if it is of kind `name`.
+  nftnl_expr* next(const char* name) {
+    if (done()) return nullptr;
+    nftnl_expr* e = exprs_[pos_];
+    const char* n = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+    if (!n || std::strcmp(n, name) != 0) return nullptr;
+    ++pos_;
+    return e;
+  }
+  bool peek(const char* name) const {
+    if (done()) return false;
+    const char* n = nftnl_expr_get_str(exprs_[pos_], NFTNL_EXPR_NAME);
+    return n && std::strcmp(n, name) == 0;
+  }
+
+ private:
+  static int collect(nftnl_expr* e, void* data) {
+    static_cast<std::vector<nftnl_expr*>*>(data)->push_back(e);
+    return 0;
+  }
+  std::vector<nftnl_expr*> exprs_;
+  std::size_t pos_ = 0;
+};
+
+std::uint32_t u32(nftnl_expr* e, std::uint16_t attr) {
+  return nftnl_expr_is_set(e, attr) ? nftnl_expr_get_u32(e, attr) : 0xffffffffu;
+}
+
+bool data_is(nftnl_expr* e, std::uint16_t attr, const void* want, std::uint32_t want_len) {
+  std::uint32_t len = 0;
+  const void* d = nftnl_expr_get(e, attr, &len);
+  return d && len == want_len && std::memcmp(d, want, len) == 0;
+}
+
+bool meta(ExprCursor& c, std::uint32_t key) {
+  nftnl_expr* e = c.next("meta");
+  return e && u32(e, NFTNL_EXPR_META_KEY) == key && u32(e, NFTNL_EXPR_META_DREG) == NFT_REG_1;
+}
+
+bool cmp(ExprCursor& c, std::uint32_t op, const void* data, std::uint32_t len) {
+  nftnl_expr* e = c.next("cmp");
+  return e && u32(e, NFTNL_EXPR_CMP_SREG) == NFT_REG_1 && u32(e, NFTNL_EXPR_CMP_OP) == op &&
+         data_is(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+bool payload(ExprCursor& c, std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
+  nftnl_expr* e = c.next("payload");
+  return e && u32(e, NFTNL_EXPR_PAYLOAD_DREG) == NFT_REG_1 && u32(e, NFTNL_EXPR_PAYLOAD_BASE) == base &&
+         u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == offset && u32(e, NFTNL_EXPR_PAYLOAD_LEN) == len;
+}
+
+std::optional<std::string> lookup(ExprCursor& c) {
+  nftnl_expr* e = c.next("lookup");
+  if (!e || u32(e, NFTNL_EXPR_LOOKUP_SREG) != NFT_REG_1) return std::nullopt;
+  if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) && nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) != 0)
+    return std::nullopt;  // an inverted lookup ("!= @set") is not ours
+  const char* s = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+  if (!s) return std::nullopt;
+  return std::string(s);
+}
+
+std::optional<DecodedRule> decode(nftnl_rule* r) {
+  ExprCursor c(r);
+  DecodedRule d;
+  if (c.peek("meta")) {
+    // Either "iif != lo" or straight to the family match.
+    ExprCursor probe = c;
+    if (meta(probe, NFT_META_IIF)) {
+      const std::uint32_t lo = if_nametoindex(layout::kLoopback);
+      if (!cmp(probe, NFT_CMP_NEQ, &lo, sizeof lo)) return std::nullopt;
+      d.skips_loopback = true;
+      c = probe;
+    }
+  }
+  if (!meta(c, NFT_META_NFPROTO)) return std::nullopt;
+  const std::uint8_t v6 = NFPROTO_IPV6, v4 = NFPROTO_IPV4;
+  ExprCursor probe = c;
+  if (cmp(probe, NFT_CMP_EQ, &v6, 1)) {
+    d.family = AF_INET6;
+    if (!payload(probe, NFT_PAYLOAD_NETWORK_HEADER, 24, 16)) return std::nullopt;
+  } else {
+    probe = c;
+    if (!cmp(probe, NFT_CMP_EQ, &v4, 1)) return std::nullopt;
+    d.family = AF_INET;
+    if (!payload(probe, NFT_PAYLOAD_NETWORK_HEADER, 16, 4)) return std::nullopt;
+  }
+  c = probe;
+  auto addrs = lookup(c);
+  if (!addrs) return std::nullopt;
+  d.addr_set = *addrs;
+  const std::uint8_t tcp = IPPROTO_TCP;
+  if (!meta(c, NFT_META_L4PROTO) || !cmp(c, NFT_CMP_EQ, &tcp, 1)) return std::nullopt;
+  if (c.peek("payload")) {
+    if (!payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2)) return std::nullopt;
+    d.port_set = lookup(c);
+    if (!d.port_set) return std::nullopt;
+  }
+  nftnl_expr* addr = c.next("immediate");
+  if (!addr || u32(addr, NFTNL_EXPR_IMM_DREG) != NFT_REG_1) return std::nullopt;
+  if (d.family == AF_INET6) {
+    in6_addr a{};
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &a);
+    if (!data_is(addr, NFTNL_EXPR_IMM_DATA, &a, sizeof a)) return std::nullopt;
+  } else {
+    const std::uint32_t a = htonl(INADDR_LOOPBACK);
+    if (!data_is(addr, NFTNL_EXPR_IMM_DATA, &a, sizeof a)) return std::nullopt;
+  }
+  nftnl_expr* port = c.next("immediate");
+  if (!port || u32(port, NFTNL_EXPR_IMM_DREG) != NFT_REG_2) return std::nullopt;
+  std::uint32_t len = 0;
+  const void* p = nftnl_expr_get(port, NFTNL_EXPR_IMM_DATA, &len);
+  if (!p || len != 2) return std::nullopt;
+  std::uint16_t be = 0;
+  std::memcpy(&be, p, 2);
+  d.port = ntohs(be);
+  nftnl_expr* tp = c.next("tproxy");
+  if (!tp || u32(tp, NFTNL_EXPR_TPROXY_FAMILY) != (d.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4) ||
+      u32(tp, NFTNL_EXPR_TPROXY_REG_ADDR) != NFT_REG_1 || u32(tp, NFTNL_EXPR_TPROXY_REG_PORT) != NFT_REG_2)
+    return std::nullopt;
+  nftnl_expr* verdict = c.next("immediate");
+  if (!verdict || u32(verdict, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT ||
+      u32(verdict, NFTNL_EXPR_IMM_VERDICT) != NF_ACCEPT || !c.done())
+    return std::nullopt;
+  return d;
+}
+
+// Elements of an interval set as [start, end) ranges. An end element closes
+// the nearest start below it; the leading end at key 0 closes nothing.
+std::vector<KeyRange> set_ranges(nftnl_set* s) {
+  std::vector<Key> starts, ends;
+  std::unique_ptr<nftnl_set_elems_iter, Deleter<nftnl_set_elems_iter_destroy>> it(nftnl_set_elems_iter_create(s));
+  if (!it) return {};
+  for (nftnl_set_elem* e = nftnl_set_elems_iter_next(it.get()); e; e = nftnl_set_elems_iter_next(it.get())) {
+    std::uint32_t len = 0;
+    const auto* k = static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+    if (!k) continue;
+    const bool is_end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+                        (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
+    (is_end ? ends : starts).emplace_back(k, k + len);
+  }
+  std::sort(starts.begin(), starts.end());
+  std::sort(ends.begin(), ends.end());
+  std::vector<KeyRange> out;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    KeyRange r{starts[i], std::nullopt};
+    auto e = std::upper_bound(ends.begin(), ends.end(), starts[i]);
+    if (e != ends.end() && (i + 1 == starts.size() || *e <= starts[i + 1])) r.end = *e;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string rule_text(nftnl_rule* r) {
+  char buf[1024];
+  nftnl_rule_snprintf(buf, sizeof buf, r, NFTNL_OUTPUT_DEFAULT, 0);
+  std::string s = buf;
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s;
+}
+
+}  // namespace
+
+Interpreted interpret_nft(const NftObjects& t) {
+  Interpreted out;
+  out.steering.local_clients = false;
+
+  bool chain_ok = false;
+  for (const auto& c : t.chains) {
+    const char* name = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME);
+    const char* type = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TYPE);
+    const bool ours = name && std::strcmp(name, layout::kChain) == 0 && type &&
+                      std::strcmp(type, layout::kChainType) == 0 &&
+                      nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM) &&
+                      nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM) == NF_INET_PRE_ROUTING &&
+                      nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO) == layout::kChainPriority &&
+                      (!nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY) ||
+                       nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY) == NF_ACCEPT);
+    if (ours && !chain_ok) chain_ok = true;
+    else out.unrecognized.push_back(std::string("nft chain ") + (name ? name : "?") + " is not socketbox's");
+  }
+  if (!chain_ok) out.unrecognized.push_back(std::string("nft chain ") + layout::kChain + " is missing");
+
+  // Sets by name, as ranges.
+  struct SetInfo {
+    layout::SetRef ref;
+    std::vector<KeyRange> ranges;
+    bool used = false;
+  };
+  std::map<std::string, SetInfo> sets;
+  for (const auto& s : t.sets) {
+    const char* n = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
+    const std::string name = n ? n : "?";
+    auto ref = layout::parse_set_name(name);
+    const std::uint32_t want_len = !ref ? 0 : ref->kind == SetKind::V6 ? 16 : ref->kind == SetKind::V4 ? 4 : 2;
+    if (!ref || nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN) != want_len ||
+        nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) != NFT_SET_INTERVAL) {
+      out.unrecognized.push_back("nft set " + name + " is not socketbox's");
+      continue;
+    }
+    sets[name] = SetInfo{*ref, set_ranges(s.get())};
+  }
+
+  std::map<std::size_t, Steer> steers;
+  std::optional<std::uint16_t> port;
+  std::optional<bool> local_clients;
+  for (const auto& r : t.rules) {
+    auto d = decode(r.get());
+    auto addr = d ? sets.find(d->addr_set) : sets.end();
+    const SetKind want = d && d->family == AF_INET6 ? SetKind::V6 : SetKind::V4;
+    auto ports = d && d->port_set ? sets.find(*d->port_set) : sets.end();
+    if (!d || addr == sets.end() || addr->second.ref.kind != want ||
+        (d->port_set && (ports == sets.end() || ports->second.ref.kind != SetKind::Ports ||
+                         ports->second.ref.steer != addr->second.ref.steer))) {
+      out.unrecognized.push_back("nft rule not made by socketbox: " + rule_text(r.get()));
+      continue;
+    }
+    if (port && *port != d->port)
+      out.unrecognized.push_back("nft rules disagree on the tproxy port (" + std::to_string(*port) + " and " +
+                                 std::to_string(d->port) + ")");
+    if (local_clients && *local_clients == d->skips_loopback)
+      out.unrecognized.push_back("nft rules disagree on local clients");
+    port = port.value_or(d->port);
+    local_clients = local_clients.value_or(!d->skips_loopback);
+    out.has_rules = true;
+
+    Steer& steer = steers[addr->second.ref.steer];
+    addr->second.used = true;
+    for (const auto& range : addr->second.ranges)
+      for (const auto& p : prefixes_from_range(d->family, range)) steer.prefixes.push_back(p);
+    if (d->port_set) {
+      if (!ports->second.used) {
+        for (const auto& range : ports->second.ranges) steer.ports.push_back(ports_from_range(range));
+      }
+      ports->second.used = true;
+    }
+  }
+  for (const auto& [name, info] : sets)
+    if (!info.used) out.unrecognized.push_back("nft set " + name + " is used by no rule");
+
+  std::size_t expect = 0;
+  for (auto& [n, steer] : steers) {
+    if (n != expect) out.unrecognized.push_back("steer blocks are not numbered 0, 1, 2, ...");
+    expect = n + 1;
+    out.steering.steers.push_back(std::move(steer));
+  }
+  if (port) out.steering.tproxy_port = *port;
+  if (local_clients) out.steering.local_clients = *local_clients;
+  out.steering = normalize(out.steering);
+  return out;
+}
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,21 @@
+// Turns the socketbox table read from the kernel back into steer blocks,
+// and lists whatever in it netcfg would not have put there.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nft_objects.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::netcfg {
+
+struct Interpreted {
+  DesiredState steering;
+  bool has_rules = false;  // tproxy_port and local_clients mean something
+  std::vector<std::string> unrecognized;
+};
+
+Interpreted interpret_nft(const NftObjects& table);
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,201 @@
+#include "nft_read.hpp"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::netcfg {
+namespace {
+
+struct Interrupted {};
+
+class NftReader {
+ public:
+  NftReader() : nl_(mnl_socket_open(NETLINK_NETFILTER)) {
+    if (!nl_) throw_errno("opening a netfilter netlink socket", errno);
+    if (mnl_socket_bind(nl_.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+      throw_errno("binding the netfilter netlink socket", errno);
+    timeval tv{5, 0};  // the kernel answers at once; never hang on a lost answer
+    setsockopt(mnl_socket_get_fd(nl_.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    portid_ = mnl_socket_get_portid(nl_.get());
+  }
+
+  // Sends one request built by `build` and feeds every answer to `each`.
+  // Returns 0 or the errno the kernel answered with.
+  int talk(std::uint16_t type, std::uint16_t flags, const std::function<void(nlmsghdr*)>& build,
+           const std::function<void(const nlmsghdr*)>& each, const char* what) {
+    std::vector<char> buf(65536 + 4096);
+    const std::uint32_t seq = ++seq_;
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET, static_cast<std::uint16_t>(flags | NLM_F_ACK), seq);
+    if (build) build(nlh);
+    if (mnl_socket_sendto(nl_.get(), nlh, nlh->nlmsg_len) < 0) throw_errno(std::string("asking for ") + what, errno);
+    Context ctx{each};
+    while (true) {
+      const ssize_t n = mnl_socket_recvfrom(nl_.get(), buf.data(), buf.size());
+      if (n < 0) throw_errno(std::string("reading ") + what, errno);
+      const int ret = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid_, &NftReader::cb, &ctx);
+      if (ret == MNL_CB_STOP) break;
+      if (ret < 0) {
+        // A dump interrupted by a concurrent change (NLM_F_DUMP_INTR): start over.
+        if (errno == EINTR) throw Interrupted{};
+        return errno;
+      }
+    }
+    return 0;
+  }
+
+ private:
+  struct Context {
+    const std::function<void(const nlmsghdr*)>& each;
+  };
+  static int cb(const nlmsghdr* nlh, void* data) {
+    static_cast<Context*>(data)->each(nlh);
+    return MNL_CB_OK;
+  }
+
+  MnlSocketPtr nl_;
+  std::uint32_t portid_ = 0;
+  std::uint32_t seq_ = static_cast<std::uint32_t>(time(nullptr));
+};
+
+std::uint32_t read_genid(NftReader& r) {
+  std::uint32_t gen = 0;
+  const int err = r.talk(NFT_MSG_GETGEN, 0, nullptr,
+                         [&](const nlmsghdr* nlh) {
+                           const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
+                           gen = ntohs(nfg->res_id);
+                         },
+                         "the nftables generation");
+  if (err) throw_errno("reading the nftables generation", err);
+  return gen;
+}
+
+std::optional<NftObjects> read_once(NftReader& r) {
+  NftObjects o;
+  o.table.reset(nftnl_table_alloc());
+  if (!o.table) throw_errno("allocating nft table", ENOMEM);
+  bool found = false;
+  int err = r.talk(
+      NFT_MSG_GETTABLE, 0,
+      [](nlmsghdr* nlh) {
+        TablePtr t(nftnl_table_alloc());
+        if (!t) throw_errno("allocating nft table", ENOMEM);
+        nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTableName);
+        nftnl_table_nlmsg_build_payload(nlh, t.get());
+      },
+      [&](const nlmsghdr* nlh) { found = nftnl_table_nlmsg_parse(nlh, o.table.get()) == 0; }, "the socketbox table");
+  if (err == ENOENT) return std::nullopt;
+  if (err) throw_errno("reading the nft table inet socketbox", err);
+  if (!found) throw_error("reading the nft table inet socketbox: no answer");
+  nftnl_table_unset(o.table.get(), NFTNL_TABLE_HANDLE);
+  nftnl_table_unset(o.table.get(), NFTNL_TABLE_USE);
+
+  err = r.talk(
+      NFT_MSG_GETCHAIN, NLM_F_DUMP,
+      [](nlmsghdr* nlh) {
+        ChainPtr c(nftnl_chain_alloc());
+        if (!c) throw_errno("allocating nft chain", ENOMEM);
+        nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTableName);
+        nftnl_chain_nlmsg_build_payload(nlh, c.get());
+      },
+      [&](const nlmsghdr* nlh) {
+        ChainPtr c(nftnl_chain_alloc());
+        if (!c) throw_errno("allocating nft chain", ENOMEM);
+        if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0) return;
+        const char* t = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE);
+        if (!t || std::string(t) != kTableName) return;  // older kernels ignore the filter
+        for (auto a : {NFTNL_CHAIN_HANDLE, NFTNL_CHAIN_USE, NFTNL_CHAIN_BYTES, NFTNL_CHAIN_PACKETS, NFTNL_CHAIN_FLAGS})
+          nftnl_chain_unset(c.get(), a);
+        o.chains.push_back(std::move(c));
+      },
+      "the socketbox chains");
+  if (err) throw_errno("reading the chains of table inet socketbox", err);
+
+  err = r.talk(
+      NFT_MSG_GETSET, NLM_F_DUMP,
+      [](nlmsghdr* nlh) {
+        SetPtr s(nftnl_set_alloc());
+        if (!s) throw_errno("allocating nft set", ENOMEM);
+        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
+        nftnl_set_nlmsg_build_payload(nlh, s.get());
+      },
+      [&](const nlmsghdr* nlh) {
+        SetPtr s(nftnl_set_alloc());
+        if (!s) throw_errno("allocating nft set", ENOMEM);
+        if (nftnl_set_nlmsg_parse(nlh, s.get()) < 0) return;
+        const char* t = nftnl_set_get_str(s.get(), NFTNL_SET_TABLE);
+        if (!t || std::string(t) != kTableName) return;
+        o.sets.push_back(std::move(s));
+      },
+      "the socketbox sets");
+  if (err) throw_errno("reading the sets of table inet socketbox", err);
+
+  std::uint32_t set_id = 1;
+  for (auto& s : o.sets) {
+    const std::string name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
+    nftnl_set* set = s.get();
+    err = r.talk(
+        NFT_MSG_GETSETELEM, NLM_F_DUMP,
+        [&](nlmsghdr* nlh) {
+          SetPtr q(nftnl_set_alloc());
+          if (!q) throw_errno("allocating nft set", ENOMEM);
+          nftnl_set_set_str(q.get(), NFTNL_SET_TABLE, kTableName);
+          nftnl_set_set_str(q.get(), NFTNL_SET_NAME, name.c_str());
+          nftnl_set_elems_nlmsg_build_payload(nlh, q.get());
+        },
+        [&](const nlmsghdr* nlh) { nftnl_set_elems_nlmsg_parse(nlh, set); }, "set elements");
+    if (err) throw_errno("reading the elements of set " + name, err);
+    nftnl_set_unset(set, NFTNL_SET_HANDLE);
+    nftnl_set_set_u32(set, NFTNL_SET_ID, set_id++);
+  }
+
+  err = r.talk(
+      NFT_MSG_GETRULE, NLM_F_DUMP,
+      [](nlmsghdr* nlh) {
+        RulePtr q(nftnl_rule_alloc());
+        if (!q) throw_errno("allocating nft rule", ENOMEM);
+        nftnl_rule_set_str(q.get(), NFTNL_RULE_TABLE, kTableName);
+        nftnl_rule_nlmsg_build_payload(nlh, q.get());
+      },
+      [&](const nlmsghdr* nlh) {
+        RulePtr q(nftnl_rule_alloc());
+        if (!q) throw_errno("allocating nft rule", ENOMEM);
+        if (nftnl_rule_nlmsg_parse(nlh, q.get()) < 0) return;
+        const char* t = nftnl_rule_get_str(q.get(), NFTNL_RULE_TABLE);
+        if (!t || std::string(t) != kTableName) return;
+        nftnl_rule_unset(q.get(), NFTNL_RULE_HANDLE);
+        nftnl_rule_unset(q.get(), NFTNL_RULE_POSITION);
+        o.rules.push_back(std::move(q));
+      },
+      "the socketbox rules");
+  if (err) throw_errno("reading the rules of table inet socketbox", err);
+  return o;
+}
+
+}  // namespace
+
+NftSnapshot read_nft_table() {
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    try {
+      NftReader reader;  // fresh socket: no answers left over from an interrupted dump
+      const std::uint32_t before = read_genid(reader);
+      auto snapshot = read_once(reader);
+      if (read_genid(reader) == before) return NftSnapshot{std::move(snapshot), before};
+    } catch (const Interrupted&) {
+    }
+  }
+  throw_error("reading the nft table inet socketbox: the ruleset kept changing while it was read");
+}
+
+}  // namespace socketbox::netcfg

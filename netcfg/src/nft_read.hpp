@@ -1,0 +1,21 @@
+// Reads the socketbox nft table back from the kernel as libnftnl objects,
+// ready to be loaded again by replace_nft_table() (handles stripped).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "nft_objects.hpp"
+
+namespace socketbox::netcfg {
+
+struct NftSnapshot {
+  std::optional<NftObjects> table;  // nullopt: the table does not exist
+  std::uint32_t generation = 0;     // nf_tables generation it was read at
+};
+
+// The dumps are repeated if the ruleset changed while they ran, so the
+// result is one consistent snapshot.
+NftSnapshot read_nft_table();
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,39 @@
+// socketbox's routes through libnl-route-3: `local PREFIX dev lo table local
+// scope host proto 91` per steered prefix (AnyIP), so traffic to any
+// address of the prefix is delivered locally where TPROXY meets it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "handles.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::netcfg {
+
+// "route local fd01:db8:1:40::/64 dev lo"
+std::string route_text(const Prefix& p);
+
+// An rtnetlink socket of the current network namespace.
+class RouteSocket {
+ public:
+  RouteSocket();
+  // Routes tagged kRouteProtocol that have socketbox's shape; tagged routes
+  // of any other shape are described in *odd (if given).
+  std::vector<Prefix> read_local_routes(std::vector<std::string>* odd = nullptr);
+  void add_local_route(const Prefix& p);
+  void delete_local_route(const Prefix& p);
+  // Every route tagged kRouteProtocol, whatever its shape.
+  void delete_all_tagged();
+  // Local routes on a loopback that is down are refused by the kernel.
+  bool loopback_up() const;
+
+ private:
+  NlCachePtr dump();
+  [[noreturn]] void fail(const std::string& what, int nl_err);
+  NlSockPtr sock_;
+  int lo_ = 0;
+  int last_errno_ = 0;  // the kernel's own errno for the last refused request
+};
+
+}  // namespace socketbox::netcfg

@@ -1,0 +1,84 @@
+// sbctl apply PROFILE [--netns NAME] [--state-dir DIR] [--confirm SECONDS] [--yes]:
+// make the box hold the profile, as one step that is recorded as a
+// generation and can be rolled back.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "commands/command.hpp"
+#include "commands/commands.hpp"
+#include "compile/desired_state.hpp"
+#include "ops/confirm_watcher.hpp"
+#include "ops/transaction.hpp"
+#include "output/style.hpp"
+
+namespace socketbox::sbctl {
+namespace {
+
+// Interactive use only: with a terminal on both ends and no --yes, ask.
+bool operator_agrees(const std::vector<netcfg::Change>& kernel, bool table_changes) {
+  std::printf("apply will change %zu kernel item%s%s. Continue? [y/N] ", kernel.size(), kernel.size() == 1 ? "" : "s",
+              table_changes ? " and the table file" : "");
+  std::fflush(stdout);
+  char answer[16] = {};
+  if (std::fgets(answer, sizeof answer, stdin) == nullptr) return false;
+  return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+int run(const ApplyOptions& o) {
+  if (o.confirm < 0) {
+    print_error("--confirm takes a number of seconds greater than 0");
+    return kExitError;
+  }
+  const LoadedProfile l = load_profile_checked(o.profile, true, o.strict);
+  const Profile& p = l.profile;
+  const std::string netns = pick_netns(o.netns, p.netns);
+  GenerationStore store(absolute_path(o.state_dir));
+  store.lock();
+  netcfg::NetnsScope ns(netns);
+
+  PlannedChange c;
+  c.kind = "apply";
+  c.kernel = desired_state(p);
+  c.table_text = l.compiled.text;
+  c.socketdirs = socket_dirs(p);
+  c.table_path = p.daemon.table;
+  c.control_path = p.daemon.control;
+  c.profile_source = absolute_path(o.profile);
+  c.profile_text = l.text;
+  c.netns = netns;
+  c.confirm_seconds = o.confirm;
+
+  if (!o.yes && ::isatty(0) && ::isatty(1)) {
+    const auto kernel = netcfg::diff(*c.kernel, netcfg::read_kernel_state());
+    if (!operator_agrees(kernel, true)) {
+      std::printf("nothing applied\n");
+      return kExitError;
+    }
+  }
+
+  const ChangeResult r = apply_change(store, c);
+  for (const auto& w : r.warnings) print_warning(w);
+  const Style& s = out_style();
+  std::printf("%s generation %u%s: kernel %zu change%s, table %s %s", s.paint("applied", Color::Green).c_str(),
+              r.generation, netns.empty() ? "" : (" in netns " + netns).c_str(), r.kernel_changes.size(),
+              r.kernel_changes.size() == 1 ? "" : "s", p.daemon.table.c_str(),
+              r.table_changed ? "written" : "unchanged");
+  if (r.sbd_reloaded) std::printf(", sbd reloaded (table generation %lld)", r.sbd_generation);
+  std::printf("\n");
+  if (o.confirm > 0) {
+    spawn_confirm_watcher(store.dir(), r.generation);
+    std::printf("%s\n", s.paint("applied generation " + std::to_string(r.generation) + "; run 'sbctl confirm" +
+                                    (o.state_dir == kDefaultStateDir ? "" : " --state-dir " + store.dir()) +
+                                    "' within " + std::to_string(o.confirm) + " s or it is rolled back",
+                                Color::Yellow)
+                            .c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_apply(const ApplyOptions& o) { return run(o); }
+
+}  // namespace socketbox::sbctl

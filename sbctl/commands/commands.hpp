@@ -1,0 +1,68 @@
+// Each command's options and entry point. The command line itself (CLI11)
+// is built in cli.cpp only, so that the rest compiles without it.
+#pragma once
+
+#include <string>
+
+#include "state/generation_store.hpp"
+
+namespace socketbox::sbctl {
+
+struct CheckOptions {
+  std::string profile;
+  bool strict = false;
+  bool json = false;
+};
+int run_check(const CheckOptions& o);
+
+struct CompileOptions {
+  std::string profile;
+  bool nft = false;
+  std::string output;
+};
+int run_compile(const CompileOptions& o);
+
+struct ExplainOptions {
+  std::string profile, addr, port, from = "::", netns;
+  bool json = false;
+};
+int run_explain(const ExplainOptions& o);
+
+struct DiffOptions {
+  std::string profile, netns;
+};
+int run_diff(const DiffOptions& o);
+
+struct ApplyOptions {
+  std::string profile, netns, state_dir = kDefaultStateDir;
+  int confirm = 0;
+  bool yes = false;
+  bool strict = false;
+};
+int run_apply(const ApplyOptions& o);
+
+struct ConfirmOptions {
+  std::string state_dir = kDefaultStateDir;
+};
+int run_confirm(const ConfirmOptions& o);
+
+struct RollbackOptions {
+  std::string netns, state_dir = kDefaultStateDir;
+};
+int run_rollback(const RollbackOptions& o);
+
+struct DownOptions {
+  std::string profile, netns, state_dir = kDefaultStateDir;
+};
+int run_down(const DownOptions& o);
+
+struct StatusOptions {
+  std::string netns, state_dir = kDefaultStateDir, control;
+  bool json = false;
+};
+int run_status(const StatusOptions& o);
+
+// Parses the command line and runs the command; returns the exit code.
+int run_command_line(int argc, char** argv);
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,69 @@
+// sbctl diff PROFILE [--netns NAME]: what apply would change in the kernel,
+// the table file and the socket directories. Exit 0 nothing, 1 changes, 2 error.
+#include <cstdio>
+
+#include "commands/command.hpp"
+#include "commands/commands.hpp"
+#include "compile/desired_state.hpp"
+#include "output/line_diff.hpp"
+#include "output/style.hpp"
+#include "util/files.hpp"
+
+namespace socketbox::sbctl {
+namespace {
+
+int run(const DiffOptions& o) {
+  const LoadedProfile l = load_profile_checked(o.profile, false);
+  const Profile& p = l.profile;
+  const Style& s = out_style();
+  bool changes = false;
+
+  std::vector<netcfg::Change> kernel;
+  std::vector<std::string> drift;
+  {
+    netcfg::NetnsScope ns(pick_netns(o.netns, p.netns));
+    kernel = netcfg::diff(desired_state(p), netcfg::read_kernel_state());
+    for (const auto& d : socket_dirs(p))
+      for (const auto& line : netcfg::socketdir_drift(d)) drift.push_back(d.path + ": " + line);
+  }
+  if (!kernel.empty()) {
+    changes = true;
+    std::printf("%s\n", s.paint("kernel:", Color::Bold).c_str());
+    for (const auto& c : kernel) {
+      const Color color = c.kind == netcfg::Change::Kind::Add      ? Color::Green
+                          : c.kind == netcfg::Change::Kind::Remove ? Color::Red
+                                                                   : Color::Yellow;
+      std::printf("  %s\n", s.paint(netcfg::to_string(c), color).c_str());
+    }
+  }
+
+  const auto on_disk = read_file_if_exists(p.daemon.table);
+  if (!on_disk) {
+    changes = true;
+    std::printf("%s %s does not exist; apply writes it (%zu lines)\n", s.paint("table:", Color::Bold).c_str(),
+                p.daemon.table.c_str(), l.compiled.route_of_line.size());
+  } else if (*on_disk != l.compiled.text) {
+    changes = true;
+    std::printf("%s\n", s.paint("table:", Color::Bold).c_str());
+    std::printf("  --- %s\n  +++ compiled from %s\n", p.daemon.table.c_str(), o.profile.c_str());
+    for (const auto& line : unified_diff(*on_disk, l.compiled.text)) {
+      const Color c = line[0] == '+' ? Color::Green : line[0] == '-' ? Color::Red : line[0] == '@' ? Color::Cyan : Color::None;
+      std::printf("  %s\n", s.paint(line, c).c_str());
+    }
+  }
+
+  if (!drift.empty()) {
+    changes = true;
+    std::printf("%s\n", s.paint("socket directories:", Color::Bold).c_str());
+    for (const auto& d : drift) std::printf("  %s\n", s.paint("~ " + d, Color::Yellow).c_str());
+  }
+  if (!changes) std::printf("no changes: the kernel, %s and the socket directories match %s\n",
+                            p.daemon.table.c_str(), o.profile.c_str());
+  return changes ? kExitChanges : kExitOk;
+}
+
+}  // namespace
+
+int run_diff(const DiffOptions& o) { return run(o); }
+
+}  // namespace socketbox::sbctl

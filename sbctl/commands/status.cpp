@@ -1,0 +1,187 @@
+// sbctl status [--netns NAME] [--state-dir DIR] [--control PATH] [--json]:
+// the generation in force, drift between it and the box, and sbd's counters.
+#include <cstdio>
+#include <ctime>
+
+#include "commands/command.hpp"
+#include "commands/commands.hpp"
+#include "control/control_client.hpp"
+#include "output/json_writer.hpp"
+#include "output/style.hpp"
+#include "output/text_table.hpp"
+#include "state/generation_store.hpp"
+#include "state/snapshot.hpp"
+#include "util/files.hpp"
+
+namespace socketbox::sbctl {
+namespace {
+
+struct Report {
+  std::optional<GenerationMeta> gen;
+  std::string netns;
+  bool kernel_checked = false;
+  std::string kernel_error;
+  std::vector<std::string> kernel_drift;  // "+ ..." / "- ..."
+  std::string table_path;
+  std::string table_state;  // in-step | differs | missing | unknown
+  std::string control;
+  std::optional<SbdStatus> sbd;
+  std::string sbd_error;
+};
+
+std::string when(std::time_t t) {
+  char buf[64];
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+Report gather(const StatusOptions& o) {
+  Report r;
+  GenerationStore store(absolute_path(o.state_dir));
+  Snapshot after;
+  bool have_after = false;
+  if (const auto cur = store.current()) {
+    r.gen = store.read_meta(*cur);
+    try {
+      after = load_snapshot(store.path_of(*cur) + "/after");
+      have_after = true;
+    } catch (const std::exception& e) {
+      r.kernel_error = e.what();
+    }
+  }
+  r.netns = pick_netns(o.netns, r.gen ? r.gen->netns : "");
+  r.control = !o.control.empty() ? o.control : r.gen ? r.gen->control : kDefaultControlPath;
+  r.table_path = r.gen ? r.gen->table : "";
+  if (have_after) {
+    try {
+      netcfg::NetnsScope ns(r.netns);
+      const netcfg::KernelState k = netcfg::read_kernel_state();
+      r.kernel_checked = true;
+      std::vector<netcfg::Change> changes;
+      if (after.kernel) {
+        changes = netcfg::diff(*after.kernel, k);
+      } else if (k.table_present || !k.routes.empty()) {
+        changes = netcfg::diff(netcfg::DesiredState{}, k);
+        if (changes.empty()) changes.push_back({netcfg::Change::Kind::Remove, "table inet socketbox"});
+      }
+      // diff() says what apply would do; drift is the other way round.
+      for (const auto& c : changes)
+        r.kernel_drift.push_back((c.kind == netcfg::Change::Kind::Add      ? "missing: "
+                                  : c.kind == netcfg::Change::Kind::Remove ? "extra: "
+                                                                           : "changed: ") +
+                                 c.what);
+    } catch (const std::exception& e) {
+      r.kernel_error = e.what();
+    }
+    try {
+      const auto on_disk = read_file_if_exists(r.table_path);
+      r.table_state = !on_disk ? (after.table ? "missing" : "in-step") : on_disk == after.table ? "in-step" : "differs";
+    } catch (const std::exception& e) {
+      r.table_state = std::string("unknown (") + e.what() + ")";
+    }
+  }
+  try {
+    r.sbd = request_status(r.control);
+  } catch (const ControlError& e) {
+    r.sbd_error = e.not_running() ? std::string("not running (") + e.what() + ")" : e.what();
+  }
+  return r;
+}
+
+void print_json(const Report& r) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("generation");
+  if (r.gen) w.value(static_cast<std::int64_t>(r.gen->id)); else w.null();
+  if (r.gen) {
+    w.key("state").value(r.gen->state).key("kind").value(r.gen->kind).key("profile").value(r.gen->profile);
+    w.key("applied_at").value(static_cast<std::int64_t>(r.gen->created));
+    if (r.gen->state == "pending") w.key("confirm_deadline").value(static_cast<std::int64_t>(r.gen->deadline));
+  }
+  w.key("netns").value(r.netns);
+  w.key("kernel").begin_object().key("checked").value(r.kernel_checked);
+  if (r.kernel_checked) w.key("in_step").value(r.kernel_drift.empty());
+  w.key("drift").begin_array();
+  for (const auto& d : r.kernel_drift) w.value(d);
+  w.end_array();
+  if (!r.kernel_error.empty()) w.key("error").value(r.kernel_error);
+  w.end_object();
+  w.key("table").begin_object().key("path").value(r.table_path).key("state").value(r.table_state).end_object();
+  w.key("control").value(r.control);
+  w.key("sbd");
+  if (r.sbd) w.raw(r.sbd->raw); else w.null();
+  if (!r.sbd) w.key("sbd_error").value(r.sbd_error);
+  w.end_object();
+  std::printf("%s\n", w.str().c_str());
+}
+
+void print_text(const Report& r) {
+  const Style& s = out_style();
+  TextTable t;
+  if (r.gen) {
+    const Color c = r.gen->state == "pending" ? Color::Yellow : Color::Green;
+    std::string g = std::to_string(r.gen->id) + " (" + r.gen->state;
+    if (r.gen->state == "pending") g += ", rolled back at " + when(r.gen->deadline) + " unless confirmed";
+    g += "; " + r.gen->kind + " of " + r.gen->profile + " at " + when(r.gen->created) + ")";
+    t.add({"generation", Cell(g, c)});
+  } else {
+    t.add({"generation", Cell("none applied", Color::Dim)});
+  }
+  t.add({"netns", r.netns.empty() ? "(current)" : r.netns});
+  if (r.kernel_checked) {
+    if (r.kernel_drift.empty()) {
+      t.add({"kernel", Cell("in step with generation " + std::to_string(r.gen->id), Color::Green)});
+    } else {
+      for (std::size_t i = 0; i < r.kernel_drift.size(); ++i)
+        t.add({i ? "" : "kernel", Cell("drift: " + r.kernel_drift[i], Color::Red)});
+    }
+  } else if (!r.kernel_error.empty()) {
+    t.add({"kernel", Cell("not checked: " + r.kernel_error, Color::Yellow)});
+  }
+  if (r.gen)
+    t.add({"table", Cell(r.table_path + " " + (r.table_state == "in-step" ? "in step" : r.table_state),
+                         r.table_state == "in-step" ? Color::Green : Color::Red)});
+  if (r.sbd) {
+    const SbdStatus& d = *r.sbd;
+    t.add({"sbd", Cell("running, pid " + std::to_string(d.pid) + ", up " + std::to_string(d.uptime_s) + " s",
+                       Color::Green)});
+    t.add({"listen", d.listen});
+    t.add({"sbd table", d.table + " (generation " + std::to_string(d.generation) + ")"});
+    t.add({"connections", "accepted " + std::to_string(d.accepted) + ", dispatched " + std::to_string(d.dispatched) +
+                              ", no match " + std::to_string(d.no_match) + ", failed " + std::to_string(d.failed)});
+  } else {
+    t.add({"sbd", Cell(r.sbd_error, Color::Yellow)});
+  }
+  std::fputs(t.render(s).c_str(), stdout);
+  if (r.sbd && !r.sbd->targets.empty()) {
+    TextTable tt;
+    tt.add({Cell("TARGET", Color::Bold), Cell("SENT", Color::Bold), Cell("MISSING", Color::Bold),
+            Cell("REFUSED", Color::Bold), Cell("FULL", Color::Bold), Cell("OTHER", Color::Bold)});
+    for (const auto& x : r.sbd->targets) {
+      const bool bad = x.missing + x.refused + x.full + x.other > 0;
+      tt.add({x.path, std::to_string(x.sent), Cell(std::to_string(x.missing), x.missing ? Color::Red : Color::None),
+              Cell(std::to_string(x.refused), x.refused ? Color::Red : Color::None),
+              Cell(std::to_string(x.full), x.full ? Color::Red : Color::None),
+              Cell(std::to_string(x.other), bad && x.other ? Color::Red : Color::None)});
+    }
+    std::printf("\n%s", tt.render(s).c_str());
+  }
+}
+
+int run(const StatusOptions& o) {
+  const Report r = gather(o);
+  if (o.json) {
+    print_json(r);
+  } else {
+    print_text(r);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_status(const StatusOptions& o) { return run(o); }
+
+}  // namespace socketbox::sbctl

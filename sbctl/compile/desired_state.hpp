@@ -1,0 +1,14 @@
+// The kernel half of a profile: what netcfg must make the kernel hold.
+#pragma once
+
+#include "profile/profile.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::sbctl {
+
+netcfg::Prefix to_netcfg_prefix(const Net& n);
+Net from_netcfg_prefix(const netcfg::Prefix& p);
+netcfg::DesiredState desired_state(const Profile& p);
+std::vector<netcfg::SocketDir> socket_dirs(const Profile& p);
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,49 @@
+// Talks to sbd's control socket: connect (SOCK_STREAM), send one command
+// line, read one JSON line back. Bounded by a timeout; never hangs.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "control/json_value.hpp"
+
+namespace socketbox::sbctl {
+
+class ControlError : public std::runtime_error {
+ public:
+  // not_running: nobody listens at the path (sbd is not running there).
+  ControlError(const std::string& msg, bool not_running) : std::runtime_error(msg), not_running_(not_running) {}
+  bool not_running() const noexcept { return not_running_; }
+
+ private:
+  bool not_running_;
+};
+
+// Sends "COMMAND\n" and returns the answer line (without the newline).
+std::string control_request(const std::string& socket_path, const std::string& command, int timeout_ms = 5000);
+
+struct ReloadAnswer {
+  bool ok = false;
+  long long generation = 0;
+  std::string error;
+};
+// Sends "reload" and reads {"ok":true,"generation":N} or {"ok":false,"error":"..."}.
+ReloadAnswer request_reload(const std::string& socket_path);
+
+struct TargetCounters {
+  std::string path;
+  long long sent = 0, missing = 0, refused = 0, full = 0, other = 0;
+};
+
+struct SbdStatus {
+  std::string raw;  // the answer as sbd sent it (embedded as is in --json)
+  std::string listen, table;
+  long long generation = 0, uptime_s = 0, pid = 0;
+  long long accepted = 0, dispatched = 0, no_match = 0, failed = 0;
+  std::vector<TargetCounters> targets;
+};
+SbdStatus request_status(const std::string& socket_path);
+SbdStatus parse_status(const std::string& line);
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,165 @@
+#include "lint/linter.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace socketbox::sbctl {
+namespace {
+
+using Sev = Diagnostic::Severity;
+
+std::string dest_text(const Route& r) { return r.dest ? r.dest->str() : "any address"; }
+
+bool dest_overlaps(const Route& r, const Net& n) { return !r.dest || r.dest->overlaps(n); }
+
+// Routes that can never see a connection because the kernel does not steer
+// their addresses or ports to sbd.
+void check_unsteered_routes(const Profile& p, std::vector<Diagnostic>& out) {
+  if (p.steers.empty()) return;
+  for (const Route& r : p.routes) {
+    bool dest_ok = false, steered = false;
+    for (const SteerBlock& s : p.steers)
+      for (const auto& e : s.prefixes)
+        if (dest_overlaps(r, e.net)) {
+          dest_ok = true;
+          steered = steered || r.ports.intersects(s.ports);
+        }
+    if (steered) continue;
+    if (!dest_ok) {
+      out.push_back({Sev::Warning, r.dest_pos,
+                     r.label() + " never matches steered traffic: " + dest_text(r) +
+                         " is outside every [[steer]] prefix"});
+    } else {
+      out.push_back({Sev::Warning, r.port_pos.line ? r.port_pos : r.pos,
+                     r.label() + " never matches steered traffic: port " + r.ports.str() +
+                         " is not steered for " + dest_text(r)});
+    }
+  }
+}
+
+// Steered prefixes that no route takes: sbd closes every such connection.
+void check_untaken_steering(const Profile& p, std::vector<Diagnostic>& out) {
+  for (const SteerBlock& s : p.steers)
+    for (const auto& e : s.prefixes) {
+      const bool taken = std::any_of(p.routes.begin(), p.routes.end(), [&](const Route& r) {
+        return r.to.kind == RouteTarget::Kind::Unix && dest_overlaps(r, e.net) && r.ports.intersects(s.ports);
+      });
+      if (!taken)
+        out.push_back({Sev::Warning, e.pos,
+                       "steered traffic to " + e.net.str() + " (port " + s.ports.str() +
+                           ") is sent to no socket by any route: sbd closes those connections"});
+    }
+}
+
+bool covers_route(const Route& earlier, const Route& r) {
+  const bool dest = !earlier.dest || (r.dest && earlier.dest->covers(*r.dest));
+  const bool from = !earlier.from || (r.from && earlier.from->covers(*r.from));
+  return dest && from;
+}
+
+// A route is never reached when earlier routes together take every
+// connection it matches. Only earlier routes that each cover its addresses
+// are counted (their ports add up), which finds the common cases exactly.
+void check_shadowed_routes(const Profile& p, std::vector<Diagnostic>& out) {
+  // Single-address routes without `from` are indexed by address so that
+  // large lists of them stay fast; everything else is compared one by one.
+  std::map<table::Addr, std::vector<std::size_t>> hosts;
+  std::vector<std::size_t> others;
+  for (std::size_t j = 0; j < p.routes.size(); ++j) {
+    const Route& r = p.routes[j];
+    std::vector<std::size_t> candidates;
+    for (std::size_t i : others)
+      if (covers_route(p.routes[i], r)) candidates.push_back(i);
+    if (r.dest && r.dest->is_host())
+      if (auto it = hosts.find(r.dest->addr); it != hosts.end())
+        for (std::size_t i : it->second)
+          if (covers_route(p.routes[i], r)) candidates.push_back(i);
+    std::sort(candidates.begin(), candidates.end());
+    PortSet taken{std::vector<PortRange>{}};
+    std::string lines;
+    for (std::size_t i : candidates) {
+      if (!p.routes[i].ports.intersects(r.ports)) continue;
+      taken = taken.united(p.routes[i].ports);
+      lines += (lines.empty() ? "" : ", ") + std::to_string(p.routes[i].pos.line);
+      if (taken.covers(r.ports)) {
+        out.push_back({Sev::Warning, r.pos,
+                       r.label() + " is never reached: every connection it matches is taken by the " +
+                           (lines.find(',') == std::string::npos ? "route at line " : "routes at lines ") + lines});
+        break;
+      }
+    }
+    if (r.dest && r.dest->is_host() && !r.from) {
+      hosts[r.dest->addr].push_back(j);
+    } else {
+      others.push_back(j);
+    }
+  }
+}
+
+// The kernel gets one local route per steer prefix and one nft set element:
+// overlapping prefixes would collide there and steer ambiguously.
+void check_steer_overlaps(const Profile& p, std::vector<Diagnostic>& out) {
+  std::vector<const PrefixEntry*> all;
+  for (const SteerBlock& s : p.steers)
+    for (const auto& e : s.prefixes) all.push_back(&e);
+  for (std::size_t j = 0; j < all.size(); ++j)
+    for (std::size_t i = 0; i < j; ++i)
+      if (all[i]->net.overlaps(all[j]->net)) {
+        out.push_back({Sev::Error, all[j]->pos,
+                       "steer prefix " + all[j]->net.str() +
+                           (all[i]->net == all[j]->net ? " is already steered at line "
+                                                       : " overlaps " + all[i]->net.str() + " at line ") +
+                           std::to_string(all[i]->pos.line)});
+        break;
+      }
+}
+
+// IPv4 lives in ::ffff:0:0/96 of the 128-bit form: an IPv4 dest with an
+// IPv6 from (or the other way round) matches no connection.
+void check_route_families(const Profile& p, std::vector<Diagnostic>& out) {
+  Net mapped;
+  mapped.addr = table::Addr{0, 0xffff00000000ULL};
+  mapped.len = 96;
+  auto is_v4 = [&](const Net& n) { return mapped.covers(n); };
+  for (const Route& r : p.routes) {
+    if (!r.dest || !r.from) continue;
+    if ((is_v4(*r.dest) && !r.from->overlaps(mapped)) || (is_v4(*r.from) && !r.dest->overlaps(mapped)))
+      out.push_back({Sev::Warning, r.from_pos,
+                     r.label() + " never matches: 'from' " + r.from->str() + " and 'dest' " + r.dest->str() +
+                         " are of different address families"});
+  }
+}
+
+void check_socketdirs(const Profile& p, std::vector<Diagnostic>& out) {
+  std::map<std::string, std::uint32_t> seen;
+  for (const auto& d : p.socketdirs) {
+    auto [it, added] = seen.emplace(d.path, d.pos.line);
+    if (!added)
+      out.push_back({Sev::Error, d.path_pos,
+                     "socket directory " + d.path + " is already described at line " + std::to_string(it->second)});
+  }
+}
+
+}  // namespace
+
+std::vector<Diagnostic> lint_profile(const Profile& p) {
+  std::vector<Diagnostic> out;
+  if (p.steers.empty())
+    out.push_back({Sev::Warning, {}, "no [[steer]] blocks: the kernel sends no traffic to sbd"});
+  check_steer_overlaps(p, out);
+  check_unsteered_routes(p, out);
+  check_untaken_steering(p, out);
+  check_shadowed_routes(p, out);
+  check_route_families(p, out);
+  check_socketdirs(p, out);
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.pos.line != b.pos.line ? a.pos.line < b.pos.line : a.pos.column < b.pos.column;
+  });
+  return out;
+}
+
+bool has_errors(const std::vector<Diagnostic>& d) {
+  return std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.severity == Diagnostic::Severity::Error; });
+}
+
+}  // namespace socketbox::sbctl

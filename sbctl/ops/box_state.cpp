@@ -1,0 +1,40 @@
+#include "ops/box_state.hpp"
+
+#include <cstdlib>
+
+#include "util/files.hpp"
+
+namespace socketbox::sbctl {
+
+Snapshot take_snapshot(const std::string& table_path, netcfg::KernelState* read) {
+  Snapshot s;
+  const netcfg::KernelState k = netcfg::read_kernel_state();
+  if (read) *read = k;
+  if (k.table_present) s.kernel = k.steering;
+  s.table = read_file_if_exists(table_path);
+  return s;
+}
+
+void restore_kernel(const std::optional<netcfg::DesiredState>& kernel) {
+  ::unsetenv("SB_NETCFG_FAIL_AT");
+  if (kernel) {
+    netcfg::apply(*kernel);
+  } else {
+    netcfg::remove_all();
+  }
+}
+
+void write_table_file(const std::string& path, const std::string& contents) {
+  make_dirs(dirname_of(path));
+  write_file_atomic(path, contents, 0644);
+}
+
+void restore_table_file(const std::string& path, const std::optional<std::string>& contents) {
+  if (contents) {
+    write_table_file(path, *contents);
+  } else {
+    remove_file(path);
+  }
+}
+
+}  // namespace socketbox::sbctl

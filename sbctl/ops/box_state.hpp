@@ -1,0 +1,26 @@
+// Reading and restoring the two halves of the box that sbctl manages: the
+// kernel state (through netcfg, in the current network namespace) and the
+// table file.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "state/snapshot.hpp"
+
+namespace socketbox::sbctl {
+
+// The kernel's socketbox state (nullopt: no socketbox table) and the file;
+// `read` receives the kernel state exactly as read back.
+Snapshot take_snapshot(const std::string& table_path, netcfg::KernelState* read = nullptr);
+
+// Puts the kernel back as `kernel` says: apply it, or remove everything
+// socketbox owns. Test fault injection is switched off first: a restore must
+// not be made to fail by the fault that made it necessary.
+void restore_kernel(const std::optional<netcfg::DesiredState>& kernel);
+
+// Writes the table file (atomically) or removes it when `contents` is nullopt.
+void restore_table_file(const std::string& path, const std::optional<std::string>& contents);
+void write_table_file(const std::string& path, const std::string& contents);
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,108 @@
+#include "ops/confirm_watcher.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include "ops/transaction.hpp"
+#include "state/generation_store.hpp"
+#include "util/files.hpp"
+#include "util/unique_fd.hpp"
+
+namespace socketbox::sbctl {
+namespace {
+
+void log_line(const std::string& s) {
+  std::fprintf(stderr, "%ld sbctl confirm watcher: %s\n", static_cast<long>(std::time(nullptr)), s.c_str());
+  std::fflush(stderr);
+}
+
+void close_from(int first) {
+  for (int fd = first; fd < 65536; ++fd) ::close(fd);
+}
+
+// The watcher's life: poll the generation's state (cheap: one small file)
+// until it is no longer pending or the deadline passes, then decide under
+// the store's lock so that a `confirm` at the last moment is not lost.
+int watch(const std::string& state_dir, unsigned id) {
+  try {
+    GenerationStore store(state_dir);
+    for (;;) {
+      const GenerationMeta m = store.read_meta(id);
+      if (m.state != "pending") {
+        log_line("generation " + std::to_string(id) + " is " + m.state + "; nothing to do");
+        return 0;
+      }
+      if (std::time(nullptr) >= m.deadline) break;
+      timespec ts{0, 100 * 1000 * 1000};
+      ::nanosleep(&ts, nullptr);
+    }
+    store.lock();
+    const GenerationMeta m = store.read_meta(id);
+    if (m.state != "pending" || store.current() != id) {
+      log_line("generation " + std::to_string(id) + " was " + m.state + " in time");
+      return 0;
+    }
+    std::vector<std::string> warnings;
+    rollback_generation(store, id, "not confirmed in time; rolled back by the confirm watcher", warnings);
+    for (const auto& w : warnings) log_line("warning: " + w);
+    log_line("generation " + std::to_string(id) + " was not confirmed in time: rolled back");
+    return 0;
+  } catch (const std::exception& e) {
+    log_line(std::string("error: ") + e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int spawn_confirm_watcher(const std::string& state_dir, unsigned id) {
+  const std::string dir = state_dir + "/generations/" + std::to_string(id);
+  const std::string log = dir + "/watcher.log";
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw FileError(std::string("pipe: ") + std::strerror(errno));
+  UniqueFd rd(pipe_fds[0]), wr(pipe_fds[1]);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child < 0) throw FileError(std::string("fork: ") + std::strerror(errno));
+  if (child == 0) {
+    // First child: new session, then fork again so the watcher is not a
+    // session leader and is reparented to init when we exit.
+    ::setsid();
+    const pid_t grandchild = ::fork();
+    if (grandchild != 0) {
+      const int pid = grandchild;
+      if (::write(wr.get(), &pid, sizeof pid) < 0) {}
+      ::_exit(grandchild < 0 ? 1 : 0);
+    }
+    ::signal(SIGHUP, SIG_IGN);
+    if (::chdir("/") != 0) {}
+    const int null = ::open("/dev/null", O_RDWR);
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(null, 0);
+    ::dup2(out >= 0 ? out : null, 1);
+    ::dup2(out >= 0 ? out : null, 2);
+    close_from(3);
+    ::_exit(watch(state_dir, id));
+  }
+  wr.reset();
+  int watcher = -1;
+  ssize_t n;
+  do n = ::read(rd.get(), &watcher, sizeof watcher);
+  while (n < 0 && errno == EINTR);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  if (n != sizeof watcher || watcher <= 0) throw FileError("could not start the confirm watcher");
+  write_file_atomic(dir + "/watcher.pid", std::to_string(watcher) + "\n");
+  return watcher;
+}
+
+}  // namespace socketbox::sbctl

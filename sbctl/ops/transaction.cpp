@@ -1,0 +1,138 @@
+#include "ops/transaction.hpp"
+
+#include <ctime>
+
+#include "ops/box_state.hpp"
+#include "ops/sbd_reload.hpp"
+#include "util/files.hpp"
+
+namespace socketbox::sbctl {
+namespace {
+
+// sbd's answer to a reload, as apply and rollback treat it: not running is
+// a warning (the table is read when it starts), refusing is an error.
+void reload_or_throw(const std::string& control, ChangeResult& r) {
+  const ReloadOutcome o = reload_sbd(control);
+  switch (o.kind) {
+    case ReloadOutcome::Kind::Reloaded:
+      r.sbd_reloaded = true;
+      r.sbd_generation = o.generation;
+      return;
+    case ReloadOutcome::Kind::NotRunning:
+      r.warnings.push_back("sbd is not running (" + o.message + "); it reads the new table when it starts");
+      return;
+    case ReloadOutcome::Kind::Refused:
+      throw ChangeError("sbd refused the new table: " + o.message);
+  }
+}
+
+}  // namespace
+
+ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
+  const auto previous = store.current();
+  if (previous) {
+    const GenerationMeta pm = store.read_meta(*previous);
+    if (pm.state == "pending")
+      throw ChangeError("generation " + std::to_string(*previous) +
+                        " is waiting for 'sbctl confirm'; confirm or roll it back first");
+  }
+  ChangeResult r;
+  // 1. Record what is there now, before touching anything.
+  netcfg::KernelState as_read;
+  const Snapshot before = take_snapshot(c.table_path, &as_read);
+  Snapshot after;
+  after.kernel = c.kernel;
+  after.table = c.table_text ? c.table_text : before.table;
+  r.kernel_changes = netcfg::diff(c.kernel.value_or(netcfg::DesiredState{}), as_read);
+  r.table_changed = c.table_text && c.table_text != before.table;
+
+  const unsigned id = store.next_id();
+  GenerationMeta m;
+  m.id = id;
+  m.state = "incomplete";
+  m.kind = c.kind;
+  m.previous = previous.value_or(0);
+  m.profile = c.profile_source;
+  m.netns = c.netns;
+  m.table = c.table_path;
+  m.control = c.control_path;
+  m.created = std::time(nullptr);
+  const std::string dir = store.create(id);
+  try {
+    write_file_atomic(dir + "/profile.toml", c.profile_text);
+    save_snapshot(before, dir + "/before");
+    save_snapshot(after, dir + "/after");
+    store.write_meta(m);
+  } catch (...) {
+    store.remove(id);
+    throw;
+  }
+
+  // 2. Change the box; on any failure put everything back.
+  bool table_written = false;
+  try {
+    if (c.table_text) {
+      write_table_file(c.table_path, *c.table_text);
+      table_written = true;
+    }
+    if (c.kernel) {
+      netcfg::apply(*c.kernel);
+    } else {
+      netcfg::remove_all();
+    }
+    for (const auto& d : c.socketdirs) netcfg::ensure_socketdir(d);
+    if (c.table_text) reload_or_throw(c.control_path, r);
+  } catch (const std::exception& e) {
+    std::string restore_problem;
+    try {
+      if (table_written) restore_table_file(c.table_path, before.table);
+    } catch (const std::exception& x) {
+      restore_problem += std::string("; restoring the table file failed too: ") + x.what();
+    }
+    try {
+      restore_kernel(before.kernel);
+    } catch (const std::exception& x) {
+      restore_problem += std::string("; restoring the kernel state failed too: ") + x.what();
+    }
+    store.remove(id);
+    throw ChangeError(std::string(e.what()) + (restore_problem.empty() ? "; nothing was changed" : restore_problem));
+  }
+
+  // 3. In force: the new generation becomes current.
+  m.state = c.confirm_seconds > 0 ? "pending" : "applied";
+  if (c.confirm_seconds > 0) m.deadline = std::time(nullptr) + c.confirm_seconds;
+  store.write_meta(m);
+  store.set_current(id);
+  r.generation = id;
+  return r;
+}
+
+void rollback_generation(GenerationStore& store, unsigned id, const std::string& note,
+                         std::vector<std::string>& warnings) {
+  GenerationMeta m = store.read_meta(id);
+  const std::string dir = store.path_of(id);
+  const Snapshot before = load_snapshot(dir + "/before");
+  const Snapshot after = load_snapshot(dir + "/after");
+  restore_kernel(before.kernel);
+  if (before.table != after.table) {
+    restore_table_file(m.table, before.table);
+    if (before.table) {
+      const ReloadOutcome o = reload_sbd(m.control);
+      if (o.kind == ReloadOutcome::Kind::NotRunning)
+        warnings.push_back("sbd is not running (" + o.message + "); it reads the restored table when it starts");
+      else if (o.kind == ReloadOutcome::Kind::Refused)
+        warnings.push_back("sbd refused the restored table: " + o.message);
+    }
+  }
+  m.state = "rolled-back";
+  m.deadline = 0;
+  m.note = note;
+  store.write_meta(m);
+  if (m.previous && store.exists(m.previous)) {
+    store.set_current(m.previous);
+  } else {
+    store.set_current(std::nullopt);
+  }
+}
+
+}  // namespace socketbox::sbctl

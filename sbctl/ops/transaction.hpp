@@ -1,0 +1,48 @@
+// Changing the box as one step: record a generation, write the table file,
+// make the kernel hold the new state, set up socket directories, have sbd
+// reload. A failure at any point puts back the table file and the kernel
+// state as they were and leaves no generation behind. Callers hold the
+// store's lock and are already in the right network namespace.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "socketbox/netcfg/netcfg.hpp"
+#include "state/generation_store.hpp"
+
+namespace socketbox::sbctl {
+
+struct PlannedChange {
+  std::string kind = "apply";                  // apply | down
+  std::optional<netcfg::DesiredState> kernel;  // nullopt: remove everything socketbox owns
+  std::optional<std::string> table_text;       // nullopt: leave the table file alone
+  std::vector<netcfg::SocketDir> socketdirs;
+  std::string table_path, control_path;
+  std::string profile_source, profile_text, netns;
+  int confirm_seconds = 0;  // > 0: the generation is pending until confirmed
+};
+
+struct ChangeResult {
+  unsigned generation = 0;
+  std::vector<netcfg::Change> kernel_changes;
+  bool table_changed = false;
+  std::vector<std::string> warnings;
+  bool sbd_reloaded = false;
+  long long sbd_generation = 0;
+};
+
+class ChangeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+ChangeResult apply_change(GenerationStore& store, const PlannedChange& change);
+
+// Puts the box back to the state recorded before generation `id` and makes
+// the generation before it current. Warnings (sbd not running) are added.
+void rollback_generation(GenerationStore& store, unsigned id, const std::string& note,
+                         std::vector<std::string>& warnings);
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,311 @@
+// Reads a profile with toml++ and checks every key and value, keeping source
+// positions so that each error points at what to fix.
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "profile/profile.hpp"
+
+namespace socketbox::sbctl {
+
+std::string Route::label() const {
+  std::string s = "route";
+  if (!name.empty()) s += " '" + name + "'";
+  return s + " at line " + std::to_string(pos.line);
+}
+
+namespace {
+
+constexpr std::size_t kMaxSunPath = sizeof(sockaddr_un::sun_path) - 1;
+
+Pos pos_of(const toml::source_region& r) { return {r.begin.line, r.begin.column}; }
+Pos pos_of(const toml::node& n) { return pos_of(n.source()); }
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+class Reader {
+ public:
+  explicit Reader(const std::string& source) { p_.source = source; }
+
+  Profile run(const toml::table& root) {
+    // A table's own keys, checked against what the section allows.
+    for (auto&& [key, node] : root) {
+      const std::string k(key.str());
+      if (k == "netns") {
+        p_.netns = string_of(node, "netns");
+        p_.netns_pos = pos_of(node);
+        if (p_.netns.empty() || p_.netns.find('/') != std::string::npos || p_.netns == "." ||
+            p_.netns == "..")
+          fail(node, "'netns' must be a network namespace name (as in /run/netns/NAME)");
+      } else if (k == "local_clients") {
+        if (!node.is_boolean()) type_fail(node, "local_clients", "true or false");
+        p_.local_clients = node.as_boolean()->get();
+      } else if (k == "daemon") {
+        read_daemon(table_of(node, "daemon", "[daemon]"));
+      } else if (k == "steer") {
+        for_each_table(node, "steer", [&](const toml::table& t) { read_steer(t); });
+      } else if (k == "route") {
+        for_each_table(node, "route", [&](const toml::table& t) { read_route(t); });
+      } else if (k == "socketdir") {
+        for_each_table(node, "socketdir", [&](const toml::table& t) { read_socketdir(t); });
+      } else {
+        unknown(key, "", "netns, local_clients, [daemon], [[steer]], [[route]] or [[socketdir]]");
+      }
+    }
+    return std::move(p_);
+  }
+
+ private:
+  [[noreturn]] void fail(Pos pos, const std::string& msg) const { throw ProfileError(p_.source, pos, msg); }
+  [[noreturn]] void fail(const toml::node& n, const std::string& msg) const { fail(pos_of(n), msg); }
+  [[noreturn]] void type_fail(const toml::node& n, const std::string& key, const std::string& want) const {
+    fail(n, "'" + key + "' must be " + want + ", not " + type_name(n.type()));
+  }
+  [[noreturn]] void unknown(const toml::key& key, const std::string& section, const std::string& allowed) const {
+    fail(pos_of(key.source()), "unknown key '" + std::string(key.str()) + "'" +
+                                   (section.empty() ? "" : " in " + section) + " (expected " + allowed + ")");
+  }
+
+  std::string string_of(const toml::node& n, const std::string& key) const {
+    if (!n.is_string()) type_fail(n, key, "a string");
+    return n.as_string()->get();
+  }
+
+  const toml::table& table_of(const toml::node& n, const std::string& key, const std::string& how) const {
+    if (!n.is_table()) fail(n, "'" + key + "' must be a table (write " + how + ")");
+    return *n.as_table();
+  }
+
+  void for_each_table(const toml::node& n, const std::string& key,
+                      const std::function<void(const toml::table&)>& f) const {
+    if (!n.is_array_of_tables())
+      fail(n, "'" + key + "' must be an array of tables (write [[" + key + "]] above each one)");
+    for (const toml::node& e : *n.as_array()) f(*e.as_table());
+  }
+
+  std::string absolute_path(const toml::node& n, const std::string& key) const {
+    std::string s = string_of(n, key);
+    if (s.empty() || s[0] != '/') fail(n, "'" + key + "' must be an absolute path, got '" + s + "'");
+    return s;
+  }
+
+  // A socket path as the table format and sockaddr_un can hold it.
+  void check_socket_path(const toml::node& n, const std::string& what, const std::string& path) const {
+    if (path.size() > kMaxSunPath)
+      fail(n, what + " is " + std::to_string(path.size()) + " bytes; at most " + std::to_string(kMaxSunPath) +
+                  " fit in a Unix socket address (sun_path)");
+    for (char c : path)
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0')
+        fail(n, what + " contains white space, which the table format cannot hold");
+  }
+
+  Net net_of(const toml::node& n, const std::string& key) const {
+    const std::string s = string_of(n, key);
+    std::string err;
+    const auto net = Net::parse(s, err);
+    if (!net) fail(n, "'" + key + "': " + err);
+    return *net;
+  }
+
+  PortRange port_item(const toml::node& n, const std::string& key) const {
+    if (n.is_integer()) {
+      const std::int64_t v = n.as_integer()->get();
+      if (v < 1 || v > 65535)
+        fail(n, "'" + key + "': port " + std::to_string(v) + " is out of range (1 to 65535)");
+      return {static_cast<std::uint16_t>(v), static_cast<std::uint16_t>(v)};
+    }
+    if (n.is_string()) {
+      std::string err;
+      const auto r = parse_port_text(n.as_string()->get(), err);
+      if (!r) fail(n, "'" + key + "': " + err);
+      return *r;
+    }
+    type_fail(n, key, "a port number, a \"LO-HI\" range or a list of them");
+  }
+
+  PortSet ports_of(const toml::node& n, const std::string& key) const {
+    std::vector<PortRange> ranges;
+    if (const toml::array* a = n.as_array()) {
+      if (a->empty()) fail(n, "'" + key + "' is an empty list; leave it out to mean every port");
+      for (const toml::node& e : *a) ranges.push_back(port_item(e, key));
+    } else {
+      ranges.push_back(port_item(n, key));
+    }
+    return PortSet(std::move(ranges));
+  }
+
+  void read_daemon(const toml::table& t) {
+    p_.daemon.pos = pos_of(t);
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      if (k == "listen") {
+        p_.daemon.listen = string_of(node, "listen");
+        p_.daemon.tproxy_port = listen_port(node, p_.daemon.listen);
+      } else if (k == "table") {
+        p_.daemon.table = absolute_path(node, "table");
+      } else if (k == "control") {
+        p_.daemon.control = absolute_path(node, "control");
+        check_socket_path(node, "control socket path", p_.daemon.control);
+      } else {
+        unknown(key, "[daemon]", "listen, table or control");
+      }
+    }
+  }
+
+  // sbd's socket must be the TPROXY target the kernel side installs:
+  // [::ffff:127.0.0.1]:PORT (the address both ip and ip6 TPROXY can reach).
+  std::uint16_t listen_port(const toml::node& n, const std::string& s) const {
+    const std::string want = "[::ffff:127.0.0.1]:";
+    if (s.rfind(want, 0) != 0)
+      fail(n, "'listen' must be \"[::ffff:127.0.0.1]:PORT\" (the TPROXY target for IPv6 and IPv4), got '" +
+                  s + "'");
+    std::string err;
+    const auto r = parse_port_text(s.substr(want.size()), err);
+    if (!r || r->lo != r->hi) fail(n, "'listen': " + (r ? "a single port is needed" : err));
+    return r->lo;
+  }
+
+  void read_steer(const toml::table& t) {
+    SteerBlock s;
+    s.pos = pos_of(t);
+    bool have_prefixes = false;
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      if (k == "prefixes") {
+        have_prefixes = true;
+        if (node.is_string()) {
+          s.prefixes.push_back({net_of(node, "prefixes"), pos_of(node)});
+        } else if (const toml::array* a = node.as_array()) {
+          if (a->empty()) fail(node, "'prefixes' is empty; a [[steer]] block needs at least one prefix");
+          for (const toml::node& e : *a) s.prefixes.push_back({net_of(e, "prefixes"), pos_of(e)});
+        } else {
+          type_fail(node, "prefixes", "a list of prefixes");
+        }
+      } else if (k == "ports") {
+        s.ports = ports_of(node, "ports");
+        s.ports_pos = pos_of(node);
+      } else {
+        unknown(key, "[[steer]]", "prefixes or ports");
+      }
+    }
+    if (!have_prefixes) fail(s.pos, "[[steer]] needs 'prefixes' (the addresses to send to sbd)");
+    p_.steers.push_back(std::move(s));
+  }
+
+  void read_route(const toml::table& t) {
+    Route r;
+    r.pos = pos_of(t);
+    bool have_to = false;
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      if (k == "dest") {
+        r.dest = net_of(node, "dest");
+        r.dest_pos = pos_of(node);
+      } else if (k == "port") {
+        r.ports = ports_of(node, "port");
+        r.port_pos = pos_of(node);
+        if (r.ports.count() > kMaxRoutePorts)
+          fail(node, "'port' covers " + std::to_string(r.ports.count()) + " ports; a route compiles to one table "
+                     "rule per port and may have at most " + std::to_string(kMaxRoutePorts) +
+                     " (leave 'port' out to match every port)");
+      } else if (k == "from") {
+        r.from = net_of(node, "from");
+        r.from_pos = pos_of(node);
+      } else if (k == "to") {
+        have_to = true;
+        r.to_pos = pos_of(node);
+        const std::string s = string_of(node, "to");
+        if (s == "reject") {
+          r.to.kind = RouteTarget::Kind::Reject;
+        } else if (s.rfind("unix:", 0) == 0) {
+          r.to.kind = RouteTarget::Kind::Unix;
+          r.to.path = s.substr(5);
+          if (r.to.path.empty() || r.to.path[0] != '/')
+            fail(node, "'to': the socket path after 'unix:' must be absolute, got '" + r.to.path + "'");
+          check_socket_path(node, "'to' socket path", r.to.path);
+        } else {
+          fail(node, "'to' must be \"unix:/PATH\" or \"reject\", got '" + s + "'");
+        }
+      } else if (k == "name") {
+        r.name = string_of(node, "name");
+      } else {
+        unknown(key, "[[route]]", "dest, port, from, to or name");
+      }
+    }
+    if (!have_to) fail(r.pos, "[[route]] needs 'to' (\"unix:/PATH\" or \"reject\")");
+    p_.routes.push_back(std::move(r));
+  }
+
+  void read_socketdir(const toml::table& t) {
+    SocketDirConfig d;
+    d.pos = pos_of(t);
+    bool have_path = false, have_uid = false;
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      if (k == "path") {
+        have_path = true;
+        d.path = absolute_path(node, "path");
+        d.path_pos = pos_of(node);
+        while (d.path.size() > 1 && d.path.back() == '/') d.path.pop_back();
+        if (d.path == "/") fail(node, "'path' must not be the root directory");
+      } else if (k == "owner_uid") {
+        have_uid = true;
+        if (!node.is_integer()) type_fail(node, "owner_uid", "an integer user id");
+        const std::int64_t v = node.as_integer()->get();
+        if (v < 0 || v > 0xfffffffeLL) fail(node, "'owner_uid' must be 0 to 4294967294, got " + std::to_string(v));
+        d.owner_uid = static_cast<uid_t>(v);
+      } else if (k == "access_group") {
+        d.access_group = string_of(node, "access_group");
+        if (d.access_group.empty()) fail(node, "'access_group' must not be empty");
+      } else {
+        unknown(key, "[[socketdir]]", "path, owner_uid or access_group");
+      }
+    }
+    if (!have_path) fail(d.pos, "[[socketdir]] needs 'path'");
+    if (!have_uid) fail(d.pos, "[[socketdir]] needs 'owner_uid' (the uid that creates sockets there)");
+    p_.socketdirs.push_back(std::move(d));
+  }
+
+  Profile p_;
+};
+
+}  // namespace
+
+Profile parse_profile(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw ProfileError(source, pos_of(e.source()), std::string(e.description()));
+  }
+  return Reader(source).run(root);
+}
+
+Profile load_profile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ProfileError(path, {}, "cannot read profile: " + std::string(std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_profile(ss.str(), path);
+}
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,64 @@
+// The generations store under --state-dir (default /var/lib/socketbox):
+//
+//   DIR/lock                       flock'ed by every command that changes state
+//   DIR/current -> generations/N   the generation in force (absent: none)
+//   DIR/generations/N/meta         key=value: state, previous, netns, paths, times
+//   DIR/generations/N/profile.toml the profile as applied
+//   DIR/generations/N/before/      the state before N: kernel.toml (or kernel.none)
+//                                  and sbd.conf (or sbd.conf.none)
+//   DIR/generations/N/after/       the state N installs, in the same form
+//
+// `before` is what a rollback of N restores; `after` is what status compares
+// the box against. Both are written before anything on the box changes.
+#pragma once
+
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/unique_fd.hpp"
+
+namespace socketbox::sbctl {
+
+inline constexpr const char* kDefaultStateDir = "/var/lib/socketbox";
+
+struct GenerationMeta {
+  unsigned id = 0;
+  std::string state = "applied";  // applied | pending (awaits confirm) | rolled-back
+  std::string kind = "apply";     // apply | down
+  unsigned previous = 0;          // the generation current before this one; 0 = none
+  std::string profile, netns, table, control;
+  std::time_t created = 0;
+  std::time_t deadline = 0;  // pending: rolled back at this time unless confirmed
+  std::string note;          // why it was rolled back, etc.
+};
+
+class GenerationStore {
+ public:
+  explicit GenerationStore(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& dir() const noexcept { return dir_; }
+
+  // Takes the store's exclusive lock (waits for other sbctl commands).
+  // Creates the directory if needed. Held until the store is destroyed.
+  void lock();
+
+  std::optional<unsigned> current() const;
+  void set_current(std::optional<unsigned> id);
+  std::vector<unsigned> list() const;  // ascending
+  unsigned next_id() const;
+
+  std::string path_of(unsigned id) const { return dir_ + "/generations/" + std::to_string(id); }
+  bool exists(unsigned id) const;
+  GenerationMeta read_meta(unsigned id) const;
+  void write_meta(const GenerationMeta& m) const;
+  // Makes DIR/generations/N (and before/, after/) for a new generation.
+  std::string create(unsigned id) const;
+  void remove(unsigned id) const;
+
+ private:
+  std::string dir_;
+  UniqueFd lock_fd_;
+};
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,64 @@
+#include "state/snapshot.hpp"
+
+#include "compile/desired_state.hpp"
+#include "util/files.hpp"
+
+namespace socketbox::sbctl {
+
+std::string kernel_state_to_toml(const netcfg::DesiredState& d, const std::string& comment) {
+  std::string out = "# " + comment + "\n";
+  out += std::string("local_clients = ") + (d.local_clients ? "true" : "false") + "\n\n";
+  out += "[daemon]\nlisten = \"[::ffff:127.0.0.1]:" + std::to_string(d.tproxy_port) + "\"\n";
+  for (const auto& s : d.steers) {
+    out += "\n[[steer]]\nprefixes = [";
+    for (std::size_t i = 0; i < s.prefixes.size(); ++i)
+      out += (i ? ", \"" : "\"") + from_netcfg_prefix(s.prefixes[i]).str() + "\"";
+    out += "]\n";
+    if (!s.ports.empty()) {
+      out += "ports = [";
+      for (std::size_t i = 0; i < s.ports.size(); ++i) {
+        out += i ? ", \"" : "\"";
+        out += std::to_string(s.ports[i].lo) + "-" + std::to_string(s.ports[i].hi) + "\"";
+      }
+      out += "]\n";
+    }
+  }
+  return out;
+}
+
+netcfg::DesiredState kernel_state_from_toml(const std::string& text, const std::string& source) {
+  return desired_state(parse_profile(text, source));
+}
+
+void save_snapshot(const Snapshot& s, const std::string& dir) {
+  make_dirs(dir);
+  if (s.kernel) {
+    write_file_atomic(dir + "/kernel.toml", kernel_state_to_toml(*s.kernel, "kernel state (socketbox's part)"));
+    remove_file(dir + "/kernel.none");
+  } else {
+    write_file_atomic(dir + "/kernel.none", "no socketbox nft table\n");
+    remove_file(dir + "/kernel.toml");
+  }
+  if (s.table) {
+    write_file_atomic(dir + "/sbd.conf", *s.table);
+    remove_file(dir + "/sbd.conf.none");
+  } else {
+    write_file_atomic(dir + "/sbd.conf.none", "no table file\n");
+    remove_file(dir + "/sbd.conf");
+  }
+}
+
+Snapshot load_snapshot(const std::string& dir) {
+  Snapshot s;
+  if (auto k = read_file_if_exists(dir + "/kernel.toml")) {
+    s.kernel = kernel_state_from_toml(*k, dir + "/kernel.toml");
+  } else if (!read_file_if_exists(dir + "/kernel.none")) {
+    throw FileError("incomplete generation: neither " + dir + "/kernel.toml nor kernel.none exists");
+  }
+  s.table = read_file_if_exists(dir + "/sbd.conf");
+  if (!s.table && !read_file_if_exists(dir + "/sbd.conf.none"))
+    throw FileError("incomplete generation: neither " + dir + "/sbd.conf nor sbd.conf.none exists");
+  return s;
+}
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,26 @@
+// One side of a generation: the kernel state and the table file, as files.
+// The kernel state is written as a small profile (daemon listen port,
+// local_clients, [[steer]] blocks), so it is readable and is read back with
+// the profile parser.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace socketbox::sbctl {
+
+struct Snapshot {
+  std::optional<netcfg::DesiredState> kernel;  // nullopt: no socketbox nft table at all
+  std::optional<std::string> table;            // nullopt: no table file
+};
+
+std::string kernel_state_to_toml(const netcfg::DesiredState& d, const std::string& comment);
+netcfg::DesiredState kernel_state_from_toml(const std::string& text, const std::string& source);
+
+// DIR/kernel.toml or DIR/kernel.none, DIR/sbd.conf or DIR/sbd.conf.none.
+void save_snapshot(const Snapshot& s, const std::string& dir);
+Snapshot load_snapshot(const std::string& dir);
+
+}  // namespace socketbox::sbctl

@@ -1,0 +1,209 @@
+#include "control_server.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "clock.hpp"
+#include "log.hpp"
+#include "setup_error.hpp"
+
+namespace socketbox::daemon {
+
+ControlServer::ControlServer(std::string path, ControlHandler& handler)
+    : path_(std::move(path)), handler_(handler) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path_.empty() || path_.size() >= sizeof sa.sun_path)
+    throw SetupError("control socket path '" + path_ + "' is empty or longer than " +
+                         std::to_string(sizeof sa.sun_path - 1) + " bytes",
+                     kExitUsage);
+  std::memcpy(sa.sun_path, path_.c_str(), path_.size() + 1);
+  struct stat st {};
+  if (lstat(path_.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
+      throw SetupError("control socket path " + path_ +
+                       " exists and is not a socket; not replacing it");
+    // A socket left by an earlier sbd: replace it, unless one still answers.
+    UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (probe && connect(probe.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0)
+      throw SetupError("control socket " + path_ + " is in use by another process");
+    unlink(path_.c_str());
+  }
+  listen_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listen_) throw SetupError(errno_text("cannot create the control socket", errno));
+  // Bind with a restrictive umask so the file is never more open than 0660.
+  const mode_t old = umask(0117);
+  const int rc = bind(listen_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  const int err = errno;
+  umask(old);
+  if (rc < 0) throw SetupError(errno_text("cannot bind control socket " + path_, err));
+  if (chmod(path_.c_str(), 0660) < 0 || listen(listen_.get(), 16) < 0) {
+    const int e = errno;
+    unlink(path_.c_str());
+    throw SetupError(errno_text("cannot set up control socket " + path_, e));
+  }
+  timer_.reset(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!timer_) {
+    const int e = errno;
+    unlink(path_.c_str());
+    throw SetupError(errno_text("cannot create a timer", e));
+  }
+}
+
+ControlServer::~ControlServer() {
+  if (unlink_at_exit_) unlink(path_.c_str());
+}
+
+void ControlServer::chown_socket(uid_t uid, gid_t gid) const {
+  if (chown(path_.c_str(), uid, gid) < 0)
+    throw SetupError(errno_text("cannot chown control socket " + path_, errno));
+}
+
+void ControlServer::close_client(Client& c) noexcept {
+  if (!c.fd) return;
+  epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd.get(), nullptr);
+  c.fd.reset();
+  c.out.clear();
+  c.out.shrink_to_fit();
+  --active_;
+}
+
+bool ControlServer::on_accept() noexcept {
+  for (;;) {
+    const int fd = accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN) return true;
+      log_conn_error("control: accept: %s", std::strerror(errno));
+      return false;
+    }
+    int slot = -1;
+    for (int i = 0; i < kMaxClients; ++i)
+      if (!clients_[i].fd) {
+        slot = i;
+        break;
+      }
+    if (slot < 0) {
+      log_conn_error("control: more than %d clients at once; dropping one", kMaxClients);
+      close(fd);
+      continue;
+    }
+    Client& c = clients_[slot];
+    c.fd.reset(fd);
+    c.in_len = 0;
+    c.out_off = 0;
+    c.deadline = monotonic_ms() + kClientDeadlineMs;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.u64 = tag_base_ + static_cast<std::uint64_t>(slot);
+    ++active_;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+      log_conn_error("control: epoll_ctl: %s", std::strerror(errno));
+      c.fd.reset();
+      --active_;
+      continue;
+    }
+    arm_timer();
+  }
+}
+
+void ControlServer::answer(Client& c, std::string_view line) noexcept {
+  try {
+    c.out = answer_command(line, handler_);
+    c.out += '\n';
+  } catch (const std::exception& e) {
+    log_line("control: cannot answer: %s", e.what());
+    close_client(c);
+    return;
+  }
+  c.out_off = 0;
+  shutdown(c.fd.get(), SHUT_RD);
+  flush(c);
+}
+
+void ControlServer::flush(Client& c) noexcept {
+  while (c.out_off < c.out.size()) {
+    const ssize_t n = send(c.fd.get(), c.out.data() + c.out_off, c.out.size() - c.out_off,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        epoll_event ev{};
+        ev.events = EPOLLOUT;
+        ev.data.u64 = tag_base_ + static_cast<std::uint64_t>(&c - clients_);
+        epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd.get(), &ev);
+        return;
+      }
+      break;  // client went away
+    }
+    c.out_off += static_cast<std::size_t>(n);
+  }
+  close_client(c);
+}
+
+void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
+  if (slot < 0 || slot >= kMaxClients) return;
+  Client& c = clients_[slot];
+  if (!c.fd) return;
+  if (!c.out.empty()) {  // answering
+    if (events & (EPOLLERR | EPOLLHUP))
+      close_client(c);
+    else
+      flush(c);
+    return;
+  }
+  for (;;) {
+    const ssize_t n = read(c.fd.get(), c.in + c.in_len, sizeof c.in - c.in_len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return;
+      close_client(c);
+      return;
+    }
+    if (n == 0) {  // EOF: a command without its newline still counts
+      if (c.in_len == 0)
+        close_client(c);
+      else
+        answer(c, std::string_view(c.in, c.in_len));
+      return;
+    }
+    const std::size_t start = c.in_len;
+    c.in_len += static_cast<std::size_t>(n);
+    if (const void* nl = std::memchr(c.in + start, '\n', c.in_len - start)) {
+      answer(c, std::string_view(c.in, static_cast<const char*>(nl) - c.in));
+      return;
+    }
+    if (c.in_len == sizeof c.in) {
+      answer(c, "(command too long)");
+      return;
+    }
+  }
+}
+
+void ControlServer::arm_timer() noexcept {
+  // A coarse periodic tick while clients exist; disarmed when none are left.
+  itimerspec its{};
+  if (active_ > 0) {
+    its.it_value.tv_nsec = 250 * 1000000L;
+    its.it_interval.tv_nsec = 250 * 1000000L;
+  }
+  timerfd_settime(timer_.get(), 0, &its, nullptr);
+}
+
+void ControlServer::on_timer() noexcept {
+  std::uint64_t ticks;
+  [[maybe_unused]] ssize_t r = read(timer_.get(), &ticks, sizeof ticks);
+  const std::uint64_t now = monotonic_ms();
+  for (Client& c : clients_)
+    if (c.fd && now >= c.deadline) close_client(c);
+  if (active_ == 0) arm_timer();
+}
+
+}  // namespace socketbox::daemon

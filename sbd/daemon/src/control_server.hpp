@@ -1,0 +1,74 @@
+// The control socket: a Unix stream socket (mode 0660). Each client sends one
+// command line and gets one line of JSON, then sbd closes the connection.
+// Everything runs inside sbd's epoll loop without blocking it: clients are
+// read and written non-blocking, at most kMaxClients at once, and a client
+// that has not finished within kClientDeadlineMs is dropped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "control_protocol.hpp"
+#include "unique_fd.hpp"
+
+namespace socketbox::daemon {
+
+class ControlServer {
+ public:
+  static constexpr int kMaxClients = 8;
+  static constexpr std::uint64_t kClientDeadlineMs = 2000;
+  static constexpr std::size_t kMaxCommand = 256;
+
+  // Binds `path` (replacing a stale socket, refusing to replace anything
+  // else), mode 0660. Throws SetupError.
+  ControlServer(std::string path, ControlHandler& handler);
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  int listen_fd() const noexcept { return listen_.get(); }
+  int timer_fd() const noexcept { return timer_.get(); }
+  const std::string& path() const noexcept { return path_; }
+
+  // Hands ownership of the socket file to uid/gid (before dropping root).
+  void chown_socket(uid_t uid, gid_t gid) const;
+
+  // epoll: `epfd` is where client fds are registered; `tag_base` + slot is
+  // their epoll data.
+  void attach(int epfd, std::uint64_t tag_base) noexcept {
+    epfd_ = epfd;
+    tag_base_ = tag_base;
+  }
+  // Accept queued clients. False: out of descriptors, back off.
+  bool on_accept() noexcept;
+  void on_client(int slot, std::uint32_t events) noexcept;
+  void on_timer() noexcept;
+  // Don't unlink the socket file at exit (e.g. it is no longer reachable).
+  void keep_socket_file() noexcept { unlink_at_exit_ = false; }
+
+ private:
+  struct Client {
+    UniqueFd fd;
+    char in[kMaxCommand];
+    std::size_t in_len = 0;
+    std::string out;
+    std::size_t out_off = 0;
+    std::uint64_t deadline = 0;
+  };
+  void close_client(Client& c) noexcept;
+  void answer(Client& c, std::string_view line) noexcept;
+  void flush(Client& c) noexcept;
+  void arm_timer() noexcept;
+
+  std::string path_;
+  ControlHandler& handler_;
+  UniqueFd listen_;
+  UniqueFd timer_;
+  int epfd_ = -1;
+  std::uint64_t tag_base_ = 0;
+  bool unlink_at_exit_ = true;
+  int active_ = 0;
+  Client clients_[kMaxClients];
+};
+
+}  // namespace socketbox::daemon

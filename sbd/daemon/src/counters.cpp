@@ -1,0 +1,51 @@
+#include "counters.hpp"
+
+#include "active_table.hpp"
+
+namespace socketbox::daemon {
+
+using socketbox::table::Action;
+using socketbox::table::ActionKind;
+using socketbox::table::Table;
+
+void TargetCounters::count_failure(SendFailure f) noexcept {
+  switch (f) {
+    case SendFailure::Missing:
+      ++missing;
+      break;
+    case SendFailure::Refused:
+      ++refused;
+      break;
+    case SendFailure::Full:
+      ++full;
+      break;
+    case SendFailure::Other:
+      ++other;
+      break;
+  }
+}
+
+std::vector<TargetCounters*> CounterRegistry::bind(const Table& table) {
+  for (auto& [path, c] : by_path_) c.in_table = false;
+  for (auto& [fd, c] : by_fd_) c.in_table = false;
+  std::vector<TargetCounters*> out;
+  out.reserve(table.targets.size());
+  for (const auto& t : table.targets) {
+    TargetCounters& c = by_path_[t.path];
+    c.in_table = true;
+    out.push_back(&c);
+  }
+  // jump-fd actions can be anywhere; find them all now so that the
+  // per-connection path never inserts.
+  for_each_action(table, [this](const Action& a) {
+    if (a.kind == ActionKind::Fd) by_fd_[a.arg].in_table = true;
+  });
+  return out;
+}
+
+TargetCounters* CounterRegistry::for_fd(std::uint32_t fd) noexcept {
+  const auto it = by_fd_.find(fd);
+  return it == by_fd_.end() ? nullptr : &it->second;
+}
+
+}  // namespace socketbox::daemon

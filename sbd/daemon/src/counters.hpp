@@ -1,0 +1,55 @@
+// Counters: per connection outcome, and per hand-off target. Target counters
+// are keyed by path (or inherited fd) and survive reloads; at each reload the
+// new table's target indexes are bound to them once, so the per-connection
+// path only follows a pointer.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "handoff.hpp"
+#include "socketbox/table/table.hpp"
+
+namespace socketbox::daemon {
+
+struct TargetCounters {
+  std::uint64_t sent = 0;
+  std::uint64_t missing = 0;  // ENOENT: no socket at the path
+  std::uint64_t refused = 0;  // ECONNREFUSED: nobody bound there (stale file)
+  std::uint64_t full = 0;     // EAGAIN: receiver's queue full
+  std::uint64_t other = 0;
+  bool in_table = false;  // named by the table now in service
+
+  void count_failure(SendFailure f) noexcept;
+  std::uint64_t failed() const noexcept { return missing + refused + full + other; }
+};
+
+struct ConnectionCounters {
+  std::uint64_t accepted = 0;
+  std::uint64_t dispatched = 0;
+  std::uint64_t no_match = 0;         // `fail` or no rule: reset
+  std::uint64_t failed = 0;           // hand-off failed: reset
+  std::uint64_t accept_backoffs = 0;  // out of descriptors/memory on accept
+};
+
+class CounterRegistry {
+ public:
+  // Returns, for each of table.targets, its counters, creating what is new,
+  // and marks which targets (paths and fds) the table names.
+  std::vector<TargetCounters*> bind(const socketbox::table::Table& table);
+  // Counters of jump-fd:N, created by bind(); nullptr if the table had none.
+  TargetCounters* for_fd(std::uint32_t fd) noexcept;
+
+  const std::map<std::string, TargetCounters>& paths() const noexcept { return by_path_; }
+  const std::map<std::uint32_t, TargetCounters>& fds() const noexcept { return by_fd_; }
+
+  ConnectionCounters connections;
+
+ private:
+  std::map<std::string, TargetCounters> by_path_;  // std::map: stable addresses
+  std::map<std::uint32_t, TargetCounters> by_fd_;
+};
+
+}  // namespace socketbox::daemon

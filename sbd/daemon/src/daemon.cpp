@@ -1,0 +1,204 @@
+#include "daemon.hpp"
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "clock.hpp"
+#include "log.hpp"
+#include "notify.hpp"
+#include "setup_error.hpp"
+#include "signals.hpp"
+#include "socketbox/table/parser.hpp"
+
+namespace socketbox::daemon {
+
+namespace tbl = socketbox::table;
+
+namespace {
+
+enum Tag : std::uint64_t {
+  kListen = 1,
+  kBackoff = 2,
+  kSignal = 3,
+  kControlListen = 4,
+  kControlTimer = 5,
+  kControlClient = 100,  // + slot
+};
+
+constexpr long kBackoffMs = 100;
+
+void add(int epfd, int fd, std::uint64_t tag, std::uint32_t events = EPOLLIN) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = tag;
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) throw SetupError(errno_text("epoll_ctl", errno));
+}
+
+void set_events(int epfd, int fd, std::uint64_t tag, std::uint32_t events) noexcept {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = tag;
+  epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+std::string table_name(const Options& o) {
+  return o.send_all.empty() ? o.table : "--send-all " + o.send_all;
+}
+
+}  // namespace
+
+Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::Table> table)
+    : opts_(o),
+      listener_(std::move(listener)),
+      listen_desc_(describe_local(listener_.fd.get())),
+      dispatcher_(listener_.fd.get(), sender_, counters_, o.substitute_paths),
+      epoll_(epoll_create1(EPOLL_CLOEXEC)),
+      signals_(open_signalfd()),
+      backoff_timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      started_ms_(monotonic_ms()) {
+  if (!epoll_ || !backoff_timer_)
+    throw SetupError(errno_text("cannot create the event loop", errno));
+  install(std::move(table));
+  add(epoll_.get(), listener_.fd.get(), kListen);
+  add(epoll_.get(), signals_.get(), kSignal);
+  add(epoll_.get(), backoff_timer_.get(), kBackoff);
+  if (!opts_.control.empty()) {
+    control_ = std::make_unique<ControlServer>(opts_.control, *this);
+    control_->attach(epoll_.get(), kControlClient);
+    add(epoll_.get(), control_->listen_fd(), kControlListen);
+    add(epoll_.get(), control_->timer_fd(), kControlTimer);
+  }
+}
+
+void Daemon::install(std::shared_ptr<const tbl::Table> t) {
+  for (const auto& w : table_warnings(*t))
+    log_line("%s: warning: %s", t->source.c_str(), w.c_str());
+  ActiveTable a;
+  a.counters = counters_.bind(*t);
+  a.table = std::move(t);
+  a.generation = ++generation_;
+  dispatcher_.install(std::move(a));
+}
+
+std::string Daemon::summary() const {
+  const auto& t = *dispatcher_.active().table;
+  return "serving " + listen_desc_ + " with " + table_name(opts_) + " (generation " +
+         std::to_string(generation_) + ": " + std::to_string(t.rule_sets.size()) + " rule sets, " +
+         std::to_string(t.map_sets.size()) + " map sets, " + std::to_string(t.targets.size()) +
+         " targets)";
+}
+
+StatusInfo Daemon::status() {
+  StatusInfo s;
+  s.listen = listen_desc_;
+  s.table = table_name(opts_);
+  s.generation = generation_;
+  s.uptime_s = (monotonic_ms() - started_ms_) / 1000;
+  s.pid = static_cast<long>(getpid());
+  s.counters = &counters_;
+  return s;
+}
+
+ReloadOutcome Daemon::reload() {
+  ReloadOutcome r;
+  r.generation = generation_;
+  if (!opts_.send_all.empty()) {
+    r.error = "sbd runs with --send-all: there is no table to reload";
+    log_line("reload: %s", r.error.c_str());
+    return r;
+  }
+  notify_reloading();
+  try {
+    // Parsed off to the side; the table in service changes only on success.
+    install(load_table(opts_.table));
+    r.ok = true;
+    r.generation = generation_;
+    log_line("reloaded: %s", summary().c_str());
+  } catch (const std::exception& e) {
+    r.error = e.what();
+    log_line("reload failed, still serving generation %llu: %s",
+             static_cast<unsigned long long>(generation_), e.what());
+  }
+  notify_ready(r.ok ? summary() : "reload failed; " + summary());
+  return r;
+}
+
+void Daemon::pause_accepts(int fd) {
+  // Level-triggered epoll would wake us again at once for the connection we
+  // could not take: stop watching it for a while instead of spinning.
+  set_events(epoll_.get(), fd, fd == listener_.fd.get() ? kListen : kControlListen, 0);
+  (fd == listener_.fd.get() ? listen_paused_ : control_paused_) = true;
+  itimerspec its{};
+  its.it_value.tv_nsec = kBackoffMs * 1000000L;
+  timerfd_settime(backoff_timer_.get(), 0, &its, nullptr);
+}
+
+void Daemon::resume_accepts() {
+  std::uint64_t ticks;
+  [[maybe_unused]] ssize_t n = read(backoff_timer_.get(), &ticks, sizeof ticks);
+  if (listen_paused_) set_events(epoll_.get(), listener_.fd.get(), kListen, EPOLLIN);
+  if (control_paused_ && control_)
+    set_events(epoll_.get(), control_->listen_fd(), kControlListen, EPOLLIN);
+  listen_paused_ = control_paused_ = false;
+}
+
+bool Daemon::on_signal() {
+  signalfd_siginfo si;
+  while (read(signals_.get(), &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGHUP) {
+      log_line("SIGHUP: reloading %s", opts_.table.c_str());
+      reload();
+    } else {
+      log_line("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+      return false;
+    }
+  }
+  return true;
+}
+
+int Daemon::run() {
+  epoll_event events[64];
+  for (;;) {
+    const int n = epoll_wait(epoll_.get(), events, 64, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      log_line("epoll_wait: %s", std::strerror(errno));
+      return kExitFailure;
+    }
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t tag = events[i].data.u64;
+      switch (tag) {
+        case kListen:
+          if (dispatcher_.drain() == Dispatcher::Drain::BackOff) pause_accepts(listener_.fd.get());
+          break;
+        case kBackoff:
+          resume_accepts();
+          break;
+        case kSignal:
+          if (!on_signal()) {
+            notify_stopping();
+            log_flush_suppressed();
+            return kExitOk;
+          }
+          break;
+        case kControlListen:
+          if (!control_->on_accept()) pause_accepts(control_->listen_fd());
+          break;
+        case kControlTimer:
+          control_->on_timer();
+          break;
+        default:
+          if (tag >= kControlClient && control_)
+            control_->on_client(static_cast<int>(tag - kControlClient), events[i].events);
+      }
+    }
+  }
+}
+
+}  // namespace socketbox::daemon

@@ -1,0 +1,57 @@
+// The daemon: owns the sockets and the epoll loop, and ties the parts
+// together (dispatcher, reload, control socket, signals, accept back-off).
+// Single-threaded: every handler runs to completion inside the loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "control_protocol.hpp"
+#include "control_server.hpp"
+#include "counters.hpp"
+#include "dispatcher.hpp"
+#include "handoff.hpp"
+#include "listener.hpp"
+#include "options.hpp"
+#include "unique_fd.hpp"
+
+namespace socketbox::daemon {
+
+class Daemon final : public ControlHandler {
+ public:
+  // Throws SetupError.
+  Daemon(const Options& o, Listener listener, std::shared_ptr<const socketbox::table::Table> table);
+
+  ControlServer* control() noexcept { return control_.get(); }
+  std::string listen_description() const { return listen_desc_; }
+  std::string summary() const;  // one line: what is being served
+
+  // Runs until SIGTERM or SIGINT. Returns the exit code.
+  int run();
+
+  StatusInfo status() override;
+  ReloadOutcome reload() override;
+
+ private:
+  void install(std::shared_ptr<const socketbox::table::Table> t);
+  void pause_accepts(int fd);
+  void resume_accepts();
+  bool on_signal();  // false: stop
+
+  Options opts_;
+  Listener listener_;
+  std::string listen_desc_;
+  HandoffSender sender_;
+  CounterRegistry counters_;
+  Dispatcher dispatcher_;
+  UniqueFd epoll_;
+  UniqueFd signals_;
+  UniqueFd backoff_timer_;
+  std::unique_ptr<ControlServer> control_;
+  bool listen_paused_ = false, control_paused_ = false;
+  std::uint64_t generation_ = 0;
+  std::uint64_t started_ms_ = 0;
+};
+
+}  // namespace socketbox::daemon

@@ -1,0 +1,152 @@
+#include "dispatcher.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "log.hpp"
+
+namespace socketbox::daemon {
+
+namespace tbl = socketbox::table;
+
+namespace {
+
+// Connections taken per wake-up before returning to epoll (which is level
+// triggered and comes straight back), so a flood cannot starve the control
+// socket and signals.
+constexpr int kAcceptBatch = 1024;
+
+void format_endpoint(const tbl::Addr& a, std::uint16_t port, char* out, std::size_t cap) noexcept {
+  const in6_addr in6 = a.to_in6();
+  char addr[INET6_ADDRSTRLEN] = "?";
+  inet_ntop(AF_INET6, &in6, addr, sizeof addr);
+  std::snprintf(out, cap, "[%s]:%u", addr, static_cast<unsigned>(port));
+}
+
+}  // namespace
+
+void reset_connection(int fd) noexcept {
+  const linger l{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close(fd);
+}
+
+void Dispatcher::fail(int conn, const tbl::Tuple& t, const char* why, const char* target,
+                      int err) noexcept {
+  reset_connection(conn);
+  char from[64], to[64];
+  format_endpoint(t.remote, t.rport, from, sizeof from);
+  format_endpoint(t.local, t.lport, to, sizeof to);
+  if (target)
+    log_conn_error("%s -> %s: %s %s: %s; connection reset", from, to, why, target,
+                   std::strerror(err));
+  else
+    log_conn_error("%s -> %s: %s; connection reset", from, to, why);
+}
+
+void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer) noexcept {
+  tbl::Tuple t;
+  if (!active_.table || !tbl::tuple_from_sockaddrs(local, peer, t)) {
+    ++counters_.connections.no_match;
+    reset_connection(conn);
+    return;
+  }
+  const tbl::Action a = active_.table->lookup(t);
+  int err = 0;
+  TargetCounters* tc = nullptr;
+  const char* target = nullptr;
+  char fdname[24];
+  char expanded[sizeof(sockaddr_un::sun_path)];
+  switch (a.kind) {
+    case tbl::ActionKind::Unix: {
+      const tbl::Target& tg = active_.table->targets[a.arg];
+      tc = active_.counters[a.arg];
+      target = tg.path.c_str();
+      if (substitute_ && tg.has_placeholders) {
+        const std::size_t n = tbl::expand_path(tg.path, t, expanded, sizeof expanded);
+        if (n) target = expanded;  // name the real path in the log
+        err = n ? sender_.send_to_path(expanded, n, conn) : ENAMETOOLONG;
+      } else {
+        err = sender_.send_to_path(tg.path.c_str(), tg.path.size(), conn);
+      }
+      break;
+    }
+    case tbl::ActionKind::Fd:
+      tc = counters_.for_fd(a.arg);
+      std::snprintf(fdname, sizeof fdname, "fd %u", a.arg);
+      target = fdname;
+      err = HandoffSender::send_over(static_cast<int>(a.arg), conn);
+      break;
+    default:  // Fail; jumps never come out of lookup()
+      ++counters_.connections.no_match;
+      fail(conn, t, "the table has no receiver for it (fail)", nullptr, 0);
+      return;
+  }
+  if (err == 0) {
+    if (tc) ++tc->sent;
+    ++counters_.connections.dispatched;
+    close(conn);  // the receiver has its own reference now
+    return;
+  }
+  if (tc) tc->count_failure(classify_send_error(err));
+  ++counters_.connections.failed;
+  fail(conn, t, "cannot hand off to", target, err);
+}
+
+Dispatcher::Drain Dispatcher::drain() noexcept {
+  for (int i = 0; i < kAcceptBatch; ++i) {
+    sockaddr_storage peer, local;
+    socklen_t plen = sizeof peer;
+    // Not SOCK_NONBLOCK: the flag lives on the open file description, which
+    // the receiver shares; it gets a blocking socket as from a plain accept()
+    // (what `sshd -i` and friends expect). sbd never reads or writes it.
+    const int conn = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_CLOEXEC);
+    if (conn < 0) {
+      switch (errno) {
+        case EAGAIN:
+          return Drain::Empty;
+        case EINTR:
+        case ECONNABORTED:
+        case EPROTO:  // the connection died in the queue; take the next one
+        case ENETDOWN:
+        case ENOPROTOOPT:
+        case EHOSTDOWN:
+        case ENONET:
+        case EHOSTUNREACH:
+        case EOPNOTSUPP:
+        case ENETUNREACH:
+          continue;
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOMEM:
+          ++counters_.connections.accept_backoffs;
+          log_conn_error("accept: %s; pausing accepts for 100 ms", std::strerror(errno));
+          return Drain::BackOff;
+        default:
+          ++counters_.connections.accept_backoffs;
+          log_conn_error("accept: %s", std::strerror(errno));
+          return Drain::BackOff;
+      }
+    }
+    ++counters_.connections.accepted;
+    socklen_t llen = sizeof local;
+    if (getsockname(conn, reinterpret_cast<sockaddr*>(&local), &llen) < 0) {
+      ++counters_.connections.failed;
+      log_conn_error("getsockname: %s; connection reset", std::strerror(errno));
+      reset_connection(conn);
+      continue;
+    }
+    dispatch(conn, reinterpret_cast<const sockaddr*>(&local),
+             reinterpret_cast<const sockaddr*>(&peer));
+  }
+  return Drain::Empty;
+}
+
+}  // namespace socketbox::daemon

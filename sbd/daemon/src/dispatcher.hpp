@@ -1,0 +1,50 @@
+// The per-connection path: accept, read the addresses, look them up, hand
+// the socket off (or reset it), close sbd's copy. Allocates nothing and never
+// blocks.
+#pragma once
+
+#include <sys/socket.h>
+
+#include "active_table.hpp"
+#include "counters.hpp"
+#include "handoff.hpp"
+
+namespace socketbox::daemon {
+
+class Dispatcher {
+ public:
+  Dispatcher(int listen_fd, const HandoffSender& sender, CounterRegistry& counters,
+             bool substitute_paths) noexcept
+      : listen_fd_(listen_fd),
+        sender_(sender),
+        counters_(counters),
+        substitute_(substitute_paths) {}
+
+  void install(ActiveTable t) noexcept { active_ = std::move(t); }
+  const ActiveTable& active() const noexcept { return active_; }
+
+  enum class Drain {
+    Empty,    // accepted until EAGAIN (or a fairness cap: epoll calls again)
+    BackOff,  // out of descriptors or memory: stop polling for a while
+  };
+  // Accepts and dispatches the queued connections.
+  Drain drain() noexcept;
+
+  // Dispatches one accepted connection and closes sbd's copy of it.
+  void dispatch(int conn, const sockaddr* local, const sockaddr* peer) noexcept;
+
+ private:
+  void fail(int conn, const socketbox::table::Tuple& t, const char* why, const char* target,
+            int err) noexcept;
+
+  int listen_fd_;
+  const HandoffSender& sender_;
+  CounterRegistry& counters_;
+  bool substitute_;
+  ActiveTable active_;
+};
+
+// Closes a connection so that the client sees a reset at once (SO_LINGER 0).
+void reset_connection(int fd) noexcept;
+
+}  // namespace socketbox::daemon

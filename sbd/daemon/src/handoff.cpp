@@ -1,0 +1,73 @@
+#include "handoff.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "setup_error.hpp"
+
+namespace socketbox::daemon {
+namespace {
+
+int send_fd(int sock, const sockaddr_un* to, socklen_t to_len, int fd) noexcept {
+  char payload = '\0';
+  iovec iov{&payload, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  std::memset(control, 0, sizeof control);
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr_un*>(to);
+  msg.msg_namelen = to_len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  for (;;) {
+    if (sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+}
+
+}  // namespace
+
+SendFailure classify_send_error(int err) noexcept {
+  switch (err) {
+    case ENOENT:
+      return SendFailure::Missing;
+    case ECONNREFUSED:
+      return SendFailure::Refused;
+    case EAGAIN:
+      return SendFailure::Full;
+    default:
+      return SendFailure::Other;
+  }
+}
+
+HandoffSender::HandoffSender() : sock_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+  if (!sock_) throw SetupError(errno_text("cannot create the hand-off socket", errno));
+  // Datagrams queued at a slow receiver are charged to this socket's send
+  // buffer; a large one keeps stuck receivers from starving the others.
+  const int want = 4 << 20;
+  if (setsockopt(sock_.get(), SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want) < 0)
+    setsockopt(sock_.get(), SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+}
+
+int HandoffSender::send_to_path(const char* path, std::size_t len, int fd) const noexcept {
+  sockaddr_un to;
+  if (len == 0) return ENOENT;
+  if (len >= sizeof to.sun_path) return ENAMETOOLONG;
+  to.sun_family = AF_UNIX;
+  std::memcpy(to.sun_path, path, len + 1);
+  return send_fd(sock_.get(), &to,
+                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len + 1), fd);
+}
+
+int HandoffSender::send_over(int via, int fd) noexcept { return send_fd(via, nullptr, 0, fd); }
+
+}  // namespace socketbox::daemon

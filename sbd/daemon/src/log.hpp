@@ -1,0 +1,19 @@
+// sbd's log: one line per event on stderr, prefixed "sbd: ". Lines are
+// formatted into a stack buffer and written with one write(2), so they never
+// allocate and never interleave. Per-connection errors go through a rate
+// limiter (at most kConnErrorsPerSecond lines a second, then one
+// "suppressed K messages" line).
+#pragma once
+
+#include <cstdint>
+
+namespace socketbox::daemon {
+
+inline constexpr std::uint32_t kConnErrorsPerSecond = 10;
+
+void log_line(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
+void log_conn_error(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
+// Reports messages the limiter is still holding back (at exit).
+void log_flush_suppressed() noexcept;
+
+}  // namespace socketbox::daemon

@@ -1,0 +1,90 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+
+namespace socketbox::daemon {
+
+ParseResult parse_options(const std::vector<std::string>& args) {
+  Options o;
+  CLI::App app{
+      "sbd - the socketbox dispatch daemon.\n"
+      "Accepts connections on one listening socket, looks each one's addresses up in a rule table\n"
+      "and passes the connected socket itself to the server that owns it, over a Unix datagram\n"
+      "socket (SCM_RIGHTS). See docs/sbd.md.",
+      "sbd"};
+  app.get_formatter()->column_width(34);
+
+  app.add_option("-f,--table", o.table, "Rule table file (the original socketbox's format)")
+      ->type_name("FILE")
+      ->capture_default_str();
+  app.add_option("-l,--listen-address", o.listen_address,
+                 "Address to listen on; IPv4 is given mapped (::ffff:a.b.c.d) or as a dotted quad")
+      ->type_name("ADDR")
+      ->capture_default_str();
+  app.add_option("-p,--port", o.port, "TCP port to listen on (the original's default 80)")
+      ->type_name("PORT")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  app.add_flag(
+      "-t,--transparent", o.transparent,
+      "Set IPV6_TRANSPARENT, to receive connections steered by TPROXY (needs CAP_NET_ADMIN)");
+  app.add_flag("-F,--freebind", o.freebind,
+               "Set IPV6_FREEBIND, to bind an address not (yet) on this host");
+  app.add_flag("-r,--reuseport", o.reuseport, "Set SO_REUSEPORT");
+  app.add_flag("-R,--no-reuseaddr", o.no_reuseaddr, "Do not set SO_REUSEADDR (set by default)");
+  app.add_option("-s,--listen-fd", o.listen_fd,
+                 "Use the inherited listening socket FD instead of creating one")
+      ->type_name("FD")
+      ->check(CLI::Range(0, 1 << 30));
+  app.add_option("-u,--user", o.user, "After binding, switch to this user (name or number)")
+      ->type_name("USER");
+  app.add_option("-g,--group", o.group,
+                 "After binding, switch to this group (name or number; default: the user's group)")
+      ->type_name("GROUP");
+  app.add_option("-G,--groups", o.groups, "Supplementary groups, comma-separated (default: none)")
+      ->type_name("G1,G2")
+      ->delimiter(',');
+  app.add_option("-x,--chroot", o.chroot_dir,
+                 "After binding, chroot into DIR (jump-unix paths are then inside it)")
+      ->type_name("DIR");
+  app.add_option("-S,--send-all", o.send_all,
+                 "Send every connection to this socket path; no table is read")
+      ->type_name("PATH");
+  app.add_option("-b,--backlog", o.backlog, "listen() backlog")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30));
+  app.add_flag(
+      "-U,--substitute-paths", o.substitute_paths,
+      "Expand #//0_ .. #//7_ (local address groups) and #//P_ (local port) in jump-unix paths");
+  app.add_option("--control", o.control,
+                 "Control socket path (Unix stream, mode 0660): status, counters, reload")
+      ->type_name("PATH");
+  app.add_flag("--check", o.check,
+               "Load the table, report what it holds, and exit (0 ok, 2 broken)");
+  app.add_flag("--seccomp", o.seccomp,
+               "Restrict sbd to the system calls it needs once it is serving");
+
+  std::vector<const char*> argv;
+  argv.reserve(args.size());
+  for (const auto& a : args) argv.push_back(a.c_str());
+  ParseResult r;
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp&) {
+    r.exit_code = kExitOk;
+    r.message = app.help();
+    return r;
+  } catch (const CLI::ParseError& e) {
+    r.exit_code = kExitUsage;
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    r.message = "sbd: " + what + " (see sbd --help)";
+    return r;
+  }
+  r.options = std::move(o);
+  return r;
+}
+
+}  // namespace socketbox::daemon

@@ -1,0 +1,47 @@
+// sbd's command line. The short letters are the original socketbox's getopt
+// letters, so existing service files keep working; every one has a long form.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace socketbox::daemon {
+
+struct Options {
+  std::string table = "/etc/socketbox.conf";
+  std::string listen_address = "::ffff:127.0.0.1";
+  std::uint16_t port = 80;  // the original's default
+  bool transparent = false;
+  bool freebind = false;
+  bool reuseport = false;
+  bool no_reuseaddr = false;
+  int listen_fd = -1;  // -s: inherit this listening socket
+  std::string user, group;
+  std::vector<std::string> groups;
+  std::string chroot_dir;
+  std::string send_all;  // -S: everything to this path, no table
+  int backlog = 4096;
+  bool substitute_paths = false;
+  std::string control;  // control socket path, empty = none
+  bool check = false;   // load the table, report, exit
+  bool seccomp = false;
+};
+
+// What parsing decided: run with `options`, or exit with `exit_code` after
+// printing `message` (help text to stdout when exit_code is 0, otherwise one
+// error line to stderr).
+struct ParseResult {
+  std::optional<Options> options;
+  int exit_code = 0;
+  std::string message;
+};
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // could not set up or serve
+inline constexpr int kExitUsage = 2;    // bad command line or table
+
+ParseResult parse_options(const std::vector<std::string>& args);  // args[0] is the program name
+
+}  // namespace socketbox::daemon

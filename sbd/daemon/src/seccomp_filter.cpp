@@ -1,0 +1,105 @@
+#include "seccomp_filter.hpp"
+
+#include <seccomp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "setup_error.hpp"
+
+namespace socketbox::daemon {
+
+void install_seccomp_filter() {
+  std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ERRNO(EPERM)),
+                                                       seccomp_release);
+  if (!ctx) throw SetupError("cannot set up seccomp");
+  static const char* const allowed[] = {
+      // the loop and the per-connection path
+      "epoll_wait",
+      "epoll_pwait",
+      "epoll_ctl",
+      "accept4",
+      "accept",
+      "getsockname",
+      "getpeername",
+      "setsockopt",
+      "getsockopt",
+      "sendmsg",
+      "sendto",
+      "close",
+      "read",
+      "write",
+      "writev",
+      "timerfd_settime",
+      "clock_gettime",
+      "clock_nanosleep",
+      "gettimeofday",
+      "shutdown",
+      "recvfrom",
+      "recvmsg",
+      // reloads: reading the table, memory
+      "openat",
+      "open",
+      "fstat",
+      "newfstatat",
+      "statx",
+      "lseek",
+      "brk",
+      "mmap",
+      "munmap",
+      "mremap",
+      "madvise",
+      "mprotect",
+      "futex",
+      "getrandom",
+      // sd_notify, status, exit
+      "socket",
+      "connect",
+      "getpid",
+      "gettid",
+      "getuid",
+      "geteuid",
+      "unlink",
+      "rt_sigprocmask",
+      "rt_sigreturn",
+      "exit",
+      "exit_group",
+      "restart_syscall",
+      "tgkill",
+      "rt_sigaction",
+      "sched_yield",
+      "fcntl",
+#ifdef __SANITIZE_ADDRESS__
+      // what AddressSanitizer and LeakSanitizer use at run time and at exit
+      "sigaltstack",
+      "readlink",
+      "readlinkat",
+      "getrusage",
+      "sched_getaffinity",
+      "pipe2",
+      "wait4",
+      "clone",
+      "clone3",
+      "ioctl",
+      "dup",
+      "dup2",
+      "dup3",
+      "pread64",
+      "prctl",
+      "ptrace",
+      "getppid",
+      "kill",
+#endif
+  };
+  for (const char* name : allowed) {
+    const int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
+    if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc < 0)
+      throw SetupError(std::string("cannot allow ") + name + " in seccomp: " + std::strerror(-rc));
+  }
+  if (const int rc = seccomp_load(ctx.get()); rc < 0)
+    throw SetupError(std::string("cannot load the seccomp filter: ") + std::strerror(-rc));
+}
+
+}  // namespace socketbox::daemon

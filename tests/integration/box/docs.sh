@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The docs stay true: every complete table example in docs/table-format.md
+# loads in sbd, and every relative link in docs/ and README.md leads to a file.
+. "$(dirname "$0")/../lib.sh"
+[[ -x $SB_BIN/sbd ]] || sb_fail "sbd is not built"
+
+# Split docs/table-format.md into its fenced blocks; a block with a line
+# starting "rule-set:0" is a whole table.
+python3 - "$SB_SOURCE_DIR/docs/table-format.md" "$SB_TMP" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+n = 0
+for block in re.findall(r"^```[a-z]*\n(.*?)^```", text, re.S | re.M):
+    if re.search(r"^rule-set:0", block, re.M):
+        n += 1
+        open(f"{sys.argv[2]}/example{n}.conf", "w").write(block)
+
+PY
+examples=("$SB_TMP"/example*.conf)
+((${#examples[@]} >= 5)) || sb_fail "found only ${#examples[@]} table examples in docs/table-format.md"
+for ex in "${examples[@]}"; do
+  out=$(sbd --check -f "$ex" 2>&1) || sb_fail "docs/table-format.md example does not load: $out
+$(cat "$ex")"
+done
+
+# Relative links.
+for md in "$SB_SOURCE_DIR"/docs/*.md "$SB_SOURCE_DIR"/README.md; do
+  while read -r link; do
+    target=${link%%#*}
+    [[ -z $target || $target == http* || $target == mailto:* ]] && continue
+    [[ -e $(dirname "$md")/$target ]] || sb_fail "$(basename "$md") links to $target, which does not exist"
+  done < <(grep -oE '\]\([^)]+\)' "$md" | sed 's/^](//; s/)$//')
+done
+sb_pass

@@ -1,0 +1,34 @@
+# Helpers shared by the reliability tests. Source after lib.sh; sources the
+# sbd tests' helpers (receiver_start, sbd_start, sbd_ctl, client, json_get...).
+REL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$REL_DIR/../sbd/sbd_helpers.sh"
+
+# fast_receiver_start NS PATH NAME [--hold]: sb-test-receiver in namespace NS.
+# Sets RECEIVER_PID.
+fast_receiver_start() {
+  local ns=$1 path=$2 name=$3
+  shift 3
+  rm -f "$path"
+  sb_bg "recv-$name" sb_in "$ns" sb-test-receiver "$path" "$name" "$@"
+  sb_wait_path 10 "$path"
+  RECEIVER_PID=$(pgrep -f "^sb-test-receiver $path $name" | head -1)
+  [[ -n $RECEIVER_PID ]] || sb_fail "receiver $name did not start"
+}
+
+# loadgen ARGS...: sb-loadgen from the client namespace (one result line).
+loadgen() { sb_in "$SB_NS_CLIENT" sb-loadgen "$@"; }
+
+# field LINE NAME: the value of NAME=... in a key=value line.
+field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
+
+# cpu_ticks PID: user + system CPU time of PID in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# fd_count PID: open descriptors of PID.
+fd_count() { ls "/proc/$1/fd" | wc -l; }
+
+# rss_kb PID: resident memory of PID in kB.
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# status_get EXPR: a value from sbd's `status` answer (json_get over it).
+status_get() { json_get "$(sbd_ctl status)" "$1"; }

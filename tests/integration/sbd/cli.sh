@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# What an operator sees from the command line: --check, and one clear line
+# with a non-zero exit for every mistake (bad port, missing or broken table,
+# unknown user, unusable address, a control path that is not a socket).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/sbd_helpers.sh"
+sb_require_root
+
+# run_sbd EXPECTED_RC EXPECTED_OUTPUT ARGS...: runs sbd (in a scratch
+# namespace) and checks its exit code and its whole output.
+ns=$(sb_netns cli)
+run_sbd() {
+  local want_rc=$1 want=$2 rc=0 out
+  shift 2
+  out=$(sb_in "$ns" timeout 10 sbd "$@" 2>&1) || rc=$?
+  sb_assert_eq "$want_rc" "$rc" "exit code of sbd $*"
+  sb_assert_eq "$want" "$out" "output of sbd $*"
+}
+
+cp "$SBD_DIR/seed.conf" "$SB_TMP/seed.conf"
+run_sbd 0 "$SB_TMP/seed.conf: ok: 1 rule sets, 3 map sets, 4 targets" --check -f "$SB_TMP/seed.conf"
+printf 'rule-set:0\nport:22 jump-map:7\n' >"$SB_TMP/bad.conf"
+out=$(sbd --check -f "$SB_TMP/bad.conf" 2>&1) && sb_fail "--check accepted a jump to an undefined set"
+[[ $out == "sbd: $SB_TMP/bad.conf:2:"*": error: "* && $out != *$'\n'* ]] || sb_fail "--check message: $out"
+
+run_sbd 2 "sbd: $SB_TMP/none.conf:0:0: error: cannot read table: No such file or directory" -f "$SB_TMP/none.conf" -p 8080
+run_sbd 2 "sbd: --port: Value 70000 not in range 1 to 65535 (see sbd --help)" -p 70000
+run_sbd 2 "sbd: invalid listen address 'example.org': expected an IPv6 address or a dotted quad" \
+  -l example.org -p 8080 -f "$SB_TMP/seed.conf"
+run_sbd 2 "sbd: unknown user 'no-such-user-$SB_ID'" -u "no-such-user-$SB_ID" -p 8080 -f "$SB_TMP/seed.conf"
+run_sbd 1 "sbd: cannot bind [2001:db8::1]:8080: Cannot assign requested address (not an address of this host: add it, or use -F/--freebind)" \
+  -l 2001:db8::1 -p 8080 -f "$SB_TMP/seed.conf"
+touch "$SB_TMP/not-a-socket"
+run_sbd 1 "sbd: control socket path $SB_TMP/not-a-socket exists and is not a socket; not replacing it" \
+  -p 8080 -f "$SB_TMP/seed.conf" --control "$SB_TMP/not-a-socket"
+
+# -F binds an address this host does not have; a second sbd on the same port
+# is refused unless both use -r.
+sbd_start "$ns" "$SB_TMP/a.ctl" -F -l 2001:db8::1 -p 8080 -f "$SB_TMP/seed.conf"
+run_sbd 1 "sbd: cannot bind [2001:db8::1]:8080: Address already in use" -F -l 2001:db8::1 -p 8080 -f "$SB_TMP/seed.conf"
+
+help=$(sbd --help)
+for opt in -f,--table -l,--listen-address -p,--port -t,--transparent -F,--freebind -r,--reuseport -R,--no-reuseaddr \
+  -s,--listen-fd -u,--user -g,--group -G,--groups -x,--chroot -S,--send-all -b,--backlog -U,--substitute-paths \
+  --control --check --seccomp; do
+  sb_assert_contains "$help" "$opt" "sbd --help"
+done
+sb_pass

@@ -1,0 +1,97 @@
+#include "control_protocol.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "socketbox/table/parser.hpp"
+
+using namespace socketbox::daemon;
+namespace tbl = socketbox::table;
+
+namespace {
+
+struct FakeDaemon : ControlHandler {
+  CounterRegistry counters;
+  int reloads = 0;
+  bool reload_ok = true;
+  StatusInfo status() override {
+    StatusInfo s;
+    s.listen = "[::ffff:127.0.0.1]:1";
+    s.table = "/etc/t\"x.conf";
+    s.generation = 3;
+    s.uptime_s = 42;
+    s.pid = 1234;
+    s.counters = &counters;
+    return s;
+  }
+  ReloadOutcome reload() override {
+    ++reloads;
+    ReloadOutcome r;
+    r.ok = reload_ok;
+    r.generation = 4;
+    if (!reload_ok) r.error = "/t.conf:2:5: error: expected \"x\"";
+    return r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("status lists connections and per-target counters") {
+  FakeDaemon d;
+  const tbl::Table t = tbl::parse_table(
+      "rule-set:0\nport:22 jump-unix:/a.sock\nport:80 jump-fd:5\ndefault jump-unix:/b.sock\n");
+  auto bound = d.counters.bind(t);
+  REQUIRE(bound.size() == 2);
+  bound[0]->sent = 7;
+  bound[1]->count_failure(SendFailure::Missing);
+  bound[1]->count_failure(SendFailure::Full);
+  d.counters.connections.accepted = 9;
+  d.counters.connections.dispatched = 7;
+  d.counters.connections.failed = 2;
+  REQUIRE(d.counters.for_fd(5));
+  CHECK(answer_command("status\n", d) ==
+        "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/"
+        "t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
+        "\"pid\":1234,\"connections\":{\"accepted\":9,\"dispatched\":7,\"no_match\":0,\"failed\":2,"
+        "\"accept_backoffs\":0},\"targets\":["
+        "{\"path\":\"/"
+        "a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
+        "\"in_table\":true},"
+        "{\"path\":\"/"
+        "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
+        "\"in_table\":true},"
+        "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_"
+        "table\":true}]}");
+  CHECK(answer_command("counters", d) == answer_command("status\r\n", d));
+}
+
+TEST_CASE("counters survive a reload, keyed by path") {
+  CounterRegistry reg;
+  auto first =
+      reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/a\ndefault jump-unix:/b\n"));
+  first[0]->sent = 5;
+  auto second =
+      reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/c\ndefault jump-unix:/a\n"));
+  REQUIRE(second.size() == 2);
+  CHECK(second[1]->sent == 5);  // /a, now target 1
+  CHECK(second[1] == first[0]);
+  CHECK(reg.paths().at("/b").in_table == false);
+  CHECK(reg.paths().at("/c").in_table == true);
+  CHECK(reg.for_fd(3) == nullptr);
+}
+
+TEST_CASE("reload answers ok with the generation, or the table's error") {
+  FakeDaemon d;
+  CHECK(answer_command("reload\n", d) == "{\"ok\":true,\"generation\":4}");
+  d.reload_ok = false;
+  CHECK(answer_command("reload", d) ==
+        "{\"ok\":false,\"error\":\"/t.conf:2:5: error: expected \\\"x\\\"\"}");
+  CHECK(d.reloads == 2);
+}
+
+TEST_CASE("unknown commands get an error and change nothing") {
+  FakeDaemon d;
+  const std::string a = answer_command("shutdown\n", d);
+  CHECK(a.rfind("{\"ok\":false,\"error\":\"unknown command 'shutdown'", 0) == 0);
+  CHECK(answer_command("", d).rfind("{\"ok\":false", 0) == 0);
+  CHECK(d.reloads == 0);
+}

@@ -1,0 +1,125 @@
+#include "control_server.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <fstream>
+
+#include "setup_error.hpp"
+#include "temp_dir.hpp"
+
+using namespace socketbox::daemon;
+
+namespace {
+
+struct Fake : ControlHandler {
+  int reloads = 0;
+  StatusInfo status() override {
+    StatusInfo s;
+    s.listen = "[::1]:1";
+    s.table = "t";
+    return s;
+  }
+  ReloadOutcome reload() override {
+    ++reloads;
+    return {true, 7, {}};
+  }
+};
+
+UniqueFd connect_to(const std::string& path) {
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strcpy(sa.sun_path, path.c_str());
+  REQUIRE(connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  return fd;
+}
+
+// Runs the control server's part of the event loop until nothing is ready.
+void pump(ControlServer& s, int epfd) {
+  for (int round = 0; round < 10; ++round) {
+    epoll_event ev[8];
+    const int n = epoll_wait(epfd, ev, 8, 50);
+    if (n <= 0) return;
+    for (int i = 0; i < n; ++i) {
+      if (ev[i].data.u64 == 1)
+        s.on_accept();
+      else if (ev[i].data.u64 >= 100)
+        s.on_client(static_cast<int>(ev[i].data.u64 - 100), ev[i].events);
+    }
+  }
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("control server: one command, one line of JSON, then closed") {
+  TempDir dir;
+  Fake h;
+  const std::string path = dir / "ctl";
+  ControlServer s(path, h);
+  struct stat st {};
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0660);
+  UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
+  s.attach(ep.get(), 100);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = 1;
+  REQUIRE(epoll_ctl(ep.get(), EPOLL_CTL_ADD, s.listen_fd(), &ev) == 0);
+
+  UniqueFd c = connect_to(path);
+  // Sent in two pieces: the server waits for the newline.
+  REQUIRE(write(c.get(), "rel", 3) == 3);
+  pump(s, ep.get());
+  CHECK(h.reloads == 0);
+  REQUIRE(write(c.get(), "oad\n", 4) == 4);
+  pump(s, ep.get());
+  CHECK(h.reloads == 1);
+  CHECK(read_all(c.get()) == "{\"ok\":true,\"generation\":7}\n");
+
+  UniqueFd c2 = connect_to(path);
+  REQUIRE(write(c2.get(), "status", 6) == 6);
+  shutdown(c2.get(), SHUT_WR);  // no newline, but EOF: still a command
+  pump(s, ep.get());
+  CHECK(read_all(c2.get()).rfind("{\"listen\":\"[::1]:1\"", 0) == 0);
+
+  UniqueFd c3 = connect_to(path);
+  const std::string junk(400, 'x');
+  REQUIRE(write(c3.get(), junk.data(), junk.size()) == static_cast<ssize_t>(junk.size()));
+  pump(s, ep.get());
+  CHECK(read_all(c3.get()).rfind("{\"ok\":false,\"error\":\"unknown command", 0) == 0);
+}
+
+TEST_CASE("control server replaces a stale socket but nothing else") {
+  TempDir dir;
+  Fake h;
+  const std::string path = dir / "ctl";
+  {
+    ControlServer first(path, h);
+    first.keep_socket_file();
+  }
+  struct stat st {};
+  REQUIRE(stat(path.c_str(), &st) == 0);  // stale socket left behind
+  {
+    ControlServer second(path, h);
+    // While it runs, a third one must not steal its path.
+    CHECK_THROWS_AS(ControlServer(path, h), SetupError);
+  }
+  CHECK(stat(path.c_str(), &st) != 0);  // removed at exit
+  const std::string file = dir / "file";
+  std::ofstream(file) << "x";
+  CHECK_THROWS_WITH(ControlServer(file, h), Catch::Contains("exists and is not a socket"));
+}

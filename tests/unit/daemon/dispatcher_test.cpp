@@ -1,0 +1,125 @@
+#include "dispatcher.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "alloc_counter.hpp"
+#include "receiver_socket.hpp"
+#include "socketbox/table/parser.hpp"
+#include "temp_dir.hpp"
+
+using namespace socketbox::daemon;
+namespace tbl = socketbox::table;
+
+namespace {
+
+sockaddr_in6 addr6(const char* a, std::uint16_t port) {
+  sockaddr_in6 s{};
+  s.sin6_family = AF_INET6;
+  s.sin6_port = htons(port);
+  inet_pton(AF_INET6, a, &s.sin6_addr);
+  return s;
+}
+
+struct Fixture {
+  TempDir dir;
+  HandoffSender sender;
+  CounterRegistry counters;
+  Dispatcher d{-1, sender, counters, true};
+
+  void load(const std::string& text) {
+    auto t = std::make_shared<const tbl::Table>(tbl::parse_table(text));
+    ActiveTable a;
+    a.counters = counters.bind(*t);
+    a.table = std::move(t);
+    d.install(std::move(a));
+  }
+  // Dispatches one end of a fresh socketpair as if it were a connection to
+  // [local]:lport; returns the other end.
+  int connection(const char* local, std::uint16_t lport) {
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    const sockaddr_in6 l = addr6(local, lport), r = addr6("fd00:c::2", 40000);
+    d.dispatch(sv[0], reinterpret_cast<const sockaddr*>(&l), reinterpret_cast<const sockaddr*>(&r));
+    return sv[1];
+  }
+};
+
+}  // namespace
+
+TEST_CASE("dispatch sends to the table's target and counts it") {
+  Fixture f;
+  const std::string a = f.dir / "a.sock";
+  ReceiverSocket ra(a);
+  f.load("rule-set:0\nip:2001:db8::1 jump-unix:" + a + "\ndefault fail\n");
+  const int peer = f.connection("2001:db8::1", 22);
+  const auto got = ra.receive();
+  REQUIRE(got.nfds == 1);
+  // What the receiver got is the connection: it talks to our end.
+  REQUIRE(write(got.fd, "hi", 2) == 2);
+  char buf[2];
+  CHECK(read(peer, buf, 2) == 2);
+  close(got.fd);
+  close(peer);
+  CHECK(f.counters.connections.dispatched == 1);
+  CHECK(f.counters.paths().at(a).sent == 1);
+}
+
+TEST_CASE("fail and failed hand-offs close sbd's copy and are counted") {
+  Fixture f;
+  const std::string missing = f.dir / "missing.sock";
+  f.load("rule-set:0\nip:2001:db8::1 jump-unix:" + missing + "\ndefault fail\n");
+  int peer = f.connection("2001:db8::2", 22);
+  char c;
+  CHECK(read(peer, &c, 1) == 0);  // closed: sbd kept nothing
+  close(peer);
+  CHECK(f.counters.connections.no_match == 1);
+  peer = f.connection("2001:db8::1", 22);
+  CHECK(read(peer, &c, 1) == 0);
+  close(peer);
+  CHECK(f.counters.connections.failed == 1);
+  CHECK(f.counters.paths().at(missing).missing == 1);
+}
+
+TEST_CASE("-U expands placeholders into the path; counters stay on the template") {
+  Fixture f;
+  const std::string tmpl = f.dir / "s-#//7_-#//P_.sock";
+  const std::string real = f.dir / "s-00016-00443.sock";
+  ReceiverSocket r(real);
+  f.load("rule-set:0\ndefault jump-unix:" + tmpl + "\n");
+  const int peer = f.connection("2001:db8::10", 443);
+  const auto got = r.receive();
+  CHECK(got.nfds == 1);
+  if (got.fd >= 0) close(got.fd);
+  close(peer);
+  CHECK(f.counters.paths().at(tmpl).sent == 1);
+}
+
+TEST_CASE("the per-connection path allocates nothing") {
+  Fixture f;
+  const std::string a = f.dir / "a.sock";
+  ReceiverSocket ra(a);
+  const std::string tmpl = f.dir / "t-#//P_.sock";
+  ReceiverSocket rt(f.dir / "t-00080.sock");
+  f.load("rule-set:0\nport:22 jump-unix:" + a + "\nport:23 jump-unix:" + (f.dir / "missing.sock") +
+         "\nport:80 jump-unix:" + tmpl + "\nport:81 jump-fd:999\ndefault fail\n");
+  int peers[5];
+  const std::uint16_t ports[5] = {22, 23, 80, 81, 443};  // sent, missing, -U, bad fd, fail
+  const std::size_t before = g_allocations.load();
+  for (int i = 0; i < 5; ++i) peers[i] = f.connection("2001:db8::1", ports[i]);
+  const std::size_t during = g_allocations.load() - before;
+  for (int p : peers) close(p);
+  for (const ReceiverSocket* r : {&ra, &rt}) {
+    const auto got = r->receive();
+    CHECK(got.nfds == 1);
+    if (got.fd >= 0) close(got.fd);
+  }
+  if (kCountingAllocations) CHECK(during == 0);
+  CHECK(f.counters.connections.dispatched == 2);
+  CHECK(f.counters.connections.failed == 2);
+  CHECK(f.counters.connections.no_match == 1);
+}

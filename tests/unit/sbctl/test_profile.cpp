@@ -1,0 +1,219 @@
+// Profile parser: every key, and every error message with its exact position.
+#include <catch2/catch.hpp>
+
+#include "profile/profile.hpp"
+
+using namespace socketbox::sbctl;
+
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_profile(text, "p.toml");
+  } catch (const ProfileError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("the issue's example profile parses completely", "[profile]") {
+  const Profile p = parse_profile(R"(netns = "router"
+
+[daemon]
+listen  = "[::ffff:127.0.0.1]:1"
+table   = "/etc/socketbox/sbd.conf"
+control = "/run/socketbox/sbd.ctl"
+
+[[steer]]
+prefixes = ["fd01:db8:1:40::/64", "192.0.2.0/24"]
+ports    = [22, 80, 443, "8000-8100"]
+
+[[route]]
+dest = "fd01:db8:1:40::1:10"
+port = 443
+from = "fd00::/8"
+to   = "unix:/vm7/sb-00443"
+
+[[socketdir]]
+path = "/run/socketbox/00001"
+owner_uid = 100000
+access_group = "socketbox-access"
+)",
+                                  "p.toml");
+  CHECK(p.netns == "router");
+  CHECK(p.netns_pos == Pos{1, 9});
+  CHECK(p.daemon.tproxy_port == 1);
+  CHECK(p.daemon.table == "/etc/socketbox/sbd.conf");
+  CHECK(p.daemon.control == "/run/socketbox/sbd.ctl");
+  REQUIRE(p.steers.size() == 1);
+  REQUIRE(p.steers[0].prefixes.size() == 2);
+  CHECK(p.steers[0].prefixes[0].net.str() == "fd01:db8:1:40::/64");
+  CHECK(p.steers[0].prefixes[1].net.str() == "192.0.2.0/24");
+  CHECK(p.steers[0].prefixes[1].net.len == 120);
+  CHECK(p.steers[0].prefixes[1].pos == Pos{9, 35});
+  CHECK(p.steers[0].ports.str() == "22, 80, 443, 8000-8100");
+  REQUIRE(p.routes.size() == 1);
+  const Route& r = p.routes[0];
+  CHECK(r.pos.line == 12);
+  CHECK(r.dest->str() == "fd01:db8:1:40::1:10");
+  CHECK(r.dest->is_host());
+  CHECK(r.ports.str() == "443");
+  CHECK(r.from->str() == "fd00::/8");
+  CHECK(r.to.kind == RouteTarget::Kind::Unix);
+  CHECK(r.to.path == "/vm7/sb-00443");
+  REQUIRE(p.socketdirs.size() == 1);
+  CHECK(p.socketdirs[0].path == "/run/socketbox/00001");
+  CHECK(p.socketdirs[0].owner_uid == 100000);
+  CHECK(p.socketdirs[0].access_group == "socketbox-access");
+}
+
+TEST_CASE("defaults when keys are left out", "[profile]") {
+  const Profile p = parse_profile("[[route]]\nto = \"reject\"\n", "p.toml");
+  CHECK(p.netns.empty());
+  CHECK_FALSE(p.local_clients);
+  CHECK(p.daemon.listen == "[::ffff:127.0.0.1]:1");
+  CHECK(p.daemon.table == "/etc/socketbox/sbd.conf");
+  CHECK(p.daemon.control == "/run/socketbox/sbd.ctl");
+  REQUIRE(p.routes.size() == 1);
+  CHECK_FALSE(p.routes[0].dest);
+  CHECK(p.routes[0].ports.any());
+  CHECK_FALSE(p.routes[0].from);
+  CHECK(p.routes[0].to.kind == RouteTarget::Kind::Reject);
+}
+
+TEST_CASE("ports: number, list, range, string", "[profile]") {
+  auto ports = [](const std::string& v) {
+    return parse_profile("[[route]]\nport = " + v + "\nto = \"reject\"\n", "p.toml").routes[0].ports.str();
+  };
+  CHECK(ports("22") == "22");
+  CHECK(ports("\"22\"") == "22");
+  CHECK(ports("\"8000-8100\"") == "8000-8100");
+  CHECK(ports("[443, 22, 80]") == "22, 80, 443");
+  CHECK(ports("[80, \"81-90\", 91]") == "80-91");
+  CHECK(ports("[\"1-1024\"]") == "1-1024");
+}
+
+TEST_CASE("addresses: IPv4 prefixes are carried IPv4-mapped", "[profile]") {
+  const Profile p = parse_profile("[[route]]\ndest = \"192.0.2.7\"\nfrom = \"10.0.0.0/8\"\nto = \"reject\"\n", "p.toml");
+  CHECK(p.routes[0].dest->len == 128);
+  CHECK(p.routes[0].dest->str() == "192.0.2.7");
+  CHECK(socketbox::table::format_addr(p.routes[0].dest->addr) == "::ffff:192.0.2.7");
+  CHECK(p.routes[0].from->len == 104);
+}
+
+TEST_CASE("local_clients and the listen port", "[profile]") {
+  const Profile p = parse_profile("local_clients = true\n[daemon]\nlisten = \"[::ffff:127.0.0.1]:8443\"\n", "p.toml");
+  CHECK(p.local_clients);
+  CHECK(p.daemon.tproxy_port == 8443);
+}
+
+TEST_CASE("every parse error names file, line and column", "[profile]") {
+  // Syntax errors come from toml++ with its position.
+  CHECK(error_of("netns = \n").rfind("p.toml:1:", 0) == 0);
+  CHECK(error_of("[[route]]\nto = \"reject\"\nto = \"reject\"\n").rfind("p.toml:3:", 0) == 0);
+
+  CHECK(error_of("bogus = 1\n") ==
+        "p.toml:1:1: error: unknown key 'bogus' (expected netns, local_clients, [daemon], [[steer]], "
+        "[[route]] or [[socketdir]])");
+  CHECK(error_of("[daemon]\nlisten = \"[::ffff:127.0.0.1]:1\"\ntables = \"/x\"\n") ==
+        "p.toml:3:1: error: unknown key 'tables' in [daemon] (expected listen, table or control)");
+  CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nport = 22\n") ==
+        "p.toml:3:1: error: unknown key 'port' in [[steer]] (expected prefixes or ports)");
+  CHECK(error_of("[[route]]\nto = \"reject\"\n  dst = \"fd00::1\"\n") ==
+        "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to or name)");
+  CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\nowner_uid = 1\ngroup = \"g\"\n") ==
+        "p.toml:4:1: error: unknown key 'group' in [[socketdir]] (expected path, owner_uid or access_group)");
+
+  // Addresses.
+  CHECK(error_of("[[route]]\ndest = \"fd01::zz\"\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'dest': 'fd01::zz' is not an IPv6 address or prefix");
+  CHECK(error_of("[[route]]\ndest = \"192.0.2.300\"\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'dest': '192.0.2.300' is not an IPv4 address or prefix");
+  CHECK(error_of("[[route]]\nfrom = \"fd00::/129\"\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'from': prefix length in 'fd00::/129' must be 0 to 128");
+  CHECK(error_of("[[route]]\nfrom = \"10.0.0.0/33\"\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'from': prefix length in '10.0.0.0/33' must be 0 to 32");
+  CHECK(error_of("[[steer]]\nprefixes = [\"fd01:db8::/64\", \"fd01:db8::1/64\"]\n") ==
+        "p.toml:2:30: error: 'prefixes': 'fd01:db8::1/64' has host bits set; the prefix is fd01:db8::/64");
+  CHECK(error_of("[[steer]]\nprefixes = [\"192.0.2.1/24\"]\n") ==
+        "p.toml:2:13: error: 'prefixes': '192.0.2.1/24' has host bits set; the prefix is 192.0.2.0/24");
+
+  // Ports.
+  CHECK(error_of("[[route]]\nport = 70000\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'port': port 70000 is out of range (1 to 65535)");
+  CHECK(error_of("[[route]]\nport = [22, 0]\nto = \"reject\"\n") ==
+        "p.toml:2:13: error: 'port': port 0 is out of range (1 to 65535)");
+  CHECK(error_of("[[route]]\nport = \"http\"\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'port': port 'http' is not a port number from 1 to 65535 or a range 'LO-HI'");
+  CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nports = \"90-80\"\n") ==
+        "p.toml:3:9: error: 'ports': port range '90-80' is backwards (write '80-90')");
+  CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nports = \"1-99999\"\n") ==
+        "p.toml:3:9: error: 'ports': port range '1-99999' must be 'LO-HI' with ports from 1 to 65535");
+  CHECK(error_of("[[route]]\nport = []\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'port' is an empty list; leave it out to mean every port");
+  CHECK(error_of("[[route]]\nport = 1.5\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'port' must be a port number, a \"LO-HI\" range or a list of them, not a float");
+  CHECK(error_of("[[route]]\nport = \"1-2000\"\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'port' covers 2000 ports; a route compiles to one table rule per port and may have "
+        "at most 1024 (leave 'port' out to match every port)");
+
+  // Targets.
+  CHECK(error_of("[[route]]\nto = \"tcp:1.2.3.4\"\n") ==
+        "p.toml:2:6: error: 'to' must be \"unix:/PATH\" or \"reject\", got 'tcp:1.2.3.4'");
+  CHECK(error_of("[[route]]\nto = \"unix:relative/x\"\n") ==
+        "p.toml:2:6: error: 'to': the socket path after 'unix:' must be absolute, got 'relative/x'");
+  CHECK(error_of("[[route]]\nto = \"unix:/a b\"\n") ==
+        "p.toml:2:6: error: 'to' socket path contains white space, which the table format cannot hold");
+  CHECK(error_of("[[route]]\nto = \"unix:/" + std::string(120, 'x') + "\"\n") ==
+        "p.toml:2:6: error: 'to' socket path is 121 bytes; at most 107 fit in a Unix socket address (sun_path)");
+  CHECK(error_of("[[route]]\ndest = \"fd00::1\"\n") ==
+        "p.toml:1:1: error: [[route]] needs 'to' (\"unix:/PATH\" or \"reject\")");
+
+  // Types and shapes.
+  CHECK(error_of("netns = 5\n") == "p.toml:1:9: error: 'netns' must be a string, not an integer");
+  CHECK(error_of("netns = \"a/b\"\n") ==
+        "p.toml:1:9: error: 'netns' must be a network namespace name (as in /run/netns/NAME)");
+  CHECK(error_of("local_clients = \"yes\"\n") ==
+        "p.toml:1:17: error: 'local_clients' must be true or false, not a string");
+  CHECK(error_of("[route]\nto = \"reject\"\n") ==
+        "p.toml:1:1: error: 'route' must be an array of tables (write [[route]] above each one)");
+  CHECK(error_of("daemon = 1\n") == "p.toml:1:10: error: 'daemon' must be a table (write [daemon])");
+  CHECK(error_of("[[route]]\nto = 1\n") == "p.toml:2:6: error: 'to' must be a string, not an integer");
+  CHECK(error_of("[[route]]\ndest = [\"fd00::1\"]\nto = \"reject\"\n") ==
+        "p.toml:2:8: error: 'dest' must be a string, not an array");
+  CHECK(error_of("[[steer]]\nports = 22\n") ==
+        "p.toml:1:1: error: [[steer]] needs 'prefixes' (the addresses to send to sbd)");
+  CHECK(error_of("[[steer]]\nprefixes = []\n") ==
+        "p.toml:2:12: error: 'prefixes' is empty; a [[steer]] block needs at least one prefix");
+  CHECK(error_of("[[steer]]\nprefixes = 7\n") ==
+        "p.toml:2:12: error: 'prefixes' must be a list of prefixes, not an integer");
+
+  // The daemon section.
+  CHECK(error_of("[daemon]\nlisten = \"127.0.0.1:1\"\n") ==
+        "p.toml:2:10: error: 'listen' must be \"[::ffff:127.0.0.1]:PORT\" (the TPROXY target for IPv6 and IPv4), "
+        "got '127.0.0.1:1'");
+  CHECK(error_of("[daemon]\nlisten = \"[::ffff:127.0.0.1]:0\"\n") ==
+        "p.toml:2:10: error: 'listen': port '0' is not a port number from 1 to 65535 or a range 'LO-HI'");
+  CHECK(error_of("[daemon]\ntable = \"sbd.conf\"\n") ==
+        "p.toml:2:9: error: 'table' must be an absolute path, got 'sbd.conf'");
+
+  // Socket directories.
+  CHECK(error_of("[[socketdir]]\nowner_uid = 1\n") == "p.toml:1:1: error: [[socketdir]] needs 'path'");
+  CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\n") ==
+        "p.toml:1:1: error: [[socketdir]] needs 'owner_uid' (the uid that creates sockets there)");
+  CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\nowner_uid = -1\n") ==
+        "p.toml:3:13: error: 'owner_uid' must be 0 to 4294967294, got -1");
+  CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\nowner_uid = \"1\"\n") ==
+        "p.toml:3:13: error: 'owner_uid' must be an integer user id, not a string");
+}
+
+TEST_CASE("an unreadable profile is one clear error", "[profile]") {
+  try {
+    load_profile("/nonexistent/profile.toml");
+    FAIL("no error");
+  } catch (const ProfileError& e) {
+    CHECK(std::string(e.what()) == "/nonexistent/profile.toml: error: cannot read profile: No such file or directory");
+  }
+}

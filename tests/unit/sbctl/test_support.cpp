@@ -1,0 +1,154 @@
+// The pieces around the compiler: the generations store, kernel-state
+// snapshots, sbd's control answers, the table diff and JSON output.
+#include <catch2/catch.hpp>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "control/control_client.hpp"
+#include "output/json_writer.hpp"
+#include "output/line_diff.hpp"
+#include "output/text_table.hpp"
+#include "state/generation_store.hpp"
+#include "state/snapshot.hpp"
+#include "util/files.hpp"
+
+using namespace socketbox::sbctl;
+namespace nc = socketbox::netcfg;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/sbctl-unit.XXXXXX";
+    REQUIRE(::mkdtemp(t) != nullptr);
+    path = t;
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("kernel state survives a trip through kernel.toml", "[state]") {
+  nc::DesiredState d;
+  d.tproxy_port = 8;
+  d.local_clients = true;
+  nc::Steer s;
+  s.prefixes.push_back(*nc::Prefix::parse("fd01:db8:1:40::/64"));
+  s.prefixes.push_back(*nc::Prefix::parse("192.0.2.0/24"));
+  s.ports = {{22, 22}, {8000, 8100}};
+  d.steers.push_back(s);
+  nc::Steer any;
+  any.prefixes.push_back(*nc::Prefix::parse("198.51.100.0/24"));
+  d.steers.push_back(any);
+  const std::string text = kernel_state_to_toml(d, "test");
+  const nc::DesiredState back = kernel_state_from_toml(text, "k.toml");
+  CHECK(back.tproxy_port == 8);
+  CHECK(back.local_clients);
+  REQUIRE(back.steers.size() == 2);
+  CHECK(back.steers[0] == d.steers[0]);
+  CHECK(back.steers[1] == d.steers[1]);
+}
+
+TEST_CASE("snapshots: absent table and absent kernel state are recorded as such", "[state]") {
+  TempDir t;
+  Snapshot s;
+  save_snapshot(s, t.path + "/before");
+  const Snapshot back = load_snapshot(t.path + "/before");
+  CHECK_FALSE(back.kernel);
+  CHECK_FALSE(back.table);
+  s.kernel = nc::DesiredState{};
+  s.table = "rule-set:0\n";
+  save_snapshot(s, t.path + "/before");
+  const Snapshot again = load_snapshot(t.path + "/before");
+  CHECK(again.kernel);
+  CHECK(again.table == "rule-set:0\n");
+  CHECK_THROWS_AS(load_snapshot(t.path + "/nothing"), FileError);
+}
+
+TEST_CASE("the generations store: ids, meta, current", "[state]") {
+  TempDir t;
+  GenerationStore store(t.path + "/state");
+  store.lock();
+  CHECK_FALSE(store.current());
+  CHECK(store.next_id() == 1);
+  store.create(1);
+  GenerationMeta m;
+  m.id = 1;
+  m.state = "pending";
+  m.previous = 0;
+  m.profile = "/etc/p.toml";
+  m.netns = "router";
+  m.table = "/etc/socketbox/sbd.conf";
+  m.control = "/run/socketbox/sbd.ctl";
+  m.created = 1000;
+  m.deadline = 1060;
+  m.note = "two\nlines";
+  store.write_meta(m);
+  store.set_current(1);
+  CHECK(store.current() == 1u);
+  CHECK(store.next_id() == 2);
+  const GenerationMeta r = store.read_meta(1);
+  CHECK(r.state == "pending");
+  CHECK(r.netns == "router");
+  CHECK(r.deadline == 1060);
+  CHECK(r.note == "two lines");
+  store.create(2);
+  store.set_current(2);
+  CHECK(store.current() == 2u);
+  CHECK(store.list() == std::vector<unsigned>{1, 2});
+  store.remove(2);
+  store.set_current(std::nullopt);
+  CHECK_FALSE(store.current());
+  CHECK(store.list() == std::vector<unsigned>{1});
+}
+
+TEST_CASE("sbd's status answer is read field by field", "[control]") {
+  const SbdStatus s = parse_status(
+      R"({"listen":"[::ffff:127.0.0.1]:1","table":"/etc/socketbox/sbd.conf","generation":3,"uptime_s":42,"pid":77,)"
+      R"("connections":{"accepted":10,"dispatched":7,"no_match":2,"failed":1,"accept_backoffs":0},)"
+      R"("targets":[{"path":"/vm7/a","sent":7,"failed":{"missing":1,"refused":0,"full":0,"other":0},"in_table":true},)"
+      R"({"fd":3,"sent":0,"failed":{"missing":0,"refused":0,"full":2,"other":0},"in_table":true}]})");
+  CHECK(s.listen == "[::ffff:127.0.0.1]:1");
+  CHECK(s.generation == 3);
+  CHECK(s.uptime_s == 42);
+  CHECK(s.pid == 77);
+  CHECK(s.dispatched == 7);
+  CHECK(s.no_match == 2);
+  REQUIRE(s.targets.size() == 2);
+  CHECK(s.targets[0].path == "/vm7/a");
+  CHECK(s.targets[0].missing == 1);
+  CHECK(s.targets[1].path == "fd:3");
+  CHECK(s.targets[1].full == 2);
+  CHECK_THROWS_AS(parse_status("{\"listen\":"), JsonError);
+}
+
+TEST_CASE("a control socket nobody listens on means sbd is not running", "[control]") {
+  try {
+    control_request("/nonexistent/sbd.ctl", "status", 1000);
+    FAIL("no error");
+  } catch (const ControlError& e) {
+    CHECK(e.not_running());
+  }
+}
+
+TEST_CASE("the table diff is a unified diff with context", "[output]") {
+  CHECK(unified_diff("a\nb\nc\n", "a\nb\nc\n").empty());
+  CHECK(unified_diff("a\nb\nc\nd\ne\nf\n", "a\nb\nc\nX\ne\nf\n") ==
+        std::vector<std::string>{"@@ -2,5 +2,5 @@", " b", " c", "-d", "+X", " e", " f"});
+  CHECK(unified_diff("", "x\n") == std::vector<std::string>{"@@ -0,0 +1,1 @@", "+x"});
+}
+
+TEST_CASE("JSON output escapes strings; aligned tables pad plain text", "[output]") {
+  CHECK(json_quote("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\u0001\"");
+  JsonWriter w;
+  w.begin_object().key("a").value(static_cast<std::int64_t>(1)).key("b").begin_array().value("x").value(true).end_array()
+      .key("c").null().end_object();
+  CHECK(w.str() == R"({"a":1,"b":["x",true],"c":null})");
+  TextTable t;
+  t.add({"route", "1"});
+  t.add({"verdict", Cell("closed", Color::Red)});
+  CHECK(t.render(Style(false)) == "route    1\nverdict  closed\n");
+  CHECK(t.render(Style(true)) == "route    1\nverdict  \033[31mclosed\033[0m\n");
+}
