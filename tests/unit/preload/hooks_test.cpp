@@ -190,7 +190,9 @@ TEST_CASE("binds that are not mapped are left alone") {
   // A UDP socket on a mapped address is not a TCP listener: not ours.
   int udp = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in6 u = v6("::", 7003);
-  CHECK(::bind(udp, reinterpret_cast<sockaddr*>(&u), sizeof u) == 0);
+  // A real bind (it may find the port taken on this host: that is fine too).
+  int rc = ::bind(udp, reinterpret_cast<sockaddr*>(&u), sizeof u);
+  CHECK((rc == 0 || errno == EADDRINUSE));
   struct stat st {};
   CHECK(::stat((g_dir + "/c.sock").c_str(), &st) == -1);
   ::close(udp);
