@@ -164,7 +164,7 @@ say ""
 
 # expect_ssh ADDR BOX: ssh answered by BOX, which saw the client's own address.
 expect_ssh() {
-  say "\$ ssh root@$1"
+  say "\$ ssh root@$1 'echo box=\$SB_BOX client=\${SSH_CONNECTION%% *}'"
   local out
   out=$(ssh_to "$1") || true
   show <<<"$out"
