@@ -1,6 +1,7 @@
 #include "seccomp_filter.hpp"
 
 #include <seccomp.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -22,7 +23,7 @@ void install_seccomp_filter() {
       "openat", "open", "fstat", "newfstatat", "statx", "lseek", "brk", "mmap", "munmap", "mremap", "madvise",
       "mprotect", "futex", "getrandom",
       // sd_notify, status, exit
-      "socket", "connect", "getpid", "gettid", "getuid", "geteuid", "unlink", "rt_sigprocmask", "rt_sigreturn",
+      "connect", "getpid", "gettid", "getuid", "geteuid", "unlink", "rt_sigprocmask", "rt_sigreturn",
       "exit", "exit_group", "restart_syscall", "tgkill", "rt_sigaction", "sched_yield", "fcntl",
 #ifdef __SANITIZE_ADDRESS__
       // what AddressSanitizer and LeakSanitizer use at run time and at exit
@@ -36,6 +37,12 @@ void install_seccomp_filter() {
     if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc < 0)
       throw SetupError(std::string("cannot allow ") + name + " in seccomp: " + std::strerror(-rc));
   }
+  // socket() only for AF_UNIX (sd_notify's datagram socket): a compromised
+  // sbd must not open raw, packet, netlink or fresh TCP sockets, whatever
+  // privileges it might still have.
+  if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+      rc < 0)
+    throw SetupError(std::string("cannot allow socket in seccomp: ") + std::strerror(-rc));
   if (const int rc = seccomp_load(ctx.get()); rc < 0)
     throw SetupError(std::string("cannot load the seccomp filter: ") + std::strerror(-rc));
 }
