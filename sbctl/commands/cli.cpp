@@ -1,9 +1,9 @@
 // The command line: CLI11 subcommands and their options, each bound to a
 // command's run_* function. Exit codes: 0 ok, 1 differences (diff), 2 error.
-#include <algorithm>
-#include <cstdio>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <memory>
 
