@@ -1,13 +1,13 @@
 #include "nft_batch.hpp"
 
+#include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <vector>
@@ -102,6 +102,13 @@ void NftBatch::commit() {
   const int iov_len = nftnl_batch_iovec_len(batch_.get());
   std::vector<iovec> iov(static_cast<std::size_t>(iov_len));
   nftnl_batch_iovec(batch_.get(), iov.data(), static_cast<std::uint32_t>(iov_len));
+  // The whole batch goes in one sendmsg(): the send buffer must hold it all
+  // (as nft does), or a large table fails with EMSGSIZE.
+  std::size_t total = 0;
+  for (const auto& v : iov) total += v.iov_len;
+  int sndbuf = static_cast<int>(std::max<std::size_t>(total + 65536, 1 << 20));
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   sockaddr_nl snl{};
   snl.nl_family = AF_NETLINK;
   msghdr msg{};
@@ -117,10 +124,10 @@ void NftBatch::commit() {
   int first_err = 0;
   std::string first_what;
   const std::size_t expected = what_.size();
+  // Bounded wait: the answers are already queued, so this never sleeps long.
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   while (acked < expected) {
-    // Bounded wait: answers are already queued, so this never sleeps long.
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     const ssize_t n = recv(fd, buf.data(), buf.size(), first_err ? MSG_DONTWAIT : 0);
     if (n < 0) {
       if (first_err && (errno == EAGAIN || errno == EWOULDBLOCK)) break;

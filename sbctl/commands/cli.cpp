@@ -2,6 +2,8 @@
 // command's run_* function. Exit codes: 0 ok, 1 differences (diff), 2 error.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <memory>
 
@@ -118,8 +120,12 @@ int run_command_line(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitError;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One line, like every other error (CLI11's default adds a second).
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::fprintf(stderr, "sbctl: %s (see sbctl --help)\n", what.c_str());
+    return kExitError;
   }
   try {
     return runner ? runner() : kExitError;

@@ -34,6 +34,8 @@ Next<int (*)(int, sockaddr*, socklen_t*)> g_getsockname{"getsockname"};
 Next<int (*)(int, sockaddr*, socklen_t*)> g_getpeername{"getpeername"};
 Next<int (*)(int, int, int, const void*, socklen_t)> g_setsockopt{"setsockopt"};
 Next<int (*)(int, int, int, void*, socklen_t*)> g_getsockopt{"getsockopt"};
+Next<ssize_t (*)(int, void*, size_t, int)> g_recv{"recv"};
+Next<ssize_t (*)(int, void*, size_t, int, sockaddr*, socklen_t*)> g_recvfrom{"recvfrom"};
 Next<int (*)(int)> g_close{"close"};
 Next<int (*)(int, int)> g_dup2{"dup2"};
 Next<int (*)(int, int, int)> g_dup3{"dup3"};
@@ -50,7 +52,7 @@ int no_symbol() noexcept {
 void resolve_all() noexcept {
   g_bind.get(), g_listen.get(), g_accept.get(), g_accept4.get(), g_getsockname.get(), g_getpeername.get();
   g_setsockopt.get(), g_getsockopt.get(), g_close.get(), g_dup2.get(), g_dup3.get(), g_close_range.get();
-  g_closefrom.get();
+  g_closefrom.get(), g_recv.get(), g_recvfrom.get();
 }
 
 #define SB_FORWARD(var, ...)          \
@@ -68,6 +70,14 @@ int setsockopt(int fd, int level, int name, const void* val, socklen_t len) noex
 }
 int getsockopt(int fd, int level, int name, void* val, socklen_t* len) noexcept {
   SB_FORWARD(g_getsockopt, fd, level, name, val, len);
+}
+ssize_t recv(int fd, void* buf, size_t len, int flags) noexcept {
+  auto f = g_recv.get();
+  return f ? f(fd, buf, len, flags) : no_symbol();
+}
+ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) noexcept {
+  auto f = g_recvfrom.get();
+  return f ? f(fd, buf, len, flags, addr, alen) : no_symbol();
 }
 int close(int fd) noexcept {
   auto f = g_close.get();

@@ -1,6 +1,7 @@
 #include "seccomp_filter.hpp"
 
 #include <seccomp.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -54,7 +55,6 @@ void install_seccomp_filter() {
       "futex",
       "getrandom",
       // sd_notify, status, exit
-      "socket",
       "connect",
       "getpid",
       "gettid",
@@ -98,6 +98,12 @@ void install_seccomp_filter() {
     if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc < 0)
       throw SetupError(std::string("cannot allow ") + name + " in seccomp: " + std::strerror(-rc));
   }
+  // socket() only for AF_UNIX (sd_notify's datagram socket): a compromised
+  // sbd must not open raw, packet, netlink or fresh TCP sockets, whatever
+  // privileges it might still have.
+  if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+      rc < 0)
+    throw SetupError(std::string("cannot allow socket in seccomp: ") + std::strerror(-rc));
   if (const int rc = seccomp_load(ctx.get()); rc < 0)
     throw SetupError(std::string("cannot load the seccomp filter: ") + std::strerror(-rc));
 }

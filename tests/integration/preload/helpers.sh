@@ -1,14 +1,25 @@
 # Shared by the preload integration tests; source after lib.sh.
 #
-# The dispatcher in the router namespace: sbd once it is on this branch,
-# until then sb-test-sendconn (the same protocol, one fd per datagram).
-# pl_dispatch DEST=PATH... : starts it on [::ffff:127.0.0.1]:$SB_TPROXY_PORT
-# with IPV6_TRANSPARENT, sending connections for local address DEST to PATH.
+# pl_dispatch DEST=PATH... : sbd in the router namespace on
+# [::ffff:127.0.0.1]:$SB_TPROXY_PORT with IPV6_TRANSPARENT, its table sending
+# connections whose local (destination) address is DEST to PATH; everything
+# else is closed. DEST is an IPv6 or IPv4 address. The table is
+# $SB_TMP/sbd.table, the control socket $SB_TMP/sbd.ctl.
 pl_dispatch() {
-  sb_bg dispatcher sb_in "$SB_NS_ROUTER" sb-test-sendconn -t ::ffff:127.0.0.1 "$SB_TPROXY_PORT" "$@"
+  local route
+  {
+    echo "# written by the preload tests"
+    echo "rule-set:0"
+    for route in "$@"; do echo "ip:${route%%=*} jump-unix:${route#*=}"; done
+  } >"$SB_TMP/sbd.table"
+  sb_bg dispatcher sb_in "$SB_NS_ROUTER" sbd -t -l ::ffff:127.0.0.1 -p "$SB_TPROXY_PORT" \
+    -f "$SB_TMP/sbd.table" --control "$SB_TMP/sbd.ctl"
   PL_DISPATCHER_PID=$SB_LAST_PID
-  sb_wait_for 10 "the dispatcher to listen" grep -q listening "$SB_TMP/dispatcher.log"
+  sb_wait_for 10 "sbd to serve" grep -q "sbd: serving" "$SB_TMP/dispatcher.log"
 }
+
+# pl_sbd_status: sbd's control answer (JSON) for assertions.
+pl_sbd_status() { printf 'status\n' | socat -t 5 - "UNIX-CONNECT:$SB_TMP/sbd.ctl"; }
 
 # pl_server_ns NAME: an isolated server namespace with loopback only. Its
 # Unix datagram queues hold 512 instead of the kernel default 10 (the

@@ -40,13 +40,18 @@ for i in $(seq 20); do
   pl_curl -m 2 http://[fd01:db8:1:40::1:10]/f.txt >/dev/null 2>&1 &
   stuck+=($!)
 done
+# sbd never waits for a receiver, so B answers as usual. Every request must
+# succeed within curl's 2 s; the median (not each one: this machine is
+# shared and noisy) must stay well under a second.
+times=()
 for i in $(seq 10); do
   t0=$(date +%s%N)
   out=$(pl_curl -m 2 http://[fd01:db8:1:40::1:11]/f.txt) || sb_fail "server B failed while A is wedged"
   sb_assert_eq hello "$out" "server B while A is wedged"
-  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-  ((ms < 1000)) || sb_fail "server B took ${ms} ms while A is wedged"
+  times+=($(( ($(date +%s%N) - t0) / 1000000 )))
 done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p)
+((median < 1000)) || sb_fail "server B's median time was ${median} ms while A is wedged (${times[*]})"
 kill -CONT $wedged
 wait "${stuck[@]}" || true
 sb_assert_eq hello "$(pl_curl http://[fd01:db8:1:40::1:10]/f.txt)" "server A after it resumed"

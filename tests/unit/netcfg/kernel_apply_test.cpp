@@ -239,3 +239,28 @@ TEST_CASE("NetnsScope names a namespace that does not exist") {
           "network namespace 'sbnc-no-such-namespace' does not exist (no /run/netns/sbnc-no-such-namespace)");
   }
 }
+
+TEST_CASE("a large table goes in one transaction and reads back") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  DesiredState d;
+  Steer s;
+  for (int i = 0; i < 2000; ++i) {
+    s.prefixes.push_back(P(("10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24").c_str()));
+    char v6[64];
+    std::snprintf(v6, sizeof v6, "fd01:db8:%x::/48", i);
+    s.prefixes.push_back(P(v6));
+  }
+  for (int port = 1000; port < 2000; port += 2) s.ports.push_back({std::uint16_t(port), std::uint16_t(port)});
+  d.steers.push_back(s);
+  NetnsScope in(ns.name());
+  apply(d);  // well over the default socket send buffer: one sendmsg all the same
+  CHECK(diff(d, read_kernel_state()).empty());
+  d.steers[0].prefixes.pop_back();
+  apply(d);
+  const KernelState k = read_kernel_state();
+  CHECK(k.routes.size() == 3999);
+  CHECK(diff(d, k).empty());
+  remove_all();
+  CHECK(read_kernel_state().routes.empty());
+}
