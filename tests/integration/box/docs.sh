@@ -23,12 +23,17 @@ for ex in "${examples[@]}"; do
 $(cat "$ex")"
 done
 
-# Relative links.
-for md in "$SB_SOURCE_DIR"/docs/*.md "$SB_SOURCE_DIR"/README.md; do
-  while read -r link; do
-    target=${link%%#*}
-    [[ -z $target || $target == http* || $target == mailto:* ]] && continue
-    [[ -e $(dirname "$md")/$target ]] || sb_fail "$(basename "$md") links to $target, which does not exist"
-  done < <(grep -oE '\]\([^)]+\)' "$md" | sed 's/^](//; s/)$//')
-done
+# Relative links (outside code blocks and inline code).
+broken=$(python3 - "$SB_SOURCE_DIR"/docs/*.md "$SB_SOURCE_DIR"/README.md <<'PY'
+import os, re, sys
+for md in sys.argv[1:]:
+    text = re.sub(r"^```.*?^```", "", open(md).read(), flags=re.S | re.M)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        path = target.split("#")[0]
+        if path and not re.match(r"[a-z]+:", path) and not os.path.exists(os.path.join(os.path.dirname(md), path)):
+            print(f"{os.path.basename(md)} links to {path}, which does not exist")
+PY
+)
+[[ -z $broken ]] || sb_fail "$broken"
 sb_pass
