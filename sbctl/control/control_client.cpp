@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "util/unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::sbctl {
 namespace {

@@ -15,7 +15,7 @@
 #include "ops/transaction.hpp"
 #include "state/generation_store.hpp"
 #include "util/files.hpp"
-#include "util/unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::sbctl {
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "util/unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::sbctl {
 

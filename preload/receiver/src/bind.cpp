@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "socketbox/receiver.h"
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 #include "unix_path.hpp"
 
 namespace socketbox::receiver {
@@ -43,6 +43,7 @@ int clear_path(const char* path, const sockaddr_un& addr, socklen_t len) noexcep
 
 extern "C" int sb_bind_receiver(const char* path, int flags) {
   using namespace socketbox::receiver;
+  using socketbox::UniqueFd;
   sockaddr_un addr;
   socklen_t len = make_unix_address(path, addr);
   if (len == 0) return -1;

@@ -6,11 +6,12 @@
 #include <cstring>
 
 #include "socketbox/receiver.h"
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 #include "unix_path.hpp"
 
 extern "C" int sb_send_fd_payload(int sock, const char* path, int fd, const void* payload, size_t payload_len) {
   using namespace socketbox::receiver;
+  using socketbox::UniqueFd;
   if (payload == nullptr || payload_len == 0 || payload_len > 64) {
     errno = EINVAL;
     return -1;
@@ -48,6 +49,7 @@ extern "C" int sb_send_fd_on(int sock, const char* path, int fd) {
 
 extern "C" int sb_send_fd(const char* path, int fd) {
   using namespace socketbox::receiver;
+  using socketbox::UniqueFd;
   if (path == nullptr) {
     errno = EINVAL;
     return -1;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "control_protocol.hpp"
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
 

@@ -14,7 +14,7 @@
 #include "handoff.hpp"
 #include "listener.hpp"
 #include "options.hpp"
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
 

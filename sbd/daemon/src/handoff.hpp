@@ -6,7 +6,7 @@
 
 #include <cstddef>
 
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "options.hpp"
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
 

@@ -2,7 +2,7 @@
 // the event loop; SIGPIPE is ignored.
 #pragma once
 
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
 

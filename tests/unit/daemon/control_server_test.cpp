@@ -14,6 +14,7 @@
 #include "temp_dir.hpp"
 
 using namespace socketbox::daemon;
+using socketbox::UniqueFd;
 
 namespace {
 

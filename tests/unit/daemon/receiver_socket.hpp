@@ -9,10 +9,10 @@
 #include <cstring>
 #include <string>
 
-#include "unique_fd.hpp"
+#include "socketbox/unique_fd.hpp"
 
 struct ReceiverSocket {
-  socketbox::daemon::UniqueFd fd;
+  socketbox::UniqueFd fd;
   explicit ReceiverSocket(const std::string& path)
       : fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
     sockaddr_un sa{};

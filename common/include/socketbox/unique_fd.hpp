@@ -1,12 +1,14 @@
-// A move-only owner of one file descriptor; closes it keeping errno intact,
-// so error paths can return -1 with the errno of the call that failed.
+// Owns one file descriptor and closes it exactly once. Closing keeps errno,
+// so an error path can close what it opened and still return the errno of
+// the call that failed. Shared by sbd, sbctl and the receiver library.
 #pragma once
 
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
-namespace socketbox::receiver {
+namespace socketbox {
 
 class UniqueFd {
  public:
@@ -23,14 +25,11 @@ class UniqueFd {
 
   int get() const noexcept { return fd_; }
   explicit operator bool() const noexcept { return fd_ >= 0; }
-  int release() noexcept {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
+  int release() noexcept { return std::exchange(fd_, -1); }
+  // Closes the current descriptor (keeping errno) and takes `fd`.
   void reset(int fd = -1) noexcept {
     if (fd_ >= 0) {
-      int saved = errno;
+      const int saved = errno;
       ::close(fd_);
       errno = saved;
     }
@@ -41,4 +40,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace socketbox::receiver
+}  // namespace socketbox
