@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <csignal>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -24,10 +25,14 @@
 namespace socketbox::netcfg {
 namespace {
 
-// SB_NETCFG_FAIL_AT (tests only) names a point where apply() fails on purpose.
+// SB_NETCFG_FAIL_AT (tests only) names a point where apply() fails on purpose;
+// "kill-POINT" dies there by SIGKILL instead, as a `kill -9` of the caller
+// would, so tests can show the next run repairs a half-made change.
 void maybe_fail(const char* point) {
   const char* at = std::getenv("SB_NETCFG_FAIL_AT");
-  if (at && std::strcmp(at, point) == 0) throw_error(std::string("injected failure at ") + point + " (SB_NETCFG_FAIL_AT)");
+  if (!at) return;
+  if (std::strncmp(at, "kill-", 5) == 0 && std::strcmp(at + 5, point) == 0) raise(SIGKILL);
+  if (std::strcmp(at, point) == 0) throw_error(std::string("injected failure at ") + point + " (SB_NETCFG_FAIL_AT)");
 }
 
 KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix> routes,

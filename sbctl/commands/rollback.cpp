@@ -13,7 +13,10 @@ namespace {
 int run(const RollbackOptions& o) {
   GenerationStore store(absolute_path(o.state_dir));
   store.lock();
+  const std::vector<std::string> repaired = repair_interrupted(store);
+  for (const auto& n : repaired) print_warning(n);
   const auto cur = store.current();
+  if (!cur && !repaired.empty()) return kExitOk;
   if (!cur) {
     print_error("nothing to roll back: no generation is applied (state dir " + store.dir() + ")");
     return kExitError;

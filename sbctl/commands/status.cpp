@@ -40,6 +40,12 @@ std::string when(std::time_t t) {
 Report gather(const StatusOptions& o) {
   Report r;
   GenerationStore store(absolute_path(o.state_dir));
+  // status only reads; apply, rollback and down repair what a killed run left.
+  for (const unsigned id : store.list())
+    if (store.read_meta(id).state == "incomplete")
+      print_warning("generation " + std::to_string(id) +
+                    " was interrupted before it finished (the box may hold part of it); "
+                    "the next 'sbctl apply', 'rollback' or 'down' puts back the state from before it");
   Snapshot after;
   bool have_after = false;
   if (const auto cur = store.current()) {

@@ -28,7 +28,29 @@ void reload_or_throw(const std::string& control, ChangeResult& r) {
 
 }  // namespace
 
+std::vector<std::string> repair_interrupted(GenerationStore& store) {
+  std::vector<std::string> notes;
+  for (const unsigned id : store.list()) {
+    GenerationMeta m = store.read_meta(id);
+    if (m.state != "incomplete") continue;
+    // Only a run that died leaves "incomplete" behind: every run holds the
+    // store's lock from before it records a generation until it is done.
+    const Snapshot before = load_snapshot(store.path_of(id) + "/before");
+    const netcfg::NetnsScope ns(m.netns);
+    restore_kernel(before.kernel);
+    restore_table_file(m.table, before.table);
+    m.state = "interrupted";
+    m.note = "interrupted before it finished; the state from before it was put back";
+    store.write_meta(m);
+    notes.push_back("generation " + std::to_string(id) + " (" + m.kind + " of " + m.profile +
+                    ") was interrupted before it finished; put back the kernel state and table from before it");
+  }
+  return notes;
+}
+
 ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
+  ChangeResult r;
+  r.warnings = repair_interrupted(store);
   const auto previous = store.current();
   if (previous) {
     const GenerationMeta pm = store.read_meta(*previous);
@@ -36,7 +58,6 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
       throw ChangeError("generation " + std::to_string(*previous) +
                         " is waiting for 'sbctl confirm'; confirm or roll it back first");
   }
-  ChangeResult r;
   // 1. Record what is there now, before touching anything.
   netcfg::KernelState as_read;
   const Snapshot before = take_snapshot(c.table_path, &as_read);

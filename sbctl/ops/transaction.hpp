@@ -38,6 +38,10 @@ class ChangeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Puts back the state recorded before any generation that a run killed
+// mid-change left "incomplete" (call with the store locked); says what it did.
+std::vector<std::string> repair_interrupted(GenerationStore& store);
+
 ChangeResult apply_change(GenerationStore& store, const PlannedChange& change);
 
 // Puts the box back to the state recorded before generation `id` and makes

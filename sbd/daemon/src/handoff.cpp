@@ -7,31 +7,14 @@
 #include <cstring>
 
 #include "setup_error.hpp"
+#include "socketbox/handoff_wire.hpp"
 
 namespace socketbox::daemon {
 namespace {
 
 int send_fd(int sock, const sockaddr_un* to, socklen_t to_len, int fd) noexcept {
-  char payload = '\0';
-  iovec iov{&payload, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  std::memset(control, 0, sizeof control);
-  msghdr msg{};
-  msg.msg_name = const_cast<sockaddr_un*>(to);
-  msg.msg_namelen = to_len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  for (;;) {
-    if (sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return 0;
-    if (errno != EINTR) return errno;
-  }
+  static const char kPayload = '\0';  // the original socketbox's one NUL byte
+  return send_one_fd(sock, to, to_len, fd, &kPayload, 1);
 }
 
 }  // namespace
