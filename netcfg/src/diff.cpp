@@ -5,6 +5,7 @@
 #include <string>
 
 #include "diff_parts.hpp"
+#include "interval.hpp"
 #include "routes.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
 
@@ -12,14 +13,7 @@ namespace socketbox::netcfg {
 namespace {
 
 std::string ports_text(const std::vector<PortRange>& ports) {
-  if (ports.empty()) return "all";
-  std::string out;
-  for (const auto& r : ports) {
-    if (!out.empty()) out += ", ";
-    out += std::to_string(r.lo);
-    if (r.hi != r.lo) out += "-" + std::to_string(r.hi);
-  }
-  return out;
+  return ports.empty() ? "all" : join_ports(ports);
 }
 
 std::string port_text(const PortRange& r) {

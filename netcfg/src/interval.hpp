@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "socketbox/netcfg/netcfg.hpp"
@@ -27,5 +28,8 @@ std::vector<Prefix> prefixes_from_range(int family, const KeyRange& r);
 PortRange ports_from_range(const KeyRange& r);
 
 bool overlaps(const Prefix& a, const Prefix& b);
+
+// Port ranges as nft writes an inet_service set's elements: "22, 8000-8100".
+std::string join_ports(const std::vector<PortRange>& ports);
 
 }  // namespace socketbox::netcfg

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "interval.hpp"
 #include "layout.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
 
@@ -17,16 +18,6 @@ std::string join_prefixes(const std::vector<Prefix>& prefixes, int family) {
     if (p.family != family) continue;
     if (!out.empty()) out += ", ";
     out += p.str();
-  }
-  return out;
-}
-
-std::string join_ports(const std::vector<PortRange>& ports) {
-  std::string out;
-  for (const auto& r : ports) {
-    if (!out.empty()) out += ", ";
-    out += std::to_string(r.lo);
-    if (r.hi != r.lo) out += "-" + std::to_string(r.hi);
   }
   return out;
 }
