@@ -37,7 +37,13 @@ for cycle in $(seq 10); do
   put broken
   answer=$(sbd_ctl reload)
   sb_assert_contains "$answer" '"ok":false' "control reload of the broken table"
-  kill -HUP "$pid"   # broken again, by signal: logged, nothing changes
+  # Broken again, by signal: logged, nothing changes. Wait for sbd to have
+  # read it before the next table replaces the file, or the signal could
+  # load that one instead.
+  failed=$(grep -c "reload failed, still serving generation" "$SB_TMP/sbd.log" || true)
+  kill -HUP "$pid"
+  sb_wait_for 5 "SIGHUP reload of the broken table $cycle" bash -c \
+    "(( \$(grep -c 'reload failed, still serving generation' '$SB_TMP/sbd.log') > $failed ))"
   put toA
   answer=$(sbd_ctl reload)
   sb_assert_eq "{\"ok\":true,\"generation\":$((gen + 2))}" "$answer" "control reload $cycle"
