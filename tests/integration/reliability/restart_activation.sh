@@ -25,19 +25,24 @@ sb_assert_eq box=A "$(client fd01:db8:1:40::1 22)" "a connection through the act
 loadgen --base fd01:db8:1:40::1:0 --count 100 --port 80 --threads 60 --seconds 14 >"$SB_TMP/load.out" &
 load=$!
 queued() { sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :1' | awk '{print $2}'; }
+queue_at_least() { (($(queued) >= $1)); }
+queue_below() { (($(queued) < $1)); }
+dispatched_at_least() { (($(status_get "j['connections']['dispatched']") >= $1)); }
 for how in TERM KILL; do
-  sleep 1   # clients running against a serving sbd
+  # Clients are being served by a running sbd before it goes away.
+  sb_wait_for 10 "clients served by the running sbd" \
+    dispatched_at_least $(($(status_get "j['connections']['dispatched']") + 200))
   pid=$(status_get "j['pid']")
   before=$(status_get "j['connections']['dispatched']")
   kill -"$how" "$pid"
   sb_wait_for 5 "sbd to exit on SIG$how" bash -c "! kill -0 $pid 2>/dev/null"
   # While sbd is down, connections pile up in the listening socket's queue.
-  sb_wait_for 10 "connections to queue while sbd is down" bash -c "(( \$(ip netns exec $SB_NS_ROUTER ss -Hltn 'sport = :1' | awk '{print \$2}') >= 40 ))"
+  sb_wait_for 10 "connections to queue while sbd is down" queue_at_least 40
   waiting=$(queued)
   sb_log "SIG$how: $waiting connections wait in the queue; starting sbd again"
   touch "$SB_TMP/go"
   sb_wait_for 10 "the new sbd" bash -c "printf 'status\n' | socat -t 5 - UNIX-CONNECT:$SBD_CTL | grep -qv '\"pid\":$pid,'"
-  sb_wait_for 10 "the queue to drain" bash -c "(( \$(ip netns exec $SB_NS_ROUTER ss -Hltn 'sport = :1' | awk '{print \$2}') < 40 ))"
+  sb_wait_for 10 "the queue to drain" queue_below 40
   served=$(status_get "j['connections']['dispatched']")
   ((served >= waiting)) || sb_fail "the new sbd dispatched $served connections; $waiting were waiting"
 done

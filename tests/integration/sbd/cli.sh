@@ -17,7 +17,7 @@ run_sbd() {
   sb_assert_eq "$want" "$out" "output of sbd $*"
 }
 
-cp "$SBD_DIR/seed.conf" "$SB_TMP/seed.conf"
+cp "$SB_SOURCE_DIR/tests/data/seed.conf" "$SB_TMP/seed.conf"
 run_sbd 0 "$SB_TMP/seed.conf: ok: 1 rule sets, 3 map sets, 4 targets" --check -f "$SB_TMP/seed.conf"
 printf 'rule-set:0\nport:22 jump-map:7\n' >"$SB_TMP/bad.conf"
 out=$(sbd --check -f "$SB_TMP/bad.conf" 2>&1) && sb_fail "--check accepted a jump to an undefined set"

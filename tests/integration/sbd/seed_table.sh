@@ -11,7 +11,7 @@ sb_topology
 srv=$(sb_netns srv)
 root=$SB_TMP/root
 mkdir -p "$root/vm7" "$root/nat64"
-cp "$SBD_DIR/seed.conf" "$SB_TMP/seed.conf"
+cp "$SB_SOURCE_DIR/tests/data/seed.conf" "$SB_TMP/seed.conf"
 
 receiver_start "$srv" "$root/vm7/sshd_socket" sshd
 receiver_start "$srv" "$root/vm7/sb-00443" sb443

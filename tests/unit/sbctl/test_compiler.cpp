@@ -35,29 +35,12 @@ std::string profile_verdict(const Profile& p, const tb::Tuple& tu) {
   return p.routes[*i].to.path;
 }
 
-const char* kSeedTable = R"(rule-set:0 size:100
-ip:fd01:db8:1:40::/96 port:443 jump-map:2
-ip:fd01:db8:1:40::/96 port:22 jump-map:3
-ip:fd01:db8:1:40:0:64::/96 jump-map:1
-
-map-set:1 size:100 match-lport:1
-port:80 jump-unix:/nat64/nat64.sock
-port:443 jump-unix:/nat64/nat64.sock
-
-map-set:2 size:100 match-lip:128
-ip:fd01:db8:1:40::1:10 jump-unix:/vm7/sb-00443
-ip:fd01:db8:1:40::1:11 jump-unix:/vm7/apache-00443
-
-map-set:3 size:100 match-lip:128
-ip:fd01:db8:1:40::1:10 jump-unix:/vm7/sshd_socket
-)";
-
 }  // namespace
 
 TEST_CASE("the seed profile compiles to a table that dispatches like the seed's", "[compiler]") {
   const Profile p = load_profile(SBCTL_PROFILES_DIR "/seed-split-horizon.toml");
   const CompiledTable c = compile_table(p);
-  const tb::Table seed = tb::parse_table(kSeedTable, "seed");
+  const tb::Table seed = tb::load_table_file(SB_TEST_DATA_DIR "/seed.conf");
 
   // The seed transcript's addresses, the NAT64 range, and neighbours.
   const char* locals[] = {"fd01:db8:1:40::1:10", "fd01:db8:1:40::1:11", "fd01:db8:1:40::1:f",
