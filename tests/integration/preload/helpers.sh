@@ -85,3 +85,26 @@ pl_ssh() {
   sb_in "$SB_NS_CLIENT" timeout 20 ssh -i "$SB_TMP/userkey" -o StrictHostKeyChecking=no \
     -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o ConnectTimeout=5 "root@$host" "$@"
 }
+
+# pl_nginx_conf FILE SERVER_BLOCK: an nginx configuration for a test: in the
+# foreground with 2 workers, every path under $SB_TMP, and the given server
+# block (its listen line names the address sb-preload maps).
+pl_nginx_conf() {
+  cat >"$1" <<CONF
+daemon off;
+master_process on;
+worker_processes 2;
+pid $SB_TMP/nginx.pid;
+error_log $SB_TMP/nginx-error.log info;
+events { worker_connections 256; }
+http {
+  access_log $SB_TMP/access.log;
+  client_body_temp_path $SB_TMP/body;
+  proxy_temp_path $SB_TMP/proxy;
+  fastcgi_temp_path $SB_TMP/fastcgi;
+  uwsgi_temp_path $SB_TMP/uwsgi;
+  scgi_temp_path $SB_TMP/scgi;
+$2
+}
+CONF
+}

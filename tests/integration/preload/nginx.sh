@@ -17,26 +17,10 @@ pl_dispatch "fd01:db8:1:40::1:10=$sock"
 
 mkdir -p "$SB_TMP/www"
 for i in $(seq 5); do echo "page $i" >"$SB_TMP/www/p$i.html"; done
-cat >"$SB_TMP/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 2;
-pid $SB_TMP/nginx.pid;
-error_log $SB_TMP/nginx-error.log info;
-events { worker_connections 256; }
-http {
-  access_log $SB_TMP/access.log;
-  client_body_temp_path $SB_TMP/body;
-  proxy_temp_path $SB_TMP/proxy;
-  fastcgi_temp_path $SB_TMP/fastcgi;
-  uwsgi_temp_path $SB_TMP/uwsgi;
-  scgi_temp_path $SB_TMP/scgi;
-  server {
+pl_nginx_conf "$SB_TMP/nginx.conf" "  server {
     listen [::]:80;
     root $SB_TMP/www;
-  }
-}
-CONF
+  }"
 sb_bg nginx sb_in "$srv" sb-preload --map "[::]:80=$sock" -- nginx -c "$SB_TMP/nginx.conf" -p "$SB_TMP"
 sb_wait_path 10 "$sock"
 sb_wait_for 10 "two nginx workers" test "$(pgrep -c -P "$(cat "$SB_TMP/nginx.pid" 2>/dev/null || echo 1)")" -ge 2

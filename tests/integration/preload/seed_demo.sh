@@ -39,28 +39,12 @@ sb_bg sshd sb_in "$box" sb-preload --map "[::]:22=$SB_TMP/sshd_socket" -- \
 mkdir -p "$SB_TMP/www-nginx" "$SB_TMP/www-py"
 echo "sb nginx" >"$SB_TMP/www-nginx/index.html"
 echo "apache stand-in" >"$SB_TMP/www-py/index.html"
-cat >"$SB_TMP/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 2;
-pid $SB_TMP/nginx.pid;
-error_log $SB_TMP/nginx-error.log;
-events { worker_connections 64; }
-http {
-  access_log $SB_TMP/access.log;
-  client_body_temp_path $SB_TMP/body;
-  proxy_temp_path $SB_TMP/proxy;
-  fastcgi_temp_path $SB_TMP/fastcgi;
-  uwsgi_temp_path $SB_TMP/uwsgi;
-  scgi_temp_path $SB_TMP/scgi;
-  server {
+pl_nginx_conf "$SB_TMP/nginx.conf" "  server {
     listen [::]:443 ssl;
     ssl_certificate $SB_TMP/tls.crt;
     ssl_certificate_key $SB_TMP/tls.key;
     root $SB_TMP/www-nginx;
-  }
-}
-CONF
+  }"
 sb_bg nginx sb_in "$box" sb-preload --map "[::]:443=$SB_TMP/sb-00443" -- nginx -c "$SB_TMP/nginx.conf" -p "$SB_TMP"
 # The second https server binds a specific address of the box's loopback
 # side; the mapping names exactly that address.
