@@ -49,8 +49,8 @@ Table big_map(unsigned n) {
   std::string text = "rule-set:0\nip:2001:db8::/32 jump-map:1\nmap-set:1 match-lip:128\n";
   char line[80];
   for (unsigned i = 0; i < n; ++i) {
-    const int len = std::snprintf(line, sizeof line, "ip:2001:db8:%x:%x::1 jump-unix:/s%u\n", i >> 16,
-                                  i & 0xffff, i % 64);
+    const int len = std::snprintf(line, sizeof line, "ip:2001:db8:%x:%x::1 jump-unix:/s%u\n",
+                                  i >> 16, i & 0xffff, i % 64);
     text.append(line, static_cast<std::size_t>(len));
   }
   return parse_table(text);

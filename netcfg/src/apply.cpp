@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -32,7 +32,8 @@ void maybe_fail(const char* point) {
   const char* at = std::getenv("SB_NETCFG_FAIL_AT");
   if (!at) return;
   if (std::strncmp(at, "kill-", 5) == 0 && std::strcmp(at + 5, point) == 0) raise(SIGKILL);
-  if (std::strcmp(at, point) == 0) throw_error(std::string("injected failure at ") + point + " (SB_NETCFG_FAIL_AT)");
+  if (std::strcmp(at, point) == 0)
+    throw_error(std::string("injected failure at ") + point + " (SB_NETCFG_FAIL_AT)");
 }
 
 KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix> routes,
@@ -53,8 +54,10 @@ KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix>
 void require_ipv6() {
   const int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0 && errno == EAFNOSUPPORT)
-    throw_error("IPv6 is disabled in this kernel (ipv6.disable=1?): sbd's TPROXY target [::ffff:127.0.0.1] needs it, "
-                "for IPv4 traffic too");
+    throw_error(
+        "IPv6 is disabled in this kernel (ipv6.disable=1?): sbd's TPROXY target [::ffff:127.0.0.1] "
+        "needs it, "
+        "for IPv4 traffic too");
   if (fd >= 0) close(fd);
 }
 
@@ -82,11 +85,14 @@ void apply(const DesiredState& desired_in) {
   const KernelState before = state_from(before_nft, before_routes, {});
 
   const std::vector<Prefix> want = desired_routes(desired);
-  const bool routes_to_add =
-      std::any_of(want.begin(), want.end(), [&](const Prefix& p) { return !std::binary_search(before_routes.begin(), before_routes.end(), p); });
+  const bool routes_to_add = std::any_of(want.begin(), want.end(), [&](const Prefix& p) {
+    return !std::binary_search(before_routes.begin(), before_routes.end(), p);
+  });
   if (routes_to_add && !rs.loopback_up())
-    throw_error("the loopback interface is down in this network namespace; socketbox's local routes need it "
-                "(ip link set lo up)");
+    throw_error(
+        "the loopback interface is down in this network namespace; socketbox's local routes need "
+        "it "
+        "(ip link set lo up)");
 
   const bool nft_changes = !diff_nft(desired, before).empty();
   if (nft_changes) {
@@ -139,7 +145,8 @@ void apply(const DesiredState& desired_in) {
     if (nft_changes)
       attempt("the nft table", [&] { replace_nft_table(before_nft ? &*before_nft : nullptr); });
     if (problems.empty())
-      throw NetcfgError(std::string("applying routes: ") + e.what() + "; the previous nft table and routes were put back");
+      throw NetcfgError(std::string("applying routes: ") + e.what() +
+                        "; the previous nft table and routes were put back");
     throw NetcfgError(std::string("applying routes: ") + e.what() + problems);
   }
 }

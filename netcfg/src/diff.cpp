@@ -21,11 +21,14 @@ std::string port_text(const PortRange& r) {
 }
 
 template <typename T, typename Text>
-void set_diff(const std::vector<T>& want, const std::vector<T>& have, Text text, std::vector<Change>& out) {
+void set_diff(const std::vector<T>& want, const std::vector<T>& have, Text text,
+              std::vector<Change>& out) {
   for (const auto& x : have)
-    if (!std::binary_search(want.begin(), want.end(), x)) out.push_back({Change::Kind::Remove, text(x)});
+    if (!std::binary_search(want.begin(), want.end(), x))
+      out.push_back({Change::Kind::Remove, text(x)});
   for (const auto& x : want)
-    if (!std::binary_search(have.begin(), have.end(), x)) out.push_back({Change::Kind::Add, text(x)});
+    if (!std::binary_search(have.begin(), have.end(), x))
+      out.push_back({Change::Kind::Add, text(x)});
 }
 
 }  // namespace
@@ -40,7 +43,8 @@ std::vector<Change> diff_nft(const DesiredState& desired_in, const KernelState& 
   const DesiredState want = normalize(desired_in);
   const DesiredState have = normalize(actual.steering);
   std::vector<Change> out;
-  if (!actual.table_present) out.push_back({Change::Kind::Add, std::string("nft table ") + kTableFamily + " " + kTableName});
+  if (!actual.table_present)
+    out.push_back({Change::Kind::Add, std::string("nft table ") + kTableFamily + " " + kTableName});
   for (const auto& odd : actual.unrecognized) out.push_back({Change::Kind::Remove, odd});
   const std::size_t n = std::max(want.steers.size(), have.steers.size());
   for (std::size_t i = 0; i < n; ++i) {
@@ -48,23 +52,34 @@ std::vector<Change> diff_nft(const DesiredState& desired_in, const KernelState& 
     static const Steer none;
     const Steer& w = i < want.steers.size() ? want.steers[i] : none;
     const Steer& h = i < have.steers.size() ? have.steers[i] : none;
-    if (i >= have.steers.size()) out.push_back({Change::Kind::Add, "nft steer " + std::to_string(i) + " (ports " + ports_text(w.ports) + ")"});
-    if (i >= want.steers.size()) out.push_back({Change::Kind::Remove, "nft steer " + std::to_string(i) + " (ports " + ports_text(h.ports) + ")"});
-    set_diff(w.prefixes, h.prefixes, [&](const Prefix& p) { return "nft element " + p.str() + in; }, out);
+    if (i >= have.steers.size())
+      out.push_back({Change::Kind::Add,
+                     "nft steer " + std::to_string(i) + " (ports " + ports_text(w.ports) + ")"});
+    if (i >= want.steers.size())
+      out.push_back({Change::Kind::Remove,
+                     "nft steer " + std::to_string(i) + " (ports " + ports_text(h.ports) + ")"});
+    set_diff(
+        w.prefixes, h.prefixes, [&](const Prefix& p) { return "nft element " + p.str() + in; },
+        out);
     if (i < want.steers.size() && i < have.steers.size()) {
       if (w.ports.empty() != h.ports.empty()) {
-        out.push_back({Change::Kind::Modify, "nft ports" + in + ": " + ports_text(h.ports) + " -> " + ports_text(w.ports)});
+        out.push_back({Change::Kind::Modify, "nft ports" + in + ": " + ports_text(h.ports) +
+                                                 " -> " + ports_text(w.ports)});
       } else {
-        set_diff(w.ports, h.ports, [&](const PortRange& r) { return "nft port " + port_text(r) + in; }, out);
+        set_diff(
+            w.ports, h.ports, [&](const PortRange& r) { return "nft port " + port_text(r) + in; },
+            out);
       }
     }
   }
   // Port and client mode live in the rules: only meaningful where rules exist.
   if (!want.steers.empty() && !have.steers.empty()) {
     if (want.tproxy_port != have.tproxy_port)
-      out.push_back({Change::Kind::Modify, "tproxy port " + std::to_string(have.tproxy_port) + " -> " + std::to_string(want.tproxy_port)});
+      out.push_back({Change::Kind::Modify, "tproxy port " + std::to_string(have.tproxy_port) +
+                                               " -> " + std::to_string(want.tproxy_port)});
     if (want.local_clients != have.local_clients)
-      out.push_back({Change::Kind::Modify, std::string("local clients ") + (have.local_clients ? "on" : "off") + " -> " +
+      out.push_back({Change::Kind::Modify, std::string("local clients ") +
+                                               (have.local_clients ? "on" : "off") + " -> " +
                                                (want.local_clients ? "on" : "off")});
   }
   return out;
@@ -74,7 +89,8 @@ std::vector<Change> diff_routes(const DesiredState& desired, const KernelState& 
   std::vector<Prefix> have = actual.routes;
   std::sort(have.begin(), have.end());
   std::vector<Change> out;
-  set_diff(desired_routes(normalize(desired)), have, [](const Prefix& p) { return route_text(p); }, out);
+  set_diff(
+      desired_routes(normalize(desired)), have, [](const Prefix& p) { return route_text(p); }, out);
   return out;
 }
 

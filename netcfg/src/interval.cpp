@@ -21,7 +21,8 @@ bool bit_set(const Key& k, unsigned bit) { return k[bit / 8] & (0x80u >> (bit % 
 
 // start with the bits from `bit` on set to one (the last address of the block).
 Key last_of_block(Key k, unsigned bit) {
-  for (unsigned b = bit; b < k.size() * 8; ++b) k[b / 8] |= static_cast<std::uint8_t>(0x80u >> (b % 8));
+  for (unsigned b = bit; b < k.size() * 8; ++b)
+    k[b / 8] |= static_cast<std::uint8_t>(0x80u >> (b % 8));
   return k;
 }
 

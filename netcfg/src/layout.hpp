@@ -10,7 +10,8 @@ namespace socketbox::netcfg::layout {
 
 inline constexpr const char* kChain = "prerouting";
 inline constexpr const char* kChainType = "filter";
-inline constexpr int kChainPriority = -150;  // "mangle": before conntrack's own routing decisions matter
+inline constexpr int kChainPriority =
+    -150;  // "mangle": before conntrack's own routing decisions matter
 inline constexpr const char* kLoopback = "lo";
 
 // Set names per steer block N: sN6 (ipv6_addr), sN4 (ipv4_addr), sNp (inet_service).
@@ -31,13 +32,18 @@ inline std::optional<SetRef> parse_set_name(const std::string& name) {
   if (name.size() < 3 || name[0] != 's') return std::nullopt;
   const char suffix = name.back();
   SetKind kind;
-  if (suffix == '6') kind = SetKind::V6;
-  else if (suffix == '4') kind = SetKind::V4;
-  else if (suffix == 'p') kind = SetKind::Ports;
-  else return std::nullopt;
+  if (suffix == '6')
+    kind = SetKind::V6;
+  else if (suffix == '4')
+    kind = SetKind::V4;
+  else if (suffix == 'p')
+    kind = SetKind::Ports;
+  else
+    return std::nullopt;
   std::size_t n = 0;
   for (std::size_t i = 1; i + 1 < name.size(); ++i) {
-    if (name[i] < '0' || name[i] > '9' || (i == 1 && name[i] == '0' && name.size() > 3)) return std::nullopt;
+    if (name[i] < '0' || name[i] > '9' || (i == 1 && name[i] == '0' && name.size() > 3))
+      return std::nullopt;
     n = n * 10 + static_cast<std::size_t>(name[i] - '0');
     if (n > 100000) return std::nullopt;
   }

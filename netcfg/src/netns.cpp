@@ -20,7 +20,8 @@ NetnsScope::NetnsScope(const std::string& name) {
   const int target = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (target < 0) {
     const int err = errno;
-    if (err == ENOENT) throw_error("network namespace '" + name + "' does not exist (no " + path + ")");
+    if (err == ENOENT)
+      throw_error("network namespace '" + name + "' does not exist (no " + path + ")");
     throw_errno("opening network namespace '" + name + "' (" + path + ")", err);
   }
   original_fd_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);

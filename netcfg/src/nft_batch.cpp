@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,7 +25,8 @@ std::string name_of(const char* s) { return s ? s : "?"; }
 
 }  // namespace
 
-NftBatch::NftBatch(std::optional<std::uint32_t> generation) : batch_(nftnl_batch_alloc(kPageSize, kMaxMsg)) {
+NftBatch::NftBatch(std::optional<std::uint32_t> generation)
+    : batch_(nftnl_batch_alloc(kPageSize, kMaxMsg)) {
   if (!batch_) throw_errno("allocating nft batch", ENOMEM);
   seq_ = static_cast<std::uint32_t>(time(nullptr));
   begin_seq_ = seq_;
@@ -38,8 +39,8 @@ NftBatch::NftBatch(std::optional<std::uint32_t> generation) : batch_(nftnl_batch
 nlmsghdr* NftBatch::next_header(std::uint16_t type, std::uint16_t flags, std::string what) {
   what_.push_back(std::move(what));
   // NLM_F_ACK on every message: success is an explicit answer, not silence.
-  return nftnl_nlmsg_build_hdr(static_cast<char*>(nftnl_batch_buffer(batch_.get())), type, NFPROTO_INET,
-                               static_cast<std::uint16_t>(flags | NLM_F_ACK), seq_++);
+  return nftnl_nlmsg_build_hdr(static_cast<char*>(nftnl_batch_buffer(batch_.get())), type,
+                               NFPROTO_INET, static_cast<std::uint16_t>(flags | NLM_F_ACK), seq_++);
 }
 
 void NftBatch::add_table(const nftnl_table* t) {
@@ -50,7 +51,8 @@ void NftBatch::add_table(const nftnl_table* t) {
 }
 
 void NftBatch::delete_table(const nftnl_table* t) {
-  auto* nlh = next_header(NFT_MSG_DELTABLE, 0, "delete table " + name_of(nftnl_table_get_str(t, NFTNL_TABLE_NAME)));
+  auto* nlh = next_header(NFT_MSG_DELTABLE, 0,
+                          "delete table " + name_of(nftnl_table_get_str(t, NFTNL_TABLE_NAME)));
   nftnl_table_nlmsg_build_payload(nlh, t);
   nftnl_batch_update(batch_.get());
 }
@@ -92,7 +94,8 @@ void NftBatch::commit() {
 
   MnlSocketPtr nl(mnl_socket_open(NETLINK_NETFILTER));
   if (!nl) throw_errno("opening a netfilter netlink socket", errno);
-  if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) throw_errno("binding the netfilter netlink socket", errno);
+  if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+    throw_errno("binding the netfilter netlink socket", errno);
   const int fd = mnl_socket_get_fd(nl.get());
   // Room for every acknowledgement: they are all queued before sendmsg returns.
   int rcvbuf = static_cast<int>(std::max<std::size_t>(what_.size() * 1024, 1 << 20));
@@ -134,7 +137,8 @@ void NftBatch::commit() {
       throw_errno("reading the nftables transaction's answers", errno);
     }
     int len = static_cast<int>(n);
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
       if (nlh->nlmsg_type != NLMSG_ERROR) continue;
       const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
       ++acked;
@@ -142,14 +146,18 @@ void NftBatch::commit() {
         first_err = -e->error;
         const std::uint32_t idx = nlh->nlmsg_seq - first_seq_;
         if (nlh->nlmsg_seq == begin_seq_)
-          first_what = first_err == ERESTART ? "begin (the ruleset changed since it was read; try again)" : "begin";
+          first_what = first_err == ERESTART
+                           ? "begin (the ruleset changed since it was read; try again)"
+                           : "begin";
         else
-          first_what = idx < what_.size() ? what_[idx] : "message " + std::to_string(nlh->nlmsg_seq);
+          first_what =
+              idx < what_.size() ? what_[idx] : "message " + std::to_string(nlh->nlmsg_seq);
       }
     }
   }
   if (first_err)
-    throw_errno("nftables transaction refused at \"" + first_what + "\" (nothing was changed)", first_err);
+    throw_errno("nftables transaction refused at \"" + first_what + "\" (nothing was changed)",
+                first_err);
 }
 
 }  // namespace socketbox::netcfg

@@ -5,13 +5,12 @@
 #include "nft_build.hpp"
 
 #include <arpa/inet.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <netinet/in.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
-
-#include <libnftnl/udata.h>
 
 #include <cstring>
 #include <string>
@@ -102,8 +101,10 @@ void add_accept(nftnl_rule* rule) {
 void add_element(nftnl_set* set, const Key& key, bool interval_end) {
   SetElemPtr el(nftnl_set_elem_alloc());
   if (!el) throw_errno("allocating nft set element", ENOMEM);
-  nftnl_set_elem_set(el.get(), NFTNL_SET_ELEM_KEY, key.data(), static_cast<std::uint32_t>(key.size()));
-  if (interval_end) nftnl_set_elem_set_u32(el.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+  nftnl_set_elem_set(el.get(), NFTNL_SET_ELEM_KEY, key.data(),
+                     static_cast<std::uint32_t>(key.size()));
+  if (interval_end)
+    nftnl_set_elem_set_u32(el.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
   nftnl_set_elem_add(set, el.release());
 }
 
@@ -121,7 +122,8 @@ void add_intervals(nftnl_set* set, const std::vector<KeyRange>& ranges) {
   }
 }
 
-SetPtr new_set(const std::string& name, std::uint32_t id, std::uint32_t type, std::uint32_t key_len) {
+SetPtr new_set(const std::string& name, std::uint32_t id, std::uint32_t type,
+               std::uint32_t key_len) {
   SetPtr s = alloc_or_throw<SetPtr>(nftnl_set_alloc, "nft set");
   nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
   nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
@@ -130,7 +132,8 @@ SetPtr new_set(const std::string& name, std::uint32_t id, std::uint32_t type, st
   nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, type);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, key_len);
-  std::unique_ptr<nftnl_udata_buf, Deleter<nftnl_udata_buf_free>> ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+  std::unique_ptr<nftnl_udata_buf, Deleter<nftnl_udata_buf_free>> ud(
+      nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
   if (!ud || !nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian))
     throw_errno("allocating nft set userdata", ENOMEM);
   nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
@@ -153,7 +156,8 @@ struct SetHandle {
 
 // [iif != lo] <family> daddr @addrs (tcp dport @ports | meta l4proto tcp)
 // tproxy <family> to <loopback>:port accept
-RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports, const DesiredState& d) {
+RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports,
+                   const DesiredState& d) {
   RulePtr r = new_rule();
   nftnl_rule* rule = r.get();
   if (!d.local_clients) {
@@ -218,11 +222,13 @@ NftObjects build_nft(const DesiredState& d) {
   for (std::size_t n = 0; n < d.steers.size(); ++n) {
     const Steer& steer = d.steers[n];
     std::vector<KeyRange> v6, v4, ports;
-    for (const auto& p : steer.prefixes) (p.family == AF_INET6 ? v6 : v4).push_back(prefix_range(p));
+    for (const auto& p : steer.prefixes)
+      (p.family == AF_INET6 ? v6 : v4).push_back(prefix_range(p));
     for (const auto& r : steer.ports) ports.push_back(port_range(r));
 
     std::optional<SetHandle> set6, set4, setp;
-    auto make = [&](SetKind kind, std::uint32_t type, std::uint32_t len, const std::vector<KeyRange>& ranges) {
+    auto make = [&](SetKind kind, std::uint32_t type, std::uint32_t len,
+                    const std::vector<KeyRange>& ranges) {
       SetHandle h{layout::set_name(n, kind), next_id++};
       SetPtr s = new_set(h.name, h.id, type, len);
       add_intervals(s.get(), ranges);

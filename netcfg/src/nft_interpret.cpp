@@ -31,9 +31,7 @@ struct DecodedRule {
 
 class ExprCursor {
  public:
-  explicit ExprCursor(nftnl_rule* r) {
-    nftnl_expr_foreach(r, &ExprCursor::collect, &exprs_);
-  }
+  explicit ExprCursor(nftnl_rule* r) { nftnl_expr_foreach(r, &ExprCursor::collect, &exprs_); }
   bool done() const { return pos_ == exprs_.size(); }
   // The next expression if it is of kind `name`.
   nftnl_expr* next(const char* name) {
@@ -82,14 +80,16 @@ bool cmp(ExprCursor& c, std::uint32_t op, const void* data, std::uint32_t len) {
 
 bool payload(ExprCursor& c, std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
   nftnl_expr* e = c.next("payload");
-  return e && u32(e, NFTNL_EXPR_PAYLOAD_DREG) == NFT_REG_1 && u32(e, NFTNL_EXPR_PAYLOAD_BASE) == base &&
-         u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == offset && u32(e, NFTNL_EXPR_PAYLOAD_LEN) == len;
+  return e && u32(e, NFTNL_EXPR_PAYLOAD_DREG) == NFT_REG_1 &&
+         u32(e, NFTNL_EXPR_PAYLOAD_BASE) == base && u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == offset &&
+         u32(e, NFTNL_EXPR_PAYLOAD_LEN) == len;
 }
 
 std::optional<std::string> lookup(ExprCursor& c) {
   nftnl_expr* e = c.next("lookup");
   if (!e || u32(e, NFTNL_EXPR_LOOKUP_SREG) != NFT_REG_1) return std::nullopt;
-  if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) && nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) != 0)
+  if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
+      nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) != 0)
     return std::nullopt;  // an inverted lookup ("!= @set") is not ours
   const char* s = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
   if (!s) return std::nullopt;
@@ -151,8 +151,10 @@ std::optional<DecodedRule> decode(nftnl_rule* r) {
   std::memcpy(&be, p, 2);
   d.port = ntohs(be);
   nftnl_expr* tp = c.next("tproxy");
-  if (!tp || u32(tp, NFTNL_EXPR_TPROXY_FAMILY) != (d.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4) ||
-      u32(tp, NFTNL_EXPR_TPROXY_REG_ADDR) != NFT_REG_1 || u32(tp, NFTNL_EXPR_TPROXY_REG_PORT) != NFT_REG_2)
+  if (!tp ||
+      u32(tp, NFTNL_EXPR_TPROXY_FAMILY) != (d.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4) ||
+      u32(tp, NFTNL_EXPR_TPROXY_REG_ADDR) != NFT_REG_1 ||
+      u32(tp, NFTNL_EXPR_TPROXY_REG_PORT) != NFT_REG_2)
     return std::nullopt;
   nftnl_expr* verdict = c.next("immediate");
   if (!verdict || u32(verdict, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT ||
@@ -165,14 +167,18 @@ std::optional<DecodedRule> decode(nftnl_rule* r) {
 // the nearest start below it; the leading end at key 0 closes nothing.
 std::vector<KeyRange> set_ranges(nftnl_set* s) {
   std::vector<Key> starts, ends;
-  std::unique_ptr<nftnl_set_elems_iter, Deleter<nftnl_set_elems_iter_destroy>> it(nftnl_set_elems_iter_create(s));
+  std::unique_ptr<nftnl_set_elems_iter, Deleter<nftnl_set_elems_iter_destroy>> it(
+      nftnl_set_elems_iter_create(s));
   if (!it) return {};
-  for (nftnl_set_elem* e = nftnl_set_elems_iter_next(it.get()); e; e = nftnl_set_elems_iter_next(it.get())) {
+  for (nftnl_set_elem* e = nftnl_set_elems_iter_next(it.get()); e;
+       e = nftnl_set_elems_iter_next(it.get())) {
     std::uint32_t len = 0;
-    const auto* k = static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+    const auto* k =
+        static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
     if (!k) continue;
-    const bool is_end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
-                        (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
+    const bool is_end =
+        nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+        (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
     (is_end ? ends : starts).emplace_back(k, k + len);
   }
   std::sort(starts.begin(), starts.end());
@@ -212,10 +218,14 @@ Interpreted interpret_nft(const NftObjects& t) {
                       nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO) == layout::kChainPriority &&
                       (!nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY) ||
                        nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY) == NF_ACCEPT);
-    if (ours && !chain_ok) chain_ok = true;
-    else out.unrecognized.push_back(std::string("nft chain ") + (name ? name : "?") + " is not socketbox's");
+    if (ours && !chain_ok)
+      chain_ok = true;
+    else
+      out.unrecognized.push_back(std::string("nft chain ") + (name ? name : "?") +
+                                 " is not socketbox's");
   }
-  if (!chain_ok) out.unrecognized.push_back(std::string("nft chain ") + layout::kChain + " is missing");
+  if (!chain_ok)
+    out.unrecognized.push_back(std::string("nft chain ") + layout::kChain + " is missing");
 
   // Sets by name, as ranges.
   struct SetInfo {
@@ -228,7 +238,10 @@ Interpreted interpret_nft(const NftObjects& t) {
     const char* n = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
     const std::string name = n ? n : "?";
     auto ref = layout::parse_set_name(name);
-    const std::uint32_t want_len = !ref ? 0 : ref->kind == SetKind::V6 ? 16 : ref->kind == SetKind::V4 ? 4 : 2;
+    const std::uint32_t want_len = !ref                       ? 0
+                                   : ref->kind == SetKind::V6 ? 16
+                                   : ref->kind == SetKind::V4 ? 4
+                                                              : 2;
     if (!ref || nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN) != want_len ||
         nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) != NFT_SET_INTERVAL) {
       out.unrecognized.push_back("nft set " + name + " is not socketbox's");
@@ -252,8 +265,8 @@ Interpreted interpret_nft(const NftObjects& t) {
       continue;
     }
     if (port && *port != d->port)
-      out.unrecognized.push_back("nft rules disagree on the tproxy port (" + std::to_string(*port) + " and " +
-                                 std::to_string(d->port) + ")");
+      out.unrecognized.push_back("nft rules disagree on the tproxy port (" + std::to_string(*port) +
+                                 " and " + std::to_string(d->port) + ")");
     if (local_clients && *local_clients == d->skips_loopback)
       out.unrecognized.push_back("nft rules disagree on local clients");
     port = port.value_or(d->port);
@@ -266,7 +279,8 @@ Interpreted interpret_nft(const NftObjects& t) {
       for (const auto& p : prefixes_from_range(d->family, range)) steer.prefixes.push_back(p);
     if (d->port_set) {
       if (!ports->second.used) {
-        for (const auto& range : ports->second.ranges) steer.ports.push_back(ports_from_range(range));
+        for (const auto& range : ports->second.ranges)
+          steer.ports.push_back(ports_from_range(range));
       }
       ports->second.used = true;
     }

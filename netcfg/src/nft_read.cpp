@@ -1,9 +1,9 @@
 #include "nft_read.hpp"
 
-#include <linux/netfilter.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nf_tables.h>
 #include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,14 +37,17 @@ class NftReader {
            const std::function<void(const nlmsghdr*)>& each, const char* what) {
     std::vector<char> buf(65536 + 4096);
     const std::uint32_t seq = ++seq_;
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET, static_cast<std::uint16_t>(flags | NLM_F_ACK), seq);
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET,
+                                          static_cast<std::uint16_t>(flags | NLM_F_ACK), seq);
     if (build) build(nlh);
-    if (mnl_socket_sendto(nl_.get(), nlh, nlh->nlmsg_len) < 0) throw_errno(std::string("asking for ") + what, errno);
+    if (mnl_socket_sendto(nl_.get(), nlh, nlh->nlmsg_len) < 0)
+      throw_errno(std::string("asking for ") + what, errno);
     Context ctx{each};
     while (true) {
       const ssize_t n = mnl_socket_recvfrom(nl_.get(), buf.data(), buf.size());
       if (n < 0) throw_errno(std::string("reading ") + what, errno);
-      const int ret = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid_, &NftReader::cb, &ctx);
+      const int ret =
+          mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid_, &NftReader::cb, &ctx);
       if (ret == MNL_CB_STOP) break;
       if (ret < 0) {
         // A dump interrupted by a concurrent change (NLM_F_DUMP_INTR): start over.
@@ -71,12 +74,13 @@ class NftReader {
 
 std::uint32_t read_genid(NftReader& r) {
   std::uint32_t gen = 0;
-  const int err = r.talk(NFT_MSG_GETGEN, 0, nullptr,
-                         [&](const nlmsghdr* nlh) {
-                           const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
-                           gen = ntohs(nfg->res_id);
-                         },
-                         "the nftables generation");
+  const int err = r.talk(
+      NFT_MSG_GETGEN, 0, nullptr,
+      [&](const nlmsghdr* nlh) {
+        const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
+        gen = ntohs(nfg->res_id);
+      },
+      "the nftables generation");
   if (err) throw_errno("reading the nftables generation", err);
   return gen;
 }
@@ -94,7 +98,8 @@ std::optional<NftObjects> read_once(NftReader& r) {
         nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTableName);
         nftnl_table_nlmsg_build_payload(nlh, t.get());
       },
-      [&](const nlmsghdr* nlh) { found = nftnl_table_nlmsg_parse(nlh, o.table.get()) == 0; }, "the socketbox table");
+      [&](const nlmsghdr* nlh) { found = nftnl_table_nlmsg_parse(nlh, o.table.get()) == 0; },
+      "the socketbox table");
   if (err == ENOENT) return std::nullopt;
   if (err) throw_errno("reading the nft table inet socketbox", err);
   if (!found) throw_error("reading the nft table inet socketbox: no answer");
@@ -115,7 +120,8 @@ std::optional<NftObjects> read_once(NftReader& r) {
         if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0) return;
         const char* t = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE);
         if (!t || std::string(t) != kTableName) return;  // older kernels ignore the filter
-        for (auto a : {NFTNL_CHAIN_HANDLE, NFTNL_CHAIN_USE, NFTNL_CHAIN_BYTES, NFTNL_CHAIN_PACKETS, NFTNL_CHAIN_FLAGS})
+        for (auto a : {NFTNL_CHAIN_HANDLE, NFTNL_CHAIN_USE, NFTNL_CHAIN_BYTES, NFTNL_CHAIN_PACKETS,
+                       NFTNL_CHAIN_FLAGS})
           nftnl_chain_unset(c.get(), a);
         o.chains.push_back(std::move(c));
       },

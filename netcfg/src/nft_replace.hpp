@@ -14,6 +14,7 @@ namespace socketbox::netcfg {
 // With `generation`, the kernel refuses the batch if the ruleset changed
 // since that generation was read (NFNL_BATCH_GENID): a concurrent change is
 // never overwritten unseen.
-void replace_nft_table(const NftObjects* objects, std::optional<std::uint32_t> generation = std::nullopt);
+void replace_nft_table(const NftObjects* objects,
+                       std::optional<std::uint32_t> generation = std::nullopt);
 
 }  // namespace socketbox::netcfg

@@ -4,9 +4,8 @@
 #include <net/if.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
-#include <sys/socket.h>
-
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +16,9 @@
 namespace socketbox::netcfg {
 namespace {
 
-[[noreturn]] void throw_nl(const std::string& what, int err) { throw_error(what + ": " + nl_geterror(err)); }
+[[noreturn]] void throw_nl(const std::string& what, int err) {
+  throw_error(what + ": " + nl_geterror(err));
+}
 
 std::size_t addr_len(int family) { return family == AF_INET6 ? 16 : 4; }
 
@@ -51,7 +52,8 @@ int record_errno(sockaddr_nl*, nlmsgerr* e, void* arg) {
 
 RouteSocket::RouteSocket() : sock_(nl_socket_alloc()) {
   if (!sock_) throw_errno("allocating a netlink socket", ENOMEM);
-  if (int err = nl_connect(sock_.get(), NETLINK_ROUTE); err < 0) throw_nl("opening an rtnetlink socket", err);
+  if (int err = nl_connect(sock_.get(), NETLINK_ROUTE); err < 0)
+    throw_nl("opening an rtnetlink socket", err);
   nl_socket_modify_err_cb(sock_.get(), NL_CB_CUSTOM, record_errno, &last_errno_);
   lo_ = static_cast<int>(if_nametoindex("lo"));
   if (lo_ == 0) throw_errno("looking up the loopback interface", errno);
@@ -91,8 +93,9 @@ std::vector<Prefix> RouteSocket::read_local_routes(std::vector<std::string>* odd
     if (rtnl_route_get_protocol(r) != kRouteProtocol) continue;
     auto p = prefix_of(r);
     rtnl_nexthop* nh = rtnl_route_get_nnexthops(r) == 1 ? rtnl_route_nexthop_n(r, 0) : nullptr;
-    const bool ours = p && rtnl_route_get_table(r) == RT_TABLE_LOCAL && rtnl_route_get_type(r) == RTN_LOCAL &&
-                      nh && rtnl_route_nh_get_ifindex(nh) == lo_;
+    const bool ours = p && rtnl_route_get_table(r) == RT_TABLE_LOCAL &&
+                      rtnl_route_get_type(r) == RTN_LOCAL && nh &&
+                      rtnl_route_nh_get_ifindex(nh) == lo_;
     if (ours) {
       out.push_back(*p);
     } else if (odd) {
@@ -100,7 +103,8 @@ std::vector<Prefix> RouteSocket::read_local_routes(std::vector<std::string>* odd
       nl_object_dump_buf(o, buf, sizeof buf);
       std::string s = buf;
       std::replace(s.begin(), s.end(), '\n', ' ');
-      odd->push_back("route tagged proto " + std::to_string(kRouteProtocol) + " but not socketbox's shape: " + s);
+      odd->push_back("route tagged proto " + std::to_string(kRouteProtocol) +
+                     " but not socketbox's shape: " + s);
     }
   }
   std::sort(out.begin(), out.end());
@@ -134,7 +138,8 @@ void RouteSocket::add_local_route(const Prefix& p) {
   RoutePtr r = local_route(p, lo_);
   last_errno_ = 0;
   if (int err = rtnl_route_add(sock_.get(), r.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
-    std::string hint = err == -NLE_EXIST ? " (a route for this prefix that is not socketbox's is in the way)" : "";
+    std::string hint =
+        err == -NLE_EXIST ? " (a route for this prefix that is not socketbox's is in the way)" : "";
     fail("adding " + route_text(p) + hint, err);
   }
 }
@@ -142,7 +147,8 @@ void RouteSocket::add_local_route(const Prefix& p) {
 void RouteSocket::delete_local_route(const Prefix& p) {
   RoutePtr r = local_route(p, lo_);  // protocol 91: the kernel deletes only ours
   last_errno_ = 0;
-  if (int err = rtnl_route_delete(sock_.get(), r.get(), 0); err < 0) fail("removing " + route_text(p), err);
+  if (int err = rtnl_route_delete(sock_.get(), r.get(), 0); err < 0)
+    fail("removing " + route_text(p), err);
 }
 
 void RouteSocket::delete_all_tagged() {
@@ -152,9 +158,11 @@ void RouteSocket::delete_all_tagged() {
     if (rtnl_route_get_protocol(r) != kRouteProtocol) continue;
     last_errno_ = 0;
     // Already gone (e.g. with its device) is fine.
-    if (int err = rtnl_route_delete(sock_.get(), r, 0); err < 0 && last_errno_ != ESRCH && err != -NLE_OBJ_NOTFOUND) {
+    if (int err = rtnl_route_delete(sock_.get(), r, 0);
+        err < 0 && last_errno_ != ESRCH && err != -NLE_OBJ_NOTFOUND) {
       auto p = prefix_of(r);
-      fail("removing route " + (p ? p->str() : std::string("?")) + " (proto " + std::to_string(kRouteProtocol) + ")",
+      fail("removing route " + (p ? p->str() : std::string("?")) + " (proto " +
+               std::to_string(kRouteProtocol) + ")",
            err);
     }
   }

@@ -50,7 +50,9 @@ gid_t group_id(const SocketDir& dir) {
   group* found = nullptr;
   const int err = getgrnam_r(dir.access_group.c_str(), &gr, buf.data(), buf.size(), &found);
   if (err) throw_errno("looking up group '" + dir.access_group + "'", err);
-  if (!found) throw_error("unknown group '" + dir.access_group + "' (access_group of socket directory " + dir.path + ")");
+  if (!found)
+    throw_error("unknown group '" + dir.access_group + "' (access_group of socket directory " +
+                dir.path + ")");
   return found->gr_gid;
 }
 
@@ -80,7 +82,8 @@ std::string perm_text(unsigned bits) {
 unsigned entry_perms(acl_entry_t e) {
   acl_permset_t ps;
   if (acl_get_permset(e, &ps) != 0) return 0;
-  return (acl_get_perm(ps, ACL_READ) == 1 ? 4u : 0u) | (acl_get_perm(ps, ACL_WRITE) == 1 ? 2u : 0u) |
+  return (acl_get_perm(ps, ACL_READ) == 1 ? 4u : 0u) |
+         (acl_get_perm(ps, ACL_WRITE) == 1 ? 2u : 0u) |
          (acl_get_perm(ps, ACL_EXECUTE) == 1 ? 1u : 0u);
 }
 
@@ -94,8 +97,10 @@ std::vector<std::string> socketdir_drift(const SocketDir& dir) {
   const gid_t gid = group_id(dir);
   std::vector<std::string> out;
   const std::string parent = parent_of(dir.path);
-  struct stat st{};
-  if (stat(parent.c_str(), &st) != 0) out.push_back(parent + ": missing (want directory " + octal(kParentMode) + " root:" + dir.access_group + ")");
+  struct stat st {};
+  if (stat(parent.c_str(), &st) != 0)
+    out.push_back(parent + ": missing (want directory " + octal(kParentMode) +
+                  " root:" + dir.access_group + ")");
   if (lstat(dir.path.c_str(), &st) != 0) {
     out.push_back(dir.path + ": missing");
     return out;
@@ -104,10 +109,11 @@ std::vector<std::string> socketdir_drift(const SocketDir& dir) {
     out.push_back(dir.path + ": not a directory");
     return out;
   }
-  if (st.st_uid != 0) out.push_back(dir.path + ": owner uid " + std::to_string(st.st_uid) + ", want 0 (root)");
+  if (st.st_uid != 0)
+    out.push_back(dir.path + ": owner uid " + std::to_string(st.st_uid) + ", want 0 (root)");
   if (st.st_gid != gid)
-    out.push_back(dir.path + ": group gid " + std::to_string(st.st_gid) + ", want " + dir.access_group + " (gid " +
-                  std::to_string(gid) + ")");
+    out.push_back(dir.path + ": group gid " + std::to_string(st.st_gid) + ", want " +
+                  dir.access_group + " (gid " + std::to_string(gid) + ")");
 
   Fd fd = open_dir(dir.path);
   AclPtr acl(fd.get() >= 0 ? acl_get_fd(fd.get()) : nullptr);
@@ -118,7 +124,8 @@ std::vector<std::string> socketdir_drift(const SocketDir& dir) {
   bool have_user = false;
   std::optional<unsigned> mask;
   acl_entry_t e;
-  for (int r = acl_get_entry(acl.get(), ACL_FIRST_ENTRY, &e); r == 1; r = acl_get_entry(acl.get(), ACL_NEXT_ENTRY, &e)) {
+  for (int r = acl_get_entry(acl.get(), ACL_FIRST_ENTRY, &e); r == 1;
+       r = acl_get_entry(acl.get(), ACL_NEXT_ENTRY, &e)) {
     acl_tag_t tag;
     if (acl_get_tag_type(e, &tag) != 0) continue;
     const unsigned perms = entry_perms(e);
@@ -128,41 +135,51 @@ std::vector<std::string> socketdir_drift(const SocketDir& dir) {
       mask = perms;
     } else if (tag == ACL_USER || tag == ACL_GROUP) {
       void* q = acl_get_qualifier(e);
-      const unsigned long id = q ? (tag == ACL_USER ? *static_cast<uid_t*>(q) : *static_cast<gid_t*>(q)) : 0;
+      const unsigned long id =
+          q ? (tag == ACL_USER ? *static_cast<uid_t*>(q) : *static_cast<gid_t*>(q)) : 0;
       if (q) acl_free(q);
-      const std::string name = std::string(tag == ACL_USER ? "user:" : "group:") + std::to_string(id);
+      const std::string name =
+          std::string(tag == ACL_USER ? "user:" : "group:") + std::to_string(id);
       if (tag == ACL_USER && id == dir.owner_uid) {
         have_user = true;
-        if (perms != 7) out.push_back(dir.path + ": ACL entry " + name + ":" + perm_text(perms) + ", want " + name + ":rwx");
+        if (perms != 7)
+          out.push_back(dir.path + ": ACL entry " + name + ":" + perm_text(perms) + ", want " +
+                        name + ":rwx");
       } else {
         out.push_back(dir.path + ": extra ACL entry " + name + ":" + perm_text(perms));
       }
     }
   }
-  if (mode != kDirMode) out.push_back(dir.path + ": mode " + octal(mode) + ", want " + octal(kDirMode));
-  if (!have_user) out.push_back(dir.path + ": ACL entry user:" + std::to_string(dir.owner_uid) + ":rwx missing");
-  else if (mask && *mask != 7) out.push_back(dir.path + ": ACL mask " + perm_text(*mask) + ", want rwx");
+  if (mode != kDirMode)
+    out.push_back(dir.path + ": mode " + octal(mode) + ", want " + octal(kDirMode));
+  if (!have_user)
+    out.push_back(dir.path + ": ACL entry user:" + std::to_string(dir.owner_uid) + ":rwx missing");
+  else if (mask && *mask != 7)
+    out.push_back(dir.path + ": ACL mask " + perm_text(*mask) + ", want rwx");
   return out;
 }
 
 void ensure_socketdir(const SocketDir& dir) {
   const gid_t gid = group_id(dir);
   const std::string parent = parent_of(dir.path);
-  struct stat st{};
+  struct stat st {};
   if (stat(parent.c_str(), &st) != 0) {
     if (errno != ENOENT) throw_errno("checking " + parent, errno);
-    if (mkdir(parent.c_str(), kParentMode) != 0 && errno != EEXIST) throw_errno("creating " + parent, errno);
+    if (mkdir(parent.c_str(), kParentMode) != 0 && errno != EEXIST)
+      throw_errno("creating " + parent, errno);
     Fd pfd = open_dir(parent);
     if (pfd.get() < 0) throw_errno("opening " + parent, errno);
     if (fchown(pfd.get(), 0, gid) != 0) throw_errno("setting the owner of " + parent, errno);
     if (fchmod(pfd.get(), kParentMode) != 0) throw_errno("setting the mode of " + parent, errno);
   }
-  if (mkdir(dir.path.c_str(), kDirMode) != 0 && errno != EEXIST) throw_errno("creating " + dir.path, errno);
+  if (mkdir(dir.path.c_str(), kDirMode) != 0 && errno != EEXIST)
+    throw_errno("creating " + dir.path, errno);
   Fd fd = open_dir(dir.path);  // O_NOFOLLOW: never repair through a symlink
   if (fd.get() < 0) throw_errno("opening " + dir.path + " as a directory", errno);
   if (fchown(fd.get(), 0, gid) != 0) throw_errno("setting the owner of " + dir.path, errno);
   if (fchmod(fd.get(), kDirMode) != 0) throw_errno("setting the mode of " + dir.path, errno);
-  const std::string text = "u::rwx,g::r-x,o::---,u:" + std::to_string(dir.owner_uid) + ":rwx,m::rwx";
+  const std::string text =
+      "u::rwx,g::r-x,o::---,u:" + std::to_string(dir.owner_uid) + ":rwx,m::rwx";
   AclPtr acl(acl_from_text(text.c_str()));
   if (!acl) throw_errno("building the ACL " + text, errno);
   if (acl_valid(acl.get()) != 0) throw_error("invalid ACL " + text);

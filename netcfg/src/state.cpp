@@ -21,7 +21,8 @@ DesiredState normalize(const DesiredState& desired) {
   DesiredState out = desired;
   for (auto& steer : out.steers) {
     std::sort(steer.prefixes.begin(), steer.prefixes.end());
-    steer.prefixes.erase(std::unique(steer.prefixes.begin(), steer.prefixes.end()), steer.prefixes.end());
+    steer.prefixes.erase(std::unique(steer.prefixes.begin(), steer.prefixes.end()),
+                         steer.prefixes.end());
     std::sort(steer.ports.begin(), steer.ports.end());
     steer.ports.erase(std::unique(steer.ports.begin(), steer.ports.end()), steer.ports.end());
   }
@@ -44,21 +45,25 @@ void validate(const DesiredState& desired_in) {
     const std::string where = "steer " + std::to_string(i) + ": ";
     if (steer.prefixes.empty()) throw_error(where + "no prefixes to steer");
     for (const auto& p : steer.prefixes) {
-      if (p.family != AF_INET && p.family != AF_INET6) throw_error(where + "a prefix without an address family");
-      if (p.len > (p.family == AF_INET6 ? 128 : 32)) throw_error(where + "prefix length too long in " + p.str());
+      if (p.family != AF_INET && p.family != AF_INET6)
+        throw_error(where + "a prefix without an address family");
+      if (p.len > (p.family == AF_INET6 ? 128 : 32))
+        throw_error(where + "prefix length too long in " + p.str());
     }
     // Sorted, so a prefix containing later ones comes right before the first of them.
     for (std::size_t k = 1; k < steer.prefixes.size(); ++k) {
       if (overlaps(steer.prefixes[k - 1], steer.prefixes[k]))
-        throw_error(where + "prefixes " + steer.prefixes[k - 1].str() + " and " + steer.prefixes[k].str() +
-                    " overlap");
+        throw_error(where + "prefixes " + steer.prefixes[k - 1].str() + " and " +
+                    steer.prefixes[k].str() + " overlap");
     }
     for (std::size_t k = 0; k < steer.ports.size(); ++k) {
       const PortRange& r = steer.ports[k];
-      if (r.lo > r.hi) throw_error(where + "port range " + std::to_string(r.lo) + "-" + std::to_string(r.hi) +
-                                   " is backwards");
+      if (r.lo > r.hi)
+        throw_error(where + "port range " + std::to_string(r.lo) + "-" + std::to_string(r.hi) +
+                    " is backwards");
       if (k > 0 && r.lo <= steer.ports[k - 1].hi)
-        throw_error(where + "ports " + port_text(steer.ports[k - 1]) + " and " + port_text(r) + " overlap");
+        throw_error(where + "ports " + port_text(steer.ports[k - 1]) + " and " + port_text(r) +
+                    " overlap");
     }
   }
 }

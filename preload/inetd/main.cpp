@@ -11,14 +11,17 @@
 int main(int argc, char** argv) {
   using socketbox::inetd::Options;
   CLI::App app{
-      "Receives sockets from sbd at PATH and runs PROGRAM for each, with the socket as stdin and stdout\n"
+      "Receives sockets from sbd at PATH and runs PROGRAM for each, with the socket as stdin and "
+      "stdout\n"
       "(stderr stays). Each child runs in its own session; sb-inetd reaps them."};
   Options opts;
   std::string user;
   app.add_option("--max-children", opts.max_children,
-                 "Run at most N children at once; further connections wait in the socket's queue (0: no limit)")
+                 "Run at most N children at once; further connections wait in the socket's queue "
+                 "(0: no limit)")
       ->type_name("N");
-  app.add_option("--uid", user, "Accept sockets only from this sender uid or user name (e.g. sbd's)")
+  app.add_option("--uid", user,
+                 "Accept sockets only from this sender uid or user name (e.g. sbd's)")
       ->type_name("UID");
   app.prefix_command();
   app.footer("Example: sb-inetd /run/socketbox/ssh.sock /usr/sbin/sshd -i");

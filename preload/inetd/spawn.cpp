@@ -25,9 +25,11 @@ pid_t spawn_for_connection(int conn, char* const* argv) {
   ::execvp(argv[0], argv);
   int err = errno;
   char msg[512];
-  int n = std::snprintf(msg, sizeof msg, "sb-inetd: cannot run '%s': %s\n", argv[0], ::strerrordesc_np(err));
+  int n = std::snprintf(msg, sizeof msg, "sb-inetd: cannot run '%s': %s\n", argv[0],
+                        ::strerrordesc_np(err));
   if (n > 0) {
-    ssize_t ignored = ::write(STDERR_FILENO, msg, static_cast<size_t>(n) < sizeof msg ? n : sizeof msg - 1);
+    ssize_t ignored =
+        ::write(STDERR_FILENO, msg, static_cast<size_t>(n) < sizeof msg ? n : sizeof msg - 1);
     (void)ignored;
   }
   ::_exit(err == ENOENT ? 127 : 126);

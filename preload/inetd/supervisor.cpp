@@ -28,7 +28,8 @@ class SignalFd {
     sigset_t set;
     sigemptyset(&set);
     for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
-    if (::sigprocmask(SIG_BLOCK, &set, nullptr) == 0) fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (::sigprocmask(SIG_BLOCK, &set, nullptr) == 0)
+      fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   }
   ~SignalFd() {
     if (fd_ >= 0) ::close(fd_);
@@ -97,7 +98,8 @@ int run_supervisor(const Options& opts) {
     if (room && (fds[1].revents & POLLIN)) {
       int conn = receiver.accept(SOCK_CLOEXEC);
       if (conn < 0) {
-        if (errno != EAGAIN && errno != EINTR) std::cerr << "sb-inetd: receive: " << std::strerror(errno) << "\n";
+        if (errno != EAGAIN && errno != EINTR)
+          std::cerr << "sb-inetd: receive: " << std::strerror(errno) << "\n";
         continue;
       }
       if (spawn_for_connection(conn, argv.data()) > 0) {

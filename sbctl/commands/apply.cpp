@@ -17,8 +17,8 @@ namespace {
 
 // Interactive use only: with a terminal on both ends and no --yes, ask.
 bool operator_agrees(const std::vector<netcfg::Change>& kernel, bool table_changes) {
-  std::printf("apply will change %zu kernel item%s%s. Continue? [y/N] ", kernel.size(), kernel.size() == 1 ? "" : "s",
-              table_changes ? " and the table file" : "");
+  std::printf("apply will change %zu kernel item%s%s. Continue? [y/N] ", kernel.size(),
+              kernel.size() == 1 ? "" : "s", table_changes ? " and the table file" : "");
   std::fflush(stdout);
   char answer[16] = {};
   if (std::fgets(answer, sizeof answer, stdin) == nullptr) return false;
@@ -60,19 +60,22 @@ int run(const ApplyOptions& o) {
   const ChangeResult r = apply_change(store, c);
   for (const auto& w : r.warnings) print_warning(w);
   const Style& s = out_style();
-  std::printf("%s generation %u%s: kernel %zu change%s, table %s %s", s.paint("applied", Color::Green).c_str(),
-              r.generation, netns.empty() ? "" : (" in netns " + netns).c_str(), r.kernel_changes.size(),
+  std::printf("%s generation %u%s: kernel %zu change%s, table %s %s",
+              s.paint("applied", Color::Green).c_str(), r.generation,
+              netns.empty() ? "" : (" in netns " + netns).c_str(), r.kernel_changes.size(),
               r.kernel_changes.size() == 1 ? "" : "s", p.daemon.table.c_str(),
               r.table_changed ? "written" : "unchanged");
   if (r.sbd_reloaded) std::printf(", sbd reloaded (table generation %lld)", r.sbd_generation);
   std::printf("\n");
   if (o.confirm > 0) {
     spawn_confirm_watcher(store.dir(), r.generation);
-    std::printf("%s\n", s.paint("applied generation " + std::to_string(r.generation) + "; run 'sbctl confirm" +
-                                    (o.state_dir == kDefaultStateDir ? "" : " --state-dir " + store.dir()) +
-                                    "' within " + std::to_string(o.confirm) + " s or it is rolled back",
-                                Color::Yellow)
-                            .c_str());
+    std::printf(
+        "%s\n",
+        s.paint("applied generation " + std::to_string(r.generation) + "; run 'sbctl confirm" +
+                    (o.state_dir == kDefaultStateDir ? "" : " --state-dir " + store.dir()) +
+                    "' within " + std::to_string(o.confirm) + " s or it is rolled back",
+                Color::Yellow)
+            .c_str());
   }
   return kExitOk;
 }

@@ -20,19 +20,27 @@ int run_json(const CheckOptions& o) {
       const bool error = d.severity == Diagnostic::Severity::Error || o.strict;
       if (error) rc = kExitError;
       w.begin_object()
-          .key("severity").value(d.severity == Diagnostic::Severity::Error ? "error" : "warning")
-          .key("line").value(static_cast<std::int64_t>(d.pos.line))
-          .key("column").value(static_cast<std::int64_t>(d.pos.column))
-          .key("message").value(d.message)
+          .key("severity")
+          .value(d.severity == Diagnostic::Severity::Error ? "error" : "warning")
+          .key("line")
+          .value(static_cast<std::int64_t>(d.pos.line))
+          .key("column")
+          .value(static_cast<std::int64_t>(d.pos.column))
+          .key("message")
+          .value(d.message)
           .end_object();
     }
   } catch (const ProfileError& e) {
     rc = kExitError;
     w.begin_object()
-        .key("severity").value("error")
-        .key("line").value(static_cast<std::int64_t>(e.pos().line))
-        .key("column").value(static_cast<std::int64_t>(e.pos().column))
-        .key("message").value(e.message())
+        .key("severity")
+        .value("error")
+        .key("line")
+        .value(static_cast<std::int64_t>(e.pos().line))
+        .key("column")
+        .value(static_cast<std::int64_t>(e.pos().column))
+        .key("message")
+        .value(e.message())
         .end_object();
   }
   w.end_array().key("ok").value(rc == kExitOk).end_object();
@@ -44,11 +52,14 @@ int run(const CheckOptions& o) {
   if (o.json) return run_json(o);
   const LoadedProfile l = load_profile_checked(o.profile, true, o.strict);
   std::size_t warnings = l.diagnostics.size();
-  std::printf("%s: %s: %zu route%s, %zu steer block%s, %zu socket director%s%s\n", o.profile.c_str(),
-              out_style().paint("ok", Color::Green).c_str(), l.profile.routes.size(),
-              l.profile.routes.size() == 1 ? "" : "s", l.profile.steers.size(), l.profile.steers.size() == 1 ? "" : "s",
-              l.profile.socketdirs.size(), l.profile.socketdirs.size() == 1 ? "y" : "ies",
-              warnings ? (", " + std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s")).c_str() : "");
+  std::printf(
+      "%s: %s: %zu route%s, %zu steer block%s, %zu socket director%s%s\n", o.profile.c_str(),
+      out_style().paint("ok", Color::Green).c_str(), l.profile.routes.size(),
+      l.profile.routes.size() == 1 ? "" : "s", l.profile.steers.size(),
+      l.profile.steers.size() == 1 ? "" : "s", l.profile.socketdirs.size(),
+      l.profile.socketdirs.size() == 1 ? "y" : "ies",
+      warnings ? (", " + std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s")).c_str()
+               : "");
   return kExitOk;
 }
 

@@ -1,7 +1,6 @@
 // The command line: CLI11 subcommands and their options, each bound to a
 // command's run_* function. Exit codes: 0 ok, 1 differences (diff), 2 error.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -19,7 +18,8 @@ using Runner = std::function<int()>;
 
 void add_check(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<CheckOptions>();
-  CLI::App* sub = app.add_subcommand("check", "Check a profile: errors exit 2, warnings are printed (exit 0)");
+  CLI::App* sub =
+      app.add_subcommand("check", "Check a profile: errors exit 2, warnings are printed (exit 0)");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_flag("--strict", o->strict, "treat warnings as errors");
   sub->add_flag("--json", o->json, "print the diagnostics as JSON");
@@ -28,28 +28,33 @@ void add_check(CLI::App& app, Runner& runner) {
 
 void add_compile(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<CompileOptions>();
-  CLI::App* sub = app.add_subcommand("compile", "Print the sbd table a profile compiles to (or the nft ruleset)");
+  CLI::App* sub = app.add_subcommand(
+      "compile", "Print the sbd table a profile compiles to (or the nft ruleset)");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_flag("--nft", o->nft, "print the nftables ruleset apply would load instead");
-  sub->add_option("-o,--output", o->output, "write to FILE (atomically) instead of standard output");
+  sub->add_option("-o,--output", o->output,
+                  "write to FILE (atomically) instead of standard output");
   sub->callback([o, &runner] { runner = [o] { return run_compile(*o); }; });
 }
 
 void add_explain(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<ExplainOptions>();
-  CLI::App* sub = app.add_subcommand("explain", "Show which route a connection to ADDR:PORT takes, and why");
+  CLI::App* sub =
+      app.add_subcommand("explain", "Show which route a connection to ADDR:PORT takes, and why");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_option("ADDR", o->addr, "destination address (IPv6 or IPv4)")->required();
   sub->add_option("PORT", o->port, "destination port")->required();
   sub->add_option("--from", o->from, "client address (default: any)");
-  sub->add_option("--netns", o->netns, "network namespace whose kernel state to check (default: the profile's)");
+  sub->add_option("--netns", o->netns,
+                  "network namespace whose kernel state to check (default: the profile's)");
   sub->add_flag("--json", o->json, "print the explanation as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_explain(*o); }; });
 }
 
 void add_diff(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<DiffOptions>();
-  CLI::App* sub = app.add_subcommand("diff", "Show what apply would change (exit 0 none, 1 changes, 2 error)");
+  CLI::App* sub =
+      app.add_subcommand("diff", "Show what apply would change (exit 0 none, 1 changes, 2 error)");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_option("--netns", o->netns, "network namespace to compare (default: the profile's)");
   sub->callback([o, &runner] { runner = [o] { return run_diff(*o); }; });
@@ -57,11 +62,13 @@ void add_diff(CLI::App& app, Runner& runner) {
 
 void add_apply(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<ApplyOptions>();
-  CLI::App* sub = app.add_subcommand("apply", "Apply a profile: kernel state, table file, socket dirs, sbd reload");
+  CLI::App* sub = app.add_subcommand(
+      "apply", "Apply a profile: kernel state, table file, socket dirs, sbd reload");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_option("--netns", o->netns, "network namespace to configure (default: the profile's)");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
-  sub->add_option("--confirm", o->confirm, "roll back after SECONDS unless 'sbctl confirm' comes first");
+  sub->add_option("--confirm", o->confirm,
+                  "roll back after SECONDS unless 'sbctl confirm' comes first");
   sub->add_flag("-y,--yes", o->yes, "do not ask, even on a terminal");
   sub->add_flag("--strict", o->strict, "refuse a profile with warnings");
   sub->callback([o, &runner] { runner = [o] { return run_apply(*o); }; });
@@ -77,14 +84,16 @@ void add_confirm(CLI::App& app, Runner& runner) {
 void add_rollback(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<RollbackOptions>();
   CLI::App* sub = app.add_subcommand("rollback", "Return to the previous generation");
-  sub->add_option("--netns", o->netns, "network namespace (default: the one the generation was applied in)");
+  sub->add_option("--netns", o->netns,
+                  "network namespace (default: the one the generation was applied in)");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
   sub->callback([o, &runner] { runner = [o] { return run_rollback(*o); }; });
 }
 
 void add_down(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<DownOptions>();
-  CLI::App* sub = app.add_subcommand("down", "Remove the kernel state socketbox owns (recorded; rollback undoes it)");
+  CLI::App* sub = app.add_subcommand(
+      "down", "Remove the kernel state socketbox owns (recorded; rollback undoes it)");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_option("--netns", o->netns, "network namespace (default: the profile's)");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
@@ -93,8 +102,10 @@ void add_down(CLI::App& app, Runner& runner) {
 
 void add_status(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<StatusOptions>();
-  CLI::App* sub = app.add_subcommand("status", "Show the applied generation, drift, and sbd's counters");
-  sub->add_option("--netns", o->netns, "network namespace (default: the one the generation was applied in)");
+  CLI::App* sub =
+      app.add_subcommand("status", "Show the applied generation, drift, and sbd's counters");
+  sub->add_option("--netns", o->netns,
+                  "network namespace (default: the one the generation was applied in)");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
   sub->add_option("--control", o->control, "sbd's control socket (default: the applied profile's)");
   sub->add_flag("--json", o->json, "print as JSON (sbd's status embedded as it answered)");

@@ -30,7 +30,8 @@ struct LoadedProfile {
 
 // Parses, lints and compiles. Prints every diagnostic (warnings only when
 // `show_warnings`); throws Reported on errors (and on warnings if `strict`).
-LoadedProfile load_profile_checked(const std::string& path, bool show_warnings = true, bool strict = false);
+LoadedProfile load_profile_checked(const std::string& path, bool show_warnings = true,
+                                   bool strict = false);
 
 // --netns wins over the profile's netns key.
 std::string pick_netns(const std::string& flag, const std::string& from_profile);

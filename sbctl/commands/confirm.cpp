@@ -28,7 +28,8 @@ int run(const ConfirmOptions& o) {
   if (!ids.empty()) {
     const GenerationMeta last = store.read_meta(ids.back());
     if (last.state == "rolled-back" && last.note.find("not confirmed") != std::string::npos) {
-      print_error("generation " + std::to_string(last.id) + " was already rolled back: " + last.note);
+      print_error("generation " + std::to_string(last.id) +
+                  " was already rolled back: " + last.note);
       return kExitError;
     }
   }

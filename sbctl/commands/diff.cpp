@@ -40,14 +40,18 @@ int run(const DiffOptions& o) {
   const auto on_disk = read_file_if_exists(p.daemon.table);
   if (!on_disk) {
     changes = true;
-    std::printf("%s %s does not exist; apply writes it (%zu lines)\n", s.paint("table:", Color::Bold).c_str(),
-                p.daemon.table.c_str(), l.compiled.route_of_line.size());
+    std::printf("%s %s does not exist; apply writes it (%zu lines)\n",
+                s.paint("table:", Color::Bold).c_str(), p.daemon.table.c_str(),
+                l.compiled.route_of_line.size());
   } else if (*on_disk != l.compiled.text) {
     changes = true;
     std::printf("%s\n", s.paint("table:", Color::Bold).c_str());
     std::printf("  --- %s\n  +++ compiled from %s\n", p.daemon.table.c_str(), o.profile.c_str());
     for (const auto& line : unified_diff(*on_disk, l.compiled.text)) {
-      const Color c = line[0] == '+' ? Color::Green : line[0] == '-' ? Color::Red : line[0] == '@' ? Color::Cyan : Color::None;
+      const Color c = line[0] == '+'   ? Color::Green
+                      : line[0] == '-' ? Color::Red
+                      : line[0] == '@' ? Color::Cyan
+                                       : Color::None;
       std::printf("  %s\n", s.paint(line, c).c_str());
     }
   }
@@ -57,8 +61,9 @@ int run(const DiffOptions& o) {
     std::printf("%s\n", s.paint("socket directories:", Color::Bold).c_str());
     for (const auto& d : drift) std::printf("  %s\n", s.paint("~ " + d, Color::Yellow).c_str());
   }
-  if (!changes) std::printf("no changes: the kernel, %s and the socket directories match %s\n",
-                            p.daemon.table.c_str(), o.profile.c_str());
+  if (!changes)
+    std::printf("no changes: the kernel, %s and the socket directories match %s\n",
+                p.daemon.table.c_str(), o.profile.c_str());
   return changes ? kExitChanges : kExitOk;
 }
 

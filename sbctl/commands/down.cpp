@@ -28,10 +28,12 @@ int run(const DownOptions& o) {
   c.netns = netns;
   const ChangeResult r = apply_change(store, c);
   for (const auto& w : r.warnings) print_warning(w);
-  std::printf("%s generation %u: removed %zu kernel item%s (nft table inet socketbox, local routes proto 91); "
-              "%s and socket directories kept\n",
-              out_style().paint("down", Color::Yellow).c_str(), r.generation, r.kernel_changes.size(),
-              r.kernel_changes.size() == 1 ? "" : "s", c.table_path.c_str());
+  std::printf(
+      "%s generation %u: removed %zu kernel item%s (nft table inet socketbox, local routes proto "
+      "91); "
+      "%s and socket directories kept\n",
+      out_style().paint("down", Color::Yellow).c_str(), r.generation, r.kernel_changes.size(),
+      r.kernel_changes.size() == 1 ? "" : "s", c.table_path.c_str());
   return kExitOk;
 }
 

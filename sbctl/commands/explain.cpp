@@ -1,6 +1,8 @@
 // sbctl explain PROFILE ADDR PORT [--from ADDR] [--netns NAME] [--json]:
 // which route takes the connection, the trace through the compiled table,
 // and whether the kernel steers it to sbd at all.
+#include "explain/explain.hpp"
+
 #include <unistd.h>
 
 #include <charconv>
@@ -8,7 +10,6 @@
 
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
-#include "explain/explain.hpp"
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
 #include "output/text_table.hpp"
@@ -39,7 +40,9 @@ KernelVerdict check_kernel(const ExplainOptions& o, const Profile& p, const tabl
   return k;
 }
 
-std::string bracket(const std::string& a) { return a.find(':') != std::string::npos ? "[" + a + "]" : a; }
+std::string bracket(const std::string& a) {
+  return a.find(':') != std::string::npos ? "[" + a + "]" : a;
+}
 
 int run(const ExplainOptions& o) {
   const LoadedProfile l = load_profile_checked(o.profile, false);
@@ -71,8 +74,8 @@ int run(const ExplainOptions& o) {
   std::string route_text;
   if (e.route) {
     const Route& r = p.routes[*e.route];
-    route_text = std::to_string(*e.route + 1) + (r.name.empty() ? "" : " '" + r.name + "'") + " at " + p.source + ":" +
-                 std::to_string(r.pos.line) + " -> " + r.to.str();
+    route_text = std::to_string(*e.route + 1) + (r.name.empty() ? "" : " '" + r.name + "'") +
+                 " at " + p.source + ":" + std::to_string(r.pos.line) + " -> " + r.to.str();
   }
   std::string steer_text;
   if (e.steer) {
@@ -84,15 +87,25 @@ int run(const ExplainOptions& o) {
 
   if (o.json) {
     JsonWriter w;
-    w.begin_object().key("dest").value(o.addr).key("port").value(static_cast<std::int64_t>(port)).key("from").value(o.from);
+    w.begin_object()
+        .key("dest")
+        .value(o.addr)
+        .key("port")
+        .value(static_cast<std::int64_t>(port))
+        .key("from")
+        .value(o.from);
     w.key("route");
     if (e.route) {
       const Route& r = p.routes[*e.route];
       w.begin_object()
-          .key("index").value(static_cast<std::int64_t>(*e.route + 1))
-          .key("line").value(static_cast<std::int64_t>(r.pos.line))
-          .key("name").value(r.name)
-          .key("to").value(r.to.str())
+          .key("index")
+          .value(static_cast<std::int64_t>(*e.route + 1))
+          .key("line")
+          .value(static_cast<std::int64_t>(r.pos.line))
+          .key("name")
+          .value(r.name)
+          .key("to")
+          .value(r.to.str())
           .end_object();
     } else {
       w.null();
@@ -102,7 +115,15 @@ int run(const ExplainOptions& o) {
     for (const auto& s : trace) w.value(s);
     w.end_array();
     w.key("steered_by_profile").value(e.steer.has_value());
-    w.key("kernel").begin_object().key("checked").value(k.checked).key("steered").value(k.steered).key("detail").value(k.why).end_object();
+    w.key("kernel")
+        .begin_object()
+        .key("checked")
+        .value(k.checked)
+        .key("steered")
+        .value(k.steered)
+        .key("detail")
+        .value(k.why)
+        .end_object();
     w.end_object();
     std::printf("%s\n", w.str().c_str());
     return e.agrees ? kExitOk : kExitError;
@@ -116,19 +137,23 @@ int run(const ExplainOptions& o) {
     const bool rejected = p.routes[*e.route].to.kind == RouteTarget::Kind::Reject;
     tt.add({"route", Cell(route_text, rejected ? Color::Yellow : Color::Green)});
   } else {
-    tt.add({"route", Cell("none matches (first match wins; no match closes the connection)", Color::Yellow)});
+    tt.add({"route", Cell("none matches (first match wins; no match closes the connection)",
+                          Color::Yellow)});
   }
-  tt.add({"verdict", Cell(e.verdict == "closed" ? "sbd closes the connection" : "sbd sends it to " + e.verdict,
-                          e.verdict == "closed" ? Color::Yellow : Color::Green)});
+  tt.add({"verdict",
+          Cell(e.verdict == "closed" ? "sbd closes the connection" : "sbd sends it to " + e.verdict,
+               e.verdict == "closed" ? Color::Yellow : Color::Green)});
   for (std::size_t i = 0; i < trace.size(); ++i) tt.add({i == 0 ? "table" : "", trace[i]});
   tt.add({"profile", e.steer ? Cell("steered by " + steer_text, Color::Green)
-                             : Cell("NOT steered: no [[steer]] block covers this address and port", Color::Red)});
+                             : Cell("NOT steered: no [[steer]] block covers this address and port",
+                                    Color::Red)});
   tt.add({"kernel", !k.checked ? Cell(k.why, Color::Dim)
                                : Cell((k.steered ? "steered: " : "NOT steered: ") + k.why,
                                       k.steered ? Color::Green : Color::Red)});
   std::fputs(tt.render(s, "  ").c_str(), stdout);
   if (!e.agrees) {
-    print_error("internal error: the compiled table (" + e.verdict + ") disagrees with the route list");
+    print_error("internal error: the compiled table (" + e.verdict +
+                ") disagrees with the route list");
     return kExitError;
   }
   return kExitOk;

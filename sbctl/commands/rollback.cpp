@@ -27,7 +27,8 @@ int run(const RollbackOptions& o) {
   rollback_generation(store, *cur, "rolled back by 'sbctl rollback'", warnings);
   for (const auto& w : warnings) print_warning(w);
   const auto now = store.current();
-  std::printf("%s generation %u; %s\n", out_style().paint("rolled back", Color::Yellow).c_str(), *cur,
+  std::printf("%s generation %u; %s\n", out_style().paint("rolled back", Color::Yellow).c_str(),
+              *cur,
               now ? ("generation " + std::to_string(*now) + " is current").c_str()
                   : "no generation is current (the box is as before the first apply)");
   return kExitOk;

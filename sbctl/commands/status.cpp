@@ -43,9 +43,10 @@ Report gather(const StatusOptions& o) {
   // status only reads; apply, rollback and down repair what a killed run left.
   for (const unsigned id : store.list())
     if (store.read_meta(id).state == "incomplete")
-      print_warning("generation " + std::to_string(id) +
-                    " was interrupted before it finished (the box may hold part of it); "
-                    "the next 'sbctl apply', 'rollback' or 'down' puts back the state from before it");
+      print_warning(
+          "generation " + std::to_string(id) +
+          " was interrupted before it finished (the box may hold part of it); "
+          "the next 'sbctl apply', 'rollback' or 'down' puts back the state from before it");
   Snapshot after;
   bool have_after = false;
   if (const auto cur = store.current()) {
@@ -70,7 +71,8 @@ Report gather(const StatusOptions& o) {
         changes = netcfg::diff(*after.kernel, k);
       } else if (k.table_present || !k.routes.empty()) {
         changes = netcfg::diff(netcfg::DesiredState{}, k);
-        if (changes.empty()) changes.push_back({netcfg::Change::Kind::Remove, "table inet socketbox"});
+        if (changes.empty())
+          changes.push_back({netcfg::Change::Kind::Remove, "table inet socketbox"});
       }
       // diff() says what apply would do; drift is the other way round.
       for (const auto& c : changes)
@@ -83,7 +85,9 @@ Report gather(const StatusOptions& o) {
     }
     try {
       const auto on_disk = read_file_if_exists(r.table_path);
-      r.table_state = !on_disk ? (after.table ? "missing" : "in-step") : on_disk == after.table ? "in-step" : "differs";
+      r.table_state = !on_disk                 ? (after.table ? "missing" : "in-step")
+                      : on_disk == after.table ? "in-step"
+                                               : "differs";
     } catch (const std::exception& e) {
       r.table_state = std::string("unknown (") + e.what() + ")";
     }
@@ -100,11 +104,20 @@ void print_json(const Report& r) {
   JsonWriter w;
   w.begin_object();
   w.key("generation");
-  if (r.gen) w.value(static_cast<std::int64_t>(r.gen->id)); else w.null();
+  if (r.gen)
+    w.value(static_cast<std::int64_t>(r.gen->id));
+  else
+    w.null();
   if (r.gen) {
-    w.key("state").value(r.gen->state).key("kind").value(r.gen->kind).key("profile").value(r.gen->profile);
+    w.key("state")
+        .value(r.gen->state)
+        .key("kind")
+        .value(r.gen->kind)
+        .key("profile")
+        .value(r.gen->profile);
     w.key("applied_at").value(static_cast<std::int64_t>(r.gen->created));
-    if (r.gen->state == "pending") w.key("confirm_deadline").value(static_cast<std::int64_t>(r.gen->deadline));
+    if (r.gen->state == "pending")
+      w.key("confirm_deadline").value(static_cast<std::int64_t>(r.gen->deadline));
   }
   w.key("netns").value(r.netns);
   w.key("kernel").begin_object().key("checked").value(r.kernel_checked);
@@ -114,10 +127,19 @@ void print_json(const Report& r) {
   w.end_array();
   if (!r.kernel_error.empty()) w.key("error").value(r.kernel_error);
   w.end_object();
-  w.key("table").begin_object().key("path").value(r.table_path).key("state").value(r.table_state).end_object();
+  w.key("table")
+      .begin_object()
+      .key("path")
+      .value(r.table_path)
+      .key("state")
+      .value(r.table_state)
+      .end_object();
   w.key("control").value(r.control);
   w.key("sbd");
-  if (r.sbd) w.raw(r.sbd->raw); else w.null();
+  if (r.sbd)
+    w.raw(r.sbd->raw);
+  else
+    w.null();
   if (!r.sbd) w.key("sbd_error").value(r.sbd_error);
   w.end_object();
   std::printf("%s\n", w.str().c_str());
@@ -129,7 +151,8 @@ void print_text(const Report& r) {
   if (r.gen) {
     const Color c = r.gen->state == "pending" ? Color::Yellow : Color::Green;
     std::string g = std::to_string(r.gen->id) + " (" + r.gen->state;
-    if (r.gen->state == "pending") g += ", rolled back at " + when(r.gen->deadline) + " unless confirmed";
+    if (r.gen->state == "pending")
+      g += ", rolled back at " + when(r.gen->deadline) + " unless confirmed";
     g += "; " + r.gen->kind + " of " + r.gen->profile + " at " + when(r.gen->created) + ")";
     t.add({"generation", Cell(g, c)});
   } else {
@@ -147,16 +170,19 @@ void print_text(const Report& r) {
     t.add({"kernel", Cell("not checked: " + r.kernel_error, Color::Yellow)});
   }
   if (r.gen)
-    t.add({"table", Cell(r.table_path + " " + (r.table_state == "in-step" ? "in step" : r.table_state),
-                         r.table_state == "in-step" ? Color::Green : Color::Red)});
+    t.add({"table",
+           Cell(r.table_path + " " + (r.table_state == "in-step" ? "in step" : r.table_state),
+                r.table_state == "in-step" ? Color::Green : Color::Red)});
   if (r.sbd) {
     const SbdStatus& d = *r.sbd;
-    t.add({"sbd", Cell("running, pid " + std::to_string(d.pid) + ", up " + std::to_string(d.uptime_s) + " s",
+    t.add({"sbd", Cell("running, pid " + std::to_string(d.pid) + ", up " +
+                           std::to_string(d.uptime_s) + " s",
                        Color::Green)});
     t.add({"listen", d.listen});
     t.add({"sbd table", d.table + " (generation " + std::to_string(d.generation) + ")"});
-    t.add({"connections", "accepted " + std::to_string(d.accepted) + ", dispatched " + std::to_string(d.dispatched) +
-                              ", no match " + std::to_string(d.no_match) + ", failed " + std::to_string(d.failed)});
+    t.add({"connections", "accepted " + std::to_string(d.accepted) + ", dispatched " +
+                              std::to_string(d.dispatched) + ", no match " +
+                              std::to_string(d.no_match) + ", failed " + std::to_string(d.failed)});
   } else {
     t.add({"sbd", Cell(r.sbd_error, Color::Yellow)});
   }
@@ -167,7 +193,8 @@ void print_text(const Report& r) {
             Cell("REFUSED", Color::Bold), Cell("FULL", Color::Bold), Cell("OTHER", Color::Bold)});
     for (const auto& x : r.sbd->targets) {
       const bool bad = x.missing + x.refused + x.full + x.other > 0;
-      tt.add({x.path, std::to_string(x.sent), Cell(std::to_string(x.missing), x.missing ? Color::Red : Color::None),
+      tt.add({x.path, std::to_string(x.sent),
+              Cell(std::to_string(x.missing), x.missing ? Color::Red : Color::None),
               Cell(std::to_string(x.refused), x.refused ? Color::Red : Color::None),
               Cell(std::to_string(x.full), x.full ? Color::Red : Color::None),
               Cell(std::to_string(x.other), bad && x.other ? Color::Red : Color::None)});

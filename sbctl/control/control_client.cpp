@@ -45,8 +45,10 @@ std::string control_request(const std::string& path, const std::string& command,
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     if (errno == ENOENT || errno == ECONNREFUSED)
       throw ControlError(where + ": " + std::strerror(errno), true);
-    if (errno != EINPROGRESS && errno != EAGAIN) throw ControlError(where + ": " + std::strerror(errno), false);
-    if (!wait_for(fd.get(), POLLOUT, deadline)) throw ControlError(where + ": connect timed out", false);
+    if (errno != EINPROGRESS && errno != EAGAIN)
+      throw ControlError(where + ": " + std::strerror(errno), false);
+    if (!wait_for(fd.get(), POLLOUT, deadline))
+      throw ControlError(where + ": connect timed out", false);
   }
   const std::string line = command + "\n";
   std::size_t sent = 0;
@@ -55,7 +57,8 @@ std::string control_request(const std::string& path, const std::string& command,
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait_for(fd.get(), POLLOUT, deadline)) throw ControlError(where + ": send timed out", false);
+      if (!wait_for(fd.get(), POLLOUT, deadline))
+        throw ControlError(where + ": send timed out", false);
     } else {
       throw ControlError(where + ": send: " + std::strerror(errno), errno == ECONNREFUSED);
     }
@@ -89,7 +92,8 @@ ReloadAnswer request_reload(const std::string& path) {
     a.error = v["error"].as_string();
     if (!a.ok && a.error.empty()) a.error = "sbd answered: " + line;
   } catch (const JsonError& e) {
-    throw ControlError("sbd control socket " + path + ": unreadable answer '" + line + "': " + e.what(), false);
+    throw ControlError(
+        "sbd control socket " + path + ": unreadable answer '" + line + "': " + e.what(), false);
   }
   return a;
 }

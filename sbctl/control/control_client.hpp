@@ -13,7 +13,8 @@ namespace socketbox::sbctl {
 class ControlError : public std::runtime_error {
  public:
   // not_running: nobody listens at the path (sbd is not running there).
-  ControlError(const std::string& msg, bool not_running) : std::runtime_error(msg), not_running_(not_running) {}
+  ControlError(const std::string& msg, bool not_running)
+      : std::runtime_error(msg), not_running_(not_running) {}
   bool not_running() const noexcept { return not_running_; }
 
  private:
@@ -21,7 +22,8 @@ class ControlError : public std::runtime_error {
 };
 
 // Sends "COMMAND\n" and returns the answer line (without the newline).
-std::string control_request(const std::string& socket_path, const std::string& command, int timeout_ms = 5000);
+std::string control_request(const std::string& socket_path, const std::string& command,
+                            int timeout_ms = 5000);
 
 struct ReloadAnswer {
   bool ok = false;

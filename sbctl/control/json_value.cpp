@@ -29,7 +29,8 @@ class Reader {
     throw JsonError("bad JSON at offset " + std::to_string(i_) + ": " + what);
   }
   void ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
   }
   bool eat(char c) {
     ws();
@@ -109,14 +110,25 @@ class Reader {
       if (i_ >= s_.size()) break;
       c = s_[i_++];
       switch (c) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
         case 'u': {
           if (i_ + 4 > s_.size()) fail("short \\u escape");
-          const unsigned cp = static_cast<unsigned>(std::strtoul(std::string(s_.substr(i_, 4)).c_str(), nullptr, 16));
+          const unsigned cp = static_cast<unsigned>(
+              std::strtoul(std::string(s_.substr(i_, 4)).c_str(), nullptr, 16));
           i_ += 4;
           // UTF-8 for the basic plane; control answers are ASCII anyway.
           if (cp < 0x80) {
@@ -131,7 +143,8 @@ class Reader {
           }
           break;
         }
-        default: out += c;
+        default:
+          out += c;
       }
     }
     if (i_ >= s_.size()) fail("unterminated string");

@@ -6,7 +6,8 @@
 
 namespace socketbox::sbctl {
 
-std::optional<SteerMatch> profile_steer_for(const Profile& p, const table::Addr& a, std::uint16_t port) {
+std::optional<SteerMatch> profile_steer_for(const Profile& p, const table::Addr& a,
+                                            std::uint16_t port) {
   for (std::size_t b = 0; b < p.steers.size(); ++b) {
     if (!p.steers[b].ports.contains(port)) continue;
     for (std::size_t i = 0; i < p.steers[b].prefixes.size(); ++i)
@@ -15,7 +16,8 @@ std::optional<SteerMatch> profile_steer_for(const Profile& p, const table::Addr&
   return std::nullopt;
 }
 
-bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint16_t port, std::string& why) {
+bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint16_t port,
+                   std::string& why) {
   if (!k.table_present) {
     why = "there is no 'inet socketbox' nft table";
     return false;
@@ -39,12 +41,13 @@ bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint
   for (const auto& r : k.routes) {
     const Net n = from_netcfg_prefix(r);
     if (n.contains(a)) {
-      why = "nft steers " + by_nft->str() + " to sbd (TPROXY to port " + std::to_string(k.steering.tproxy_port) +
-            "), local route " + n.str() + " dev lo";
+      why = "nft steers " + by_nft->str() + " to sbd (TPROXY to port " +
+            std::to_string(k.steering.tproxy_port) + "), local route " + n.str() + " dev lo";
       return true;
     }
   }
-  why = "nft steers " + by_nft->str() + " but there is no local route for the address (packets are forwarded, "
+  why = "nft steers " + by_nft->str() +
+        " but there is no local route for the address (packets are forwarded, "
         "not delivered)";
   return false;
 }
@@ -54,7 +57,9 @@ Explanation explain(const Profile& p, const CompiledTable& c, const table::Tuple
   e.tuple = t;
   e.route = first_matching_route(p, t);
   e.action = c.table.lookup(t, &e.trace);
-  e.verdict = e.action.kind == table::ActionKind::Unix ? "unix:" + c.table.targets[e.action.arg].path : "closed";
+  e.verdict = e.action.kind == table::ActionKind::Unix
+                  ? "unix:" + c.table.targets[e.action.arg].path
+                  : "closed";
   const std::string expected = e.route && p.routes[*e.route].to.kind == RouteTarget::Kind::Unix
                                    ? "unix:" + p.routes[*e.route].to.path
                                    : "closed";
@@ -63,7 +68,8 @@ Explanation explain(const Profile& p, const CompiledTable& c, const table::Tuple
   return e;
 }
 
-std::vector<std::string> describe_trace(const Profile& p, const CompiledTable& c, const table::Trace& trace) {
+std::vector<std::string> describe_trace(const Profile& p, const CompiledTable& c,
+                                        const table::Trace& trace) {
   std::vector<std::string> out;
   for (const auto& step : trace.steps) {
     std::string s = step.in_map ? "map-set:" : "rule-set:";
@@ -75,7 +81,9 @@ std::vector<std::string> describe_trace(const Profile& p, const CompiledTable& c
       s += (step.in_map ? " entry " : " rule ") + std::to_string(step.entry + 1) + " (table line " +
            std::to_string(step.pos.line);
       const long r = c.route_at_line(step.pos.line);
-      if (r >= 0) s += ", route " + std::to_string(r + 1) + " at " + p.source + ":" + std::to_string(p.routes[r].pos.line);
+      if (r >= 0)
+        s += ", route " + std::to_string(r + 1) + " at " + p.source + ":" +
+             std::to_string(p.routes[r].pos.line);
       s += ")";
     }
     s += " -> " + table::format_action(c.table, step.action);

@@ -18,12 +18,14 @@ struct SteerMatch {
 };
 
 // The [[steer]] block (and prefix) that sends ADDR:PORT to sbd, if any.
-std::optional<SteerMatch> profile_steer_for(const Profile& p, const table::Addr& a, std::uint16_t port);
+std::optional<SteerMatch> profile_steer_for(const Profile& p, const table::Addr& a,
+                                            std::uint16_t port);
 
 // Whether the kernel state read back steers ADDR:PORT: an nft steer covering
 // address and port, and a local route for the address. `why` says which
 // part is missing (or what matched).
-bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint16_t port, std::string& why);
+bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint16_t port,
+                   std::string& why);
 
 struct Explanation {
   table::Tuple tuple;
@@ -39,6 +41,7 @@ Explanation explain(const Profile& p, const CompiledTable& c, const table::Tuple
 
 // Human-readable lines of the trace, e.g.
 //   "rule-set:0 line 7 (route 2, profile.toml:9): port:443 jump-map:1".
-std::vector<std::string> describe_trace(const Profile& p, const CompiledTable& c, const table::Trace& trace);
+std::vector<std::string> describe_trace(const Profile& p, const CompiledTable& c,
+                                        const table::Trace& trace);
 
 }  // namespace socketbox::sbctl

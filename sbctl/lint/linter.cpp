@@ -42,7 +42,8 @@ void check_untaken_steering(const Profile& p, std::vector<Diagnostic>& out) {
   for (const SteerBlock& s : p.steers)
     for (const auto& e : s.prefixes) {
       const bool taken = std::any_of(p.routes.begin(), p.routes.end(), [&](const Route& r) {
-        return r.to.kind == RouteTarget::Kind::Unix && dest_overlaps(r, e.net) && r.ports.intersects(s.ports);
+        return r.to.kind == RouteTarget::Kind::Unix && dest_overlaps(r, e.net) &&
+               r.ports.intersects(s.ports);
       });
       if (!taken)
         out.push_back({Sev::Warning, e.pos,
@@ -82,9 +83,11 @@ void check_shadowed_routes(const Profile& p, std::vector<Diagnostic>& out) {
       taken = taken.united(p.routes[i].ports);
       lines += (lines.empty() ? "" : ", ") + std::to_string(p.routes[i].pos.line);
       if (taken.covers(r.ports)) {
-        out.push_back({Sev::Warning, r.pos,
-                       r.label() + " is never reached: every connection it matches is taken by the " +
-                           (lines.find(',') == std::string::npos ? "route at line " : "routes at lines ") + lines});
+        out.push_back(
+            {Sev::Warning, r.pos,
+             r.label() + " is never reached: every connection it matches is taken by the " +
+                 (lines.find(',') == std::string::npos ? "route at line " : "routes at lines ") +
+                 lines});
         break;
       }
     }
@@ -105,11 +108,12 @@ void check_steer_overlaps(const Profile& p, std::vector<Diagnostic>& out) {
   for (std::size_t j = 0; j < all.size(); ++j)
     for (std::size_t i = 0; i < j; ++i)
       if (all[i]->net.overlaps(all[j]->net)) {
-        out.push_back({Sev::Error, all[j]->pos,
-                       "steer prefix " + all[j]->net.str() +
-                           (all[i]->net == all[j]->net ? " is already steered at line "
-                                                       : " overlaps " + all[i]->net.str() + " at line ") +
-                           std::to_string(all[i]->pos.line)});
+        out.push_back(
+            {Sev::Error, all[j]->pos,
+             "steer prefix " + all[j]->net.str() +
+                 (all[i]->net == all[j]->net ? " is already steered at line "
+                                             : " overlaps " + all[i]->net.str() + " at line ") +
+                 std::to_string(all[i]->pos.line)});
         break;
       }
 }
@@ -123,10 +127,11 @@ void check_route_families(const Profile& p, std::vector<Diagnostic>& out) {
   auto is_v4 = [&](const Net& n) { return mapped.covers(n); };
   for (const Route& r : p.routes) {
     if (!r.dest || !r.from) continue;
-    if ((is_v4(*r.dest) && !r.from->overlaps(mapped)) || (is_v4(*r.from) && !r.dest->overlaps(mapped)))
+    if ((is_v4(*r.dest) && !r.from->overlaps(mapped)) ||
+        (is_v4(*r.from) && !r.dest->overlaps(mapped)))
       out.push_back({Sev::Warning, r.from_pos,
-                     r.label() + " never matches: 'from' " + r.from->str() + " and 'dest' " + r.dest->str() +
-                         " are of different address families"});
+                     r.label() + " never matches: 'from' " + r.from->str() + " and 'dest' " +
+                         r.dest->str() + " are of different address families"});
   }
 }
 
@@ -136,7 +141,8 @@ void check_socketdirs(const Profile& p, std::vector<Diagnostic>& out) {
     auto [it, added] = seen.emplace(d.path, d.pos.line);
     if (!added)
       out.push_back({Sev::Error, d.path_pos,
-                     "socket directory " + d.path + " is already described at line " + std::to_string(it->second)});
+                     "socket directory " + d.path + " is already described at line " +
+                         std::to_string(it->second)});
   }
 }
 
@@ -159,7 +165,8 @@ std::vector<Diagnostic> lint_profile(const Profile& p) {
 }
 
 bool has_errors(const std::vector<Diagnostic>& d) {
-  return std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.severity == Diagnostic::Severity::Error; });
+  return std::any_of(d.begin(), d.end(),
+                     [](const Diagnostic& x) { return x.severity == Diagnostic::Severity::Error; });
 }
 
 }  // namespace socketbox::sbctl

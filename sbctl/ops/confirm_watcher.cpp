@@ -13,15 +13,16 @@
 #include <vector>
 
 #include "ops/transaction.hpp"
+#include "socketbox/unique_fd.hpp"
 #include "state/generation_store.hpp"
 #include "util/files.hpp"
-#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::sbctl {
 namespace {
 
 void log_line(const std::string& s) {
-  std::fprintf(stderr, "%ld sbctl confirm watcher: %s\n", static_cast<long>(std::time(nullptr)), s.c_str());
+  std::fprintf(stderr, "%ld sbctl confirm watcher: %s\n", static_cast<long>(std::time(nullptr)),
+               s.c_str());
   std::fflush(stderr);
 }
 
@@ -52,7 +53,8 @@ int watch(const std::string& state_dir, unsigned id) {
       return 0;
     }
     std::vector<std::string> warnings;
-    rollback_generation(store, id, "not confirmed in time; rolled back by the confirm watcher", warnings);
+    rollback_generation(store, id, "not confirmed in time; rolled back by the confirm watcher",
+                        warnings);
     for (const auto& w : warnings) log_line("warning: " + w);
     log_line("generation " + std::to_string(id) + " was not confirmed in time: rolled back");
     return 0;
@@ -68,7 +70,8 @@ int spawn_confirm_watcher(const std::string& state_dir, unsigned id) {
   const std::string dir = state_dir + "/generations/" + std::to_string(id);
   const std::string log = dir + "/watcher.log";
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw FileError(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    throw FileError(std::string("pipe: ") + std::strerror(errno));
   UniqueFd rd(pipe_fds[0]), wr(pipe_fds[1]);
   std::fflush(nullptr);
   const pid_t child = ::fork();
@@ -80,11 +83,13 @@ int spawn_confirm_watcher(const std::string& state_dir, unsigned id) {
     const pid_t grandchild = ::fork();
     if (grandchild != 0) {
       const int pid = grandchild;
-      if (::write(wr.get(), &pid, sizeof pid) < 0) {}
+      if (::write(wr.get(), &pid, sizeof pid) < 0) {
+      }
       ::_exit(grandchild < 0 ? 1 : 0);
     }
     ::signal(SIGHUP, SIG_IGN);
-    if (::chdir("/") != 0) {}
+    if (::chdir("/") != 0) {
+    }
     const int null = ::open("/dev/null", O_RDWR);
     const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(null, 0);
@@ -99,7 +104,8 @@ int spawn_confirm_watcher(const std::string& state_dir, unsigned id) {
   do n = ::read(rd.get(), &watcher, sizeof watcher);
   while (n < 0 && errno == EINTR);
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
   if (n != sizeof watcher || watcher <= 0) throw FileError("could not start the confirm watcher");
   write_file_atomic(dir + "/watcher.pid", std::to_string(watcher) + "\n");
   return watcher;

@@ -19,7 +19,8 @@ void reload_or_throw(const std::string& control, ChangeResult& r) {
       r.sbd_generation = o.generation;
       return;
     case ReloadOutcome::Kind::NotRunning:
-      r.warnings.push_back("sbd is not running (" + o.message + "); it reads the new table when it starts");
+      r.warnings.push_back("sbd is not running (" + o.message +
+                           "); it reads the new table when it starts");
       return;
     case ReloadOutcome::Kind::Refused:
       throw ChangeError("sbd refused the new table: " + o.message);
@@ -42,8 +43,9 @@ std::vector<std::string> repair_interrupted(GenerationStore& store) {
     m.state = "interrupted";
     m.note = "interrupted before it finished; the state from before it was put back";
     store.write_meta(m);
-    notes.push_back("generation " + std::to_string(id) + " (" + m.kind + " of " + m.profile +
-                    ") was interrupted before it finished; put back the kernel state and table from before it");
+    notes.push_back(
+        "generation " + std::to_string(id) + " (" + m.kind + " of " + m.profile +
+        ") was interrupted before it finished; put back the kernel state and table from before it");
   }
   return notes;
 }
@@ -116,7 +118,8 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
       restore_problem += std::string("; restoring the kernel state failed too: ") + x.what();
     }
     store.remove(id);
-    throw ChangeError(std::string(e.what()) + (restore_problem.empty() ? "; nothing was changed" : restore_problem));
+    throw ChangeError(std::string(e.what()) +
+                      (restore_problem.empty() ? "; nothing was changed" : restore_problem));
   }
 
   // 3. In force: the new generation becomes current.
@@ -140,7 +143,8 @@ void rollback_generation(GenerationStore& store, unsigned id, const std::string&
     if (before.table) {
       const ReloadOutcome o = reload_sbd(m.control);
       if (o.kind == ReloadOutcome::Kind::NotRunning)
-        warnings.push_back("sbd is not running (" + o.message + "); it reads the restored table when it starts");
+        warnings.push_back("sbd is not running (" + o.message +
+                           "); it reads the restored table when it starts");
       else if (o.kind == ReloadOutcome::Kind::Refused)
         warnings.push_back("sbd refused the restored table: " + o.message);
     }

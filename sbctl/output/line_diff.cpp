@@ -18,7 +18,7 @@ std::vector<std::string> split_lines(const std::string& s) {
 }
 
 struct Edit {
-  char op;  // ' ', '-', '+'
+  char op;           // ' ', '-', '+'
   std::size_t a, b;  // line index in old / new
 };
 
@@ -29,7 +29,9 @@ std::vector<Edit> edits(const std::vector<std::string>& a, const std::vector<std
   std::size_t head = 0;
   while (head < a.size() && head < b.size() && a[head] == b[head]) ++head;
   std::size_t tail = 0;
-  while (tail < a.size() - head && tail < b.size() - head && a[a.size() - 1 - tail] == b[b.size() - 1 - tail]) ++tail;
+  while (tail < a.size() - head && tail < b.size() - head &&
+         a[a.size() - 1 - tail] == b[b.size() - 1 - tail])
+    ++tail;
   const std::size_t n = a.size() - head - tail, m = b.size() - head - tail;
   std::vector<Edit> out;
   for (std::size_t i = 0; i < head; ++i) out.push_back({' ', i, i});
@@ -37,7 +39,8 @@ std::vector<Edit> edits(const std::vector<std::string>& a, const std::vector<std
     std::vector<std::vector<std::uint32_t>> L(n + 1, std::vector<std::uint32_t>(m + 1, 0));
     for (std::size_t i = n; i-- > 0;)
       for (std::size_t j = m; j-- > 0;)
-        L[i][j] = a[head + i] == b[head + j] ? L[i + 1][j + 1] + 1 : std::max(L[i + 1][j], L[i][j + 1]);
+        L[i][j] =
+            a[head + i] == b[head + j] ? L[i + 1][j + 1] + 1 : std::max(L[i + 1][j], L[i][j + 1]);
     std::size_t i = 0, j = 0;
     while (i < n || j < m) {
       if (i < n && j < m && a[head + i] == b[head + j]) {
@@ -58,7 +61,8 @@ std::vector<Edit> edits(const std::vector<std::string>& a, const std::vector<std
 
 }  // namespace
 
-std::vector<std::string> unified_diff(const std::string& old_text, const std::string& new_text, std::size_t context) {
+std::vector<std::string> unified_diff(const std::string& old_text, const std::string& new_text,
+                                      std::size_t context) {
   const auto a = split_lines(old_text), b = split_lines(new_text);
   const auto e = edits(a, b);
   std::vector<std::string> out;
@@ -82,8 +86,9 @@ std::vector<std::string> unified_diff(const std::string& old_text, const std::st
       old_n += e[x].op != '+';
       new_n += e[x].op != '-';
     }
-    out.push_back("@@ -" + std::to_string(e[start].a + (old_n ? 1 : 0)) + "," + std::to_string(old_n) + " +" +
-                  std::to_string(e[start].b + (new_n ? 1 : 0)) + "," + std::to_string(new_n) + " @@");
+    out.push_back("@@ -" + std::to_string(e[start].a + (old_n ? 1 : 0)) + "," +
+                  std::to_string(old_n) + " +" + std::to_string(e[start].b + (new_n ? 1 : 0)) +
+                  "," + std::to_string(new_n) + " @@");
     for (std::size_t x = start; x < end; ++x)
       out.push_back(std::string(1, e[x].op) + (e[x].op == '+' ? b[e[x].b] : a[e[x].a]));
     k = end;

@@ -12,8 +12,9 @@ namespace socketbox::sbctl {
 struct Cell {
   std::string text;
   Color color = Color::None;
-  Cell(std::string t, Color c = Color::None) : text(std::move(t)), color(c) {}  // NOLINT: implicit on purpose
-  Cell(const char* t, Color c = Color::None) : text(t), color(c) {}             // NOLINT
+  Cell(std::string t, Color c = Color::None)
+      : text(std::move(t)), color(c) {}                              // NOLINT: implicit on purpose
+  Cell(const char* t, Color c = Color::None) : text(t), color(c) {}  // NOLINT
 };
 
 class TextTable {

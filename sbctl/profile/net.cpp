@@ -146,8 +146,8 @@ std::optional<PortRange> parse_port_text(std::string_view text, std::string& err
     }
     return PortRange{static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(lo)};
   }
-  if (!parse_uint(text.substr(0, dash), 65535, lo) || !parse_uint(text.substr(dash + 1), 65535, hi) ||
-      lo == 0 || hi == 0) {
+  if (!parse_uint(text.substr(0, dash), 65535, lo) ||
+      !parse_uint(text.substr(dash + 1), 65535, hi) || lo == 0 || hi == 0) {
     error = "port range " + quoted + " must be 'LO-HI' with ports from 1 to 65535";
     return std::nullopt;
   }

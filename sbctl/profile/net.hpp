@@ -40,7 +40,7 @@ struct PortRange {
 // A set of TCP ports; `any` when the profile does not restrict it.
 class PortSet {
  public:
-  PortSet() = default;  // any port
+  PortSet() = default;                              // any port
   explicit PortSet(std::vector<PortRange> ranges);  // sorted and merged here
 
   bool any() const noexcept { return any_; }

@@ -1,6 +1,7 @@
 // Reads a profile with toml++ and checks every key and value, keeping source
 // positions so that each error points at what to fix.
 #include <sys/un.h>
+#include <toml++/toml.h>
 
 #include <cerrno>
 #include <cstring>
@@ -8,7 +9,6 @@
 #include <functional>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "profile/profile.hpp"
 
@@ -29,16 +29,26 @@ Pos pos_of(const toml::node& n) { return pos_of(n.source()); }
 
 const char* type_name(toml::node_type t) {
   switch (t) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -75,14 +85,21 @@ class Reader {
   }
 
  private:
-  [[noreturn]] void fail(Pos pos, const std::string& msg) const { throw ProfileError(p_.source, pos, msg); }
-  [[noreturn]] void fail(const toml::node& n, const std::string& msg) const { fail(pos_of(n), msg); }
-  [[noreturn]] void type_fail(const toml::node& n, const std::string& key, const std::string& want) const {
+  [[noreturn]] void fail(Pos pos, const std::string& msg) const {
+    throw ProfileError(p_.source, pos, msg);
+  }
+  [[noreturn]] void fail(const toml::node& n, const std::string& msg) const {
+    fail(pos_of(n), msg);
+  }
+  [[noreturn]] void type_fail(const toml::node& n, const std::string& key,
+                              const std::string& want) const {
     fail(n, "'" + key + "' must be " + want + ", not " + type_name(n.type()));
   }
-  [[noreturn]] void unknown(const toml::key& key, const std::string& section, const std::string& allowed) const {
+  [[noreturn]] void unknown(const toml::key& key, const std::string& section,
+                            const std::string& allowed) const {
     fail(pos_of(key.source()), "unknown key '" + std::string(key.str()) + "'" +
-                                   (section.empty() ? "" : " in " + section) + " (expected " + allowed + ")");
+                                   (section.empty() ? "" : " in " + section) + " (expected " +
+                                   allowed + ")");
   }
 
   std::string string_of(const toml::node& n, const std::string& key) const {
@@ -90,7 +107,8 @@ class Reader {
     return n.as_string()->get();
   }
 
-  const toml::table& table_of(const toml::node& n, const std::string& key, const std::string& how) const {
+  const toml::table& table_of(const toml::node& n, const std::string& key,
+                              const std::string& how) const {
     if (!n.is_table()) fail(n, "'" + key + "' must be a table (write " + how + ")");
     return *n.as_table();
   }
@@ -104,15 +122,17 @@ class Reader {
 
   std::string absolute_path(const toml::node& n, const std::string& key) const {
     std::string s = string_of(n, key);
-    if (s.empty() || s[0] != '/') fail(n, "'" + key + "' must be an absolute path, got '" + s + "'");
+    if (s.empty() || s[0] != '/')
+      fail(n, "'" + key + "' must be an absolute path, got '" + s + "'");
     return s;
   }
 
   // A socket path as the table format and sockaddr_un can hold it.
-  void check_socket_path(const toml::node& n, const std::string& what, const std::string& path) const {
+  void check_socket_path(const toml::node& n, const std::string& what,
+                         const std::string& path) const {
     if (path.size() > kMaxSunPath)
-      fail(n, what + " is " + std::to_string(path.size()) + " bytes; at most " + std::to_string(kMaxSunPath) +
-                  " fit in a Unix socket address (sun_path)");
+      fail(n, what + " is " + std::to_string(path.size()) + " bytes; at most " +
+                  std::to_string(kMaxSunPath) + " fit in a Unix socket address (sun_path)");
     for (char c : path)
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0')
         fail(n, what + " contains white space, which the table format cannot hold");
@@ -176,8 +196,10 @@ class Reader {
   std::uint16_t listen_port(const toml::node& n, const std::string& s) const {
     const std::string want = "[::ffff:127.0.0.1]:";
     if (s.rfind(want, 0) != 0)
-      fail(n, "'listen' must be \"[::ffff:127.0.0.1]:PORT\" (the TPROXY target for IPv6 and IPv4), got '" +
-                  s + "'");
+      fail(n,
+           "'listen' must be \"[::ffff:127.0.0.1]:PORT\" (the TPROXY target for IPv6 and IPv4), "
+           "got '" +
+               s + "'");
     std::string err;
     const auto r = parse_port_text(s.substr(want.size()), err);
     if (!r || r->lo != r->hi) fail(n, "'listen': " + (r ? "a single port is needed" : err));
@@ -195,7 +217,8 @@ class Reader {
         if (node.is_string()) {
           s.prefixes.push_back({net_of(node, "prefixes"), pos_of(node)});
         } else if (const toml::array* a = node.as_array()) {
-          if (a->empty()) fail(node, "'prefixes' is empty; a [[steer]] block needs at least one prefix");
+          if (a->empty())
+            fail(node, "'prefixes' is empty; a [[steer]] block needs at least one prefix");
           for (const toml::node& e : *a) s.prefixes.push_back({net_of(e, "prefixes"), pos_of(e)});
         } else {
           type_fail(node, "prefixes", "a list of prefixes");
@@ -224,9 +247,11 @@ class Reader {
         r.ports = ports_of(node, "port");
         r.port_pos = pos_of(node);
         if (r.ports.count() > kMaxRoutePorts)
-          fail(node, "'port' covers " + std::to_string(r.ports.count()) + " ports; a route compiles to one table "
-                     "rule per port and may have at most " + std::to_string(kMaxRoutePorts) +
-                     " (leave 'port' out to match every port)");
+          fail(node, "'port' covers " + std::to_string(r.ports.count()) +
+                         " ports; a route compiles to one table "
+                         "rule per port and may have at most " +
+                         std::to_string(kMaxRoutePorts) +
+                         " (leave 'port' out to match every port)");
       } else if (k == "from") {
         r.from = net_of(node, "from");
         r.from_pos = pos_of(node);
@@ -240,7 +265,8 @@ class Reader {
           r.to.kind = RouteTarget::Kind::Unix;
           r.to.path = s.substr(5);
           if (r.to.path.empty() || r.to.path[0] != '/')
-            fail(node, "'to': the socket path after 'unix:' must be absolute, got '" + r.to.path + "'");
+            fail(node,
+                 "'to': the socket path after 'unix:' must be absolute, got '" + r.to.path + "'");
           check_socket_path(node, "'to' socket path", r.to.path);
         } else {
           fail(node, "'to' must be \"unix:/PATH\" or \"reject\", got '" + s + "'");
@@ -271,7 +297,8 @@ class Reader {
         have_uid = true;
         if (!node.is_integer()) type_fail(node, "owner_uid", "an integer user id");
         const std::int64_t v = node.as_integer()->get();
-        if (v < 0 || v > 0xfffffffeLL) fail(node, "'owner_uid' must be 0 to 4294967294, got " + std::to_string(v));
+        if (v < 0 || v > 0xfffffffeLL)
+          fail(node, "'owner_uid' must be 0 to 4294967294, got " + std::to_string(v));
         d.owner_uid = static_cast<uid_t>(v);
       } else if (k == "access_group") {
         d.access_group = string_of(node, "access_group");
@@ -281,7 +308,8 @@ class Reader {
       }
     }
     if (!have_path) fail(d.pos, "[[socketdir]] needs 'path'");
-    if (!have_uid) fail(d.pos, "[[socketdir]] needs 'owner_uid' (the uid that creates sockets there)");
+    if (!have_uid)
+      fail(d.pos, "[[socketdir]] needs 'owner_uid' (the uid that creates sockets there)");
     p_.socketdirs.push_back(std::move(d));
   }
 
@@ -302,7 +330,8 @@ Profile parse_profile(std::string_view text, const std::string& source) {
 
 Profile load_profile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ProfileError(path, {}, "cannot read profile: " + std::string(std::strerror(errno)));
+  if (!in)
+    throw ProfileError(path, {}, "cannot read profile: " + std::string(std::strerror(errno)));
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_profile(ss.str(), path);

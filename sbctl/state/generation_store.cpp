@@ -18,14 +18,15 @@ namespace socketbox::sbctl {
 namespace {
 
 std::optional<unsigned> parse_id(const std::string& s) {
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
   const unsigned long v = std::strtoul(s.c_str(), nullptr, 10);
   if (v == 0) return std::nullopt;
   return static_cast<unsigned>(v);
 }
 
 void remove_tree(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return;
   if (S_ISDIR(st.st_mode)) {
     if (DIR* d = ::opendir(path.c_str())) {
@@ -102,7 +103,7 @@ unsigned GenerationStore::next_id() const {
 }
 
 bool GenerationStore::exists(unsigned id) const {
-  struct stat st{};
+  struct stat st {};
   return ::stat((path_of(id) + "/meta").c_str(), &st) == 0;
 }
 
@@ -115,16 +116,26 @@ GenerationMeta GenerationStore::read_meta(unsigned id) const {
     const auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     const std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-    if (k == "state") m.state = v;
-    else if (k == "kind") m.kind = v;
-    else if (k == "previous") m.previous = static_cast<unsigned>(std::strtoul(v.c_str(), nullptr, 10));
-    else if (k == "profile") m.profile = v;
-    else if (k == "netns") m.netns = v;
-    else if (k == "table") m.table = v;
-    else if (k == "control") m.control = v;
-    else if (k == "created") m.created = static_cast<std::time_t>(std::strtoll(v.c_str(), nullptr, 10));
-    else if (k == "deadline") m.deadline = static_cast<std::time_t>(std::strtoll(v.c_str(), nullptr, 10));
-    else if (k == "note") m.note = v;
+    if (k == "state")
+      m.state = v;
+    else if (k == "kind")
+      m.kind = v;
+    else if (k == "previous")
+      m.previous = static_cast<unsigned>(std::strtoul(v.c_str(), nullptr, 10));
+    else if (k == "profile")
+      m.profile = v;
+    else if (k == "netns")
+      m.netns = v;
+    else if (k == "table")
+      m.table = v;
+    else if (k == "control")
+      m.control = v;
+    else if (k == "created")
+      m.created = static_cast<std::time_t>(std::strtoll(v.c_str(), nullptr, 10));
+    else if (k == "deadline")
+      m.deadline = static_cast<std::time_t>(std::strtoll(v.c_str(), nullptr, 10));
+    else if (k == "note")
+      m.note = v;
   }
   return m;
 }
@@ -150,7 +161,8 @@ void GenerationStore::write_meta(const GenerationMeta& m) const {
 
 std::string GenerationStore::create(unsigned id) const {
   const std::string p = path_of(id);
-  if (::mkdir(p.c_str(), 0755) != 0) throw FileError("cannot create " + p + ": " + std::strerror(errno));
+  if (::mkdir(p.c_str(), 0755) != 0)
+    throw FileError("cannot create " + p + ": " + std::strerror(errno));
   make_dirs(p + "/before");
   make_dirs(p + "/after");
   return p;

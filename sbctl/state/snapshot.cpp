@@ -33,7 +33,8 @@ netcfg::DesiredState kernel_state_from_toml(const std::string& text, const std::
 void save_snapshot(const Snapshot& s, const std::string& dir) {
   make_dirs(dir);
   if (s.kernel) {
-    write_file_atomic(dir + "/kernel.toml", kernel_state_to_toml(*s.kernel, "kernel state (socketbox's part)"));
+    write_file_atomic(dir + "/kernel.toml",
+                      kernel_state_to_toml(*s.kernel, "kernel state (socketbox's part)"));
     remove_file(dir + "/kernel.none");
   } else {
     write_file_atomic(dir + "/kernel.none", "no socketbox nft table\n");
@@ -53,7 +54,8 @@ Snapshot load_snapshot(const std::string& dir) {
   if (auto k = read_file_if_exists(dir + "/kernel.toml")) {
     s.kernel = kernel_state_from_toml(*k, dir + "/kernel.toml");
   } else if (!read_file_if_exists(dir + "/kernel.none")) {
-    throw FileError("incomplete generation: neither " + dir + "/kernel.toml nor kernel.none exists");
+    throw FileError("incomplete generation: neither " + dir +
+                    "/kernel.toml nor kernel.none exists");
   }
   s.table = read_file_if_exists(dir + "/sbd.conf");
   if (!s.table && !read_file_if_exists(dir + "/sbd.conf.none"))

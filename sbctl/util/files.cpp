@@ -96,7 +96,7 @@ void remove_file(const std::string& path) {
 
 void make_dirs(const std::string& path, mode_t mode) {
   if (path.empty() || path == "/" || path == ".") return;
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) {
       errno = ENOTDIR;

@@ -8,12 +8,11 @@
 // descriptor count is the same after every input.
 #include <dirent.h>
 #include <fcntl.h>
+#include <fuzzer/FuzzedDataProvider.h>
 #include <netinet/in.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
 #include <cstring>
@@ -42,14 +41,17 @@ int make_fd(std::uint8_t kind, int& peer) {
       if (pipe2(p, O_CLOEXEC) < 0) return -1;
       peer = p[1];
       return p[0];
-    case 1: return open("/dev/null", O_RDONLY | O_CLOEXEC);
-    case 2: return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    case 1:
+      return open("/dev/null", O_RDONLY | O_CLOEXEC);
+    case 2:
+      return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     case 3: {  // listening TCP: a stream socket, but not a connection
       const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       sockaddr_in sa{};
       sa.sin_family = AF_INET;
       sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      if (s >= 0 && (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(s, 1) < 0)) {
+      if (s >= 0 &&
+          (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(s, 1) < 0)) {
         close(s);
         return -1;
       }
@@ -59,7 +61,8 @@ int make_fd(std::uint8_t kind, int& peer) {
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0) return -1;
       peer = p[1];
       return p[0];
-    case 5: return eventfd(0, EFD_CLOEXEC);
+    case 5:
+      return eventfd(0, EFD_CLOEXEC);
     default:  // an unconnected stream socket
       return socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   }
@@ -81,7 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   // The datagram: payload, then up to 4 control messages.
-  const std::vector<std::uint8_t> payload = in.ConsumeBytes<std::uint8_t>(in.ConsumeIntegralInRange<int>(0, 80));
+  const std::vector<std::uint8_t> payload =
+      in.ConsumeBytes<std::uint8_t>(in.ConsumeIntegralInRange<int>(0, 80));
   std::vector<std::uint8_t> control;
   const int nmsg = in.ConsumeIntegralInRange<int>(0, 4);
   for (int m = 0; m < nmsg; ++m) {
@@ -127,7 +131,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sb_recv_filter filter{};
   filter.check_uid = in.ConsumeBool();
   filter.uid = in.ConsumeBool() ? getuid() : in.ConsumeIntegral<std::uint32_t>();
-  const std::vector<std::uint8_t> token = in.ConsumeBytes<std::uint8_t>(in.ConsumeIntegralInRange<int>(0, 16));
+  const std::vector<std::uint8_t> token =
+      in.ConsumeBytes<std::uint8_t>(in.ConsumeIntegralInRange<int>(0, 16));
   filter.token = token.data();
   filter.token_len = token.size();
   const int max = in.ConsumeIntegralInRange<int>(-1, SB_RECV_MAX_FDS + 1);
@@ -135,7 +140,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sb_recv_stats stats{};
   const int n = sb_recv_fds(rx, got, max, in.ConsumeBool() ? &filter : nullptr, &stats);
   if (n > 0 && n > max) __builtin_trap();
-  if (n < 0 && sent && max >= 1 && max <= SB_RECV_MAX_FDS) __builtin_trap();  // a datagram was waiting
+  if (n < 0 && sent && max >= 1 && max <= SB_RECV_MAX_FDS)
+    __builtin_trap();  // a datagram was waiting
   for (int i = 0; i < n; ++i) {
     if (!sb_is_acceptable_socket(got[i])) __builtin_trap();
     if (!(fcntl(got[i], F_GETFD) & FD_CLOEXEC)) __builtin_trap();

@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The writer may list targets in another order: compare what a Unix
     // action names (its path), not its index in the target list.
     if (a.kind != b.kind) __builtin_trap();
-    if (a.kind == ActionKind::Unix ? t.targets[a.arg].path != again.targets[b.arg].path : a.arg != b.arg)
+    if (a.kind == ActionKind::Unix ? t.targets[a.arg].path != again.targets[b.arg].path
+                                   : a.arg != b.arg)
       __builtin_trap();
   } catch (const ParseError&) {
   }

@@ -10,7 +10,8 @@
 
 namespace {
 
-constexpr size_t kControlSize = CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * SB_RECV_MAX_FDS);
+constexpr size_t kControlSize =
+    CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * SB_RECV_MAX_FDS);
 constexpr size_t kMaxCarried = kControlSize / sizeof(int);
 
 void close_all(const int* fds, size_t n) noexcept {
@@ -19,8 +20,8 @@ void close_all(const int* fds, size_t n) noexcept {
   errno = saved;
 }
 
-bool sender_allowed(const sb_recv_filter* filter, bool have_creds, const ucred& creds, const char* payload,
-                    size_t payload_len) noexcept {
+bool sender_allowed(const sb_recv_filter* filter, bool have_creds, const ucred& creds,
+                    const char* payload, size_t payload_len) noexcept {
   if (filter == nullptr || !filter->check_uid) return true;
   if (have_creds && creds.uid == filter->uid) return true;
   return filter->token_len > 0 && payload_len == filter->token_len &&
@@ -29,7 +30,8 @@ bool sender_allowed(const sb_recv_filter* filter, bool have_creds, const ucred& 
 
 }  // namespace
 
-extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filter, sb_recv_stats* stats) {
+extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filter,
+                           sb_recv_stats* stats) {
   if (fds == nullptr || max < 1 || max > SB_RECV_MAX_FDS) {
     errno = EINVAL;
     return -1;
@@ -44,7 +46,8 @@ extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filt
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
-  msg.msg_controllen = CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * static_cast<size_t>(max));
+  msg.msg_controllen =
+      CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * static_cast<size_t>(max));
   ssize_t got_bytes = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
   if (got_bytes < 0) return -1;
   size_t payload_len = (msg.msg_flags & MSG_TRUNC) ? 0 : static_cast<size_t>(got_bytes);

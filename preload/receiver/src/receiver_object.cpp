@@ -45,7 +45,9 @@ extern "C" int sb_receiver_fd(const sb_receiver* r) { return r ? r->fd : -1; }
 
 extern "C" size_t sb_receiver_pending(const sb_receiver* r) { return r ? r->count : 0; }
 
-extern "C" const sb_recv_stats* sb_receiver_stats(const sb_receiver* r) { return r ? &r->stats : nullptr; }
+extern "C" const sb_recv_stats* sb_receiver_stats(const sb_receiver* r) {
+  return r ? &r->stats : nullptr;
+}
 
 extern "C" int sb_receiver_accept(sb_receiver* r, int flags) {
   if (r == nullptr) {

@@ -5,12 +5,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include "socketbox/receiver.h"
 #include "socketbox/handoff_wire.hpp"
+#include "socketbox/receiver.h"
 #include "socketbox/unique_fd.hpp"
 #include "unix_path.hpp"
 
-extern "C" int sb_send_fd_payload(int sock, const char* path, int fd, const void* payload, size_t payload_len) {
+extern "C" int sb_send_fd_payload(int sock, const char* path, int fd, const void* payload,
+                                  size_t payload_len) {
   using namespace socketbox::receiver;
   if (payload == nullptr || payload_len == 0 || payload_len > 64) {
     errno = EINVAL;
@@ -20,7 +21,8 @@ extern "C" int sb_send_fd_payload(int sock, const char* path, int fd, const void
   socklen_t len = 0;
   if (path != nullptr && (len = make_unix_address(path, addr)) == 0) return -1;
 
-  const int err = socketbox::send_one_fd(sock, path != nullptr ? &addr : nullptr, len, fd, payload, payload_len);
+  const int err = socketbox::send_one_fd(sock, path != nullptr ? &addr : nullptr, len, fd, payload,
+                                         payload_len);
   if (err != 0) {
     errno = err;
     return -1;

@@ -53,7 +53,8 @@ int create_endpoint(int fd, int map) noexcept {
   if (real::dup3(tmp, fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
     int saved = errno;
     real::close(tmp);
-    log_line("bind %s: cannot install receiving socket %s on fd %d: %s", what, m.path, fd, error_name(saved));
+    log_line("bind %s: cannot install receiving socket %s on fd %d: %s", what, m.path, fd,
+             error_name(saved));
     errno = saved;
     return -1;
   }

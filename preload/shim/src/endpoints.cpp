@@ -52,7 +52,8 @@ bool requeue_valid(const Slot& s) noexcept {
   if (s.requeue < 0) return false;
   int saved = errno;
   struct stat st {};
-  bool same = ::fstat(s.requeue, &st) == 0 && st.st_dev == s.requeue_dev && st.st_ino == s.requeue_ino;
+  bool same =
+      ::fstat(s.requeue, &st) == 0 && st.st_dev == s.requeue_dev && st.st_ino == s.requeue_ino;
   errno = saved;
   return same;
 }
@@ -75,8 +76,9 @@ void make_token(unsigned char (&token)[kTokenSize]) noexcept {
     // No entropy yet (early boot): weaker, but still unknown to other users.
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    unsigned long mix[2] = {static_cast<unsigned long>(ts.tv_nsec) ^ (static_cast<unsigned long>(::getpid()) << 32),
-                            static_cast<unsigned long>(ts.tv_sec) ^ reinterpret_cast<unsigned long>(&ts)};
+    unsigned long mix[2] = {
+        static_cast<unsigned long>(ts.tv_nsec) ^ (static_cast<unsigned long>(::getpid()) << 32),
+        static_cast<unsigned long>(ts.tv_sec) ^ reinterpret_cast<unsigned long>(&ts)};
     std::memcpy(token, mix, sizeof token);
   }
   errno = saved;
@@ -192,7 +194,8 @@ void forget_range(unsigned first, unsigned last) noexcept {
   Lock lock;
   for (int i = 0; i < used; ++i) {
     int fd = g_slots[i].fd.load(std::memory_order_relaxed);
-    if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) clear(g_slots[i]);
+    if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last)
+      clear(g_slots[i]);
   }
 }
 

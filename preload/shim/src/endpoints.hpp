@@ -11,7 +11,7 @@ constexpr int kQueueCapacity = 64;
 constexpr int kTokenSize = 16;
 
 struct EndpointInfo {
-  int map = -1;          // index into g_config.maps
+  int map = -1;  // index into g_config.maps
   bool listening = false;
 };
 
@@ -24,7 +24,7 @@ bool add_endpoint(int fd, int map, bool listening) noexcept;
 void set_listening(int fd) noexcept;
 
 // Queued sockets (from datagrams with several), in arrival order.
-int pop_queued(int fd) noexcept;           // -1 if none
+int pop_queued(int fd) noexcept;              // -1 if none
 bool push_queued(int fd, int conn) noexcept;  // false if full
 
 // The socket that re-sends extra connections to the endpoint: connected to

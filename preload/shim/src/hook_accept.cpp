@@ -44,7 +44,8 @@ int maybe_inherited(int fd, int failed_errno) noexcept {
 
 SB_HOOK int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   EndpointInfo info;
-  if (g_config.enabled && endpoint_info(fd, info)) return accept_endpoint(fd, info.map, addr, len, flags);
+  if (g_config.enabled && endpoint_info(fd, info))
+    return accept_endpoint(fd, info.map, addr, len, flags);
   int rc = real::accept4(fd, addr, len, flags);
   if (rc < 0) {
     int saved = errno;
@@ -57,7 +58,8 @@ SB_HOOK int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
 
 SB_HOOK int accept(int fd, sockaddr* addr, socklen_t* len) {
   EndpointInfo info;
-  if (g_config.enabled && endpoint_info(fd, info)) return accept_endpoint(fd, info.map, addr, len, 0);
+  if (g_config.enabled && endpoint_info(fd, info))
+    return accept_endpoint(fd, info.map, addr, len, 0);
   int rc = real::accept(fd, addr, len);
   if (rc < 0) {
     int saved = errno;

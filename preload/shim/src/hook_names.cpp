@@ -15,7 +15,8 @@ using namespace socketbox::preload;
 
 namespace {
 
-void copy_out(const sockaddr_storage& from, socklen_t from_len, sockaddr* addr, socklen_t* len) noexcept {
+void copy_out(const sockaddr_storage& from, socklen_t from_len, sockaddr* addr,
+              socklen_t* len) noexcept {
   std::memcpy(addr, &from, *len < from_len ? *len : from_len);
   *len = from_len;
 }
@@ -23,7 +24,8 @@ void copy_out(const sockaddr_storage& from, socklen_t from_len, sockaddr* addr, 
 }  // namespace
 
 SB_HOOK int getsockname(int fd, sockaddr* addr, socklen_t* len) {
-  if (!g_config.enabled || addr == nullptr || len == nullptr) return real::getsockname(fd, addr, len);
+  if (!g_config.enabled || addr == nullptr || len == nullptr)
+    return real::getsockname(fd, addr, len);
   EndpointInfo info;
   if (endpoint_info(fd, info)) {
     const MapSpec& m = g_config.maps[info.map];

@@ -21,7 +21,8 @@ SB_HOOK ssize_t recv(int fd, void* buf, size_t len, int flags) {
   return real::recv(fd, buf, len, flags);
 }
 
-SB_HOOK ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) {
+SB_HOOK ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr,
+                         socklen_t* alen) {
   if (g_config.enabled && is_endpoint(fd)) {
     errno = ENOTCONN;
     return -1;

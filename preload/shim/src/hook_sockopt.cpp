@@ -37,14 +37,18 @@ int endpoint_getsockopt(int fd, int map, int level, int name, void* val, socklen
   if (passes_through(level, name)) return real::getsockopt(fd, level, name, val, len);
   if (level == SOL_SOCKET) {
     switch (name) {
-      case SO_TYPE: return put_int(val, len, SOCK_STREAM);
-      case SO_DOMAIN: return put_int(val, len, g_config.maps[map].addr.ss_family);
-      case SO_PROTOCOL: return put_int(val, len, IPPROTO_TCP);
+      case SO_TYPE:
+        return put_int(val, len, SOCK_STREAM);
+      case SO_DOMAIN:
+        return put_int(val, len, g_config.maps[map].addr.ss_family);
+      case SO_PROTOCOL:
+        return put_int(val, len, IPPROTO_TCP);
       case SO_ACCEPTCONN: {
         EndpointInfo info;
         return put_int(val, len, endpoint_info(fd, info) && info.listening ? 1 : 0);
       }
-      default: return real::getsockopt(fd, level, name, val, len);
+      default:
+        return real::getsockopt(fd, level, name, val, len);
     }
   }
   // TCP/IP-level options of a listener we only pretend to be: report 0.
@@ -77,7 +81,8 @@ SB_HOOK int getsockopt(int fd, int level, int name, void* val, socklen_t* len) {
   if (rc == 0 && level == SOL_SOCKET && val != nullptr && len != nullptr && *len >= sizeof(int)) {
     int v;
     std::memcpy(&v, val, sizeof v);
-    hint = (name == SO_TYPE && v == SOCK_DGRAM) || (name == SO_DOMAIN && v == AF_UNIX) || name == SO_ACCEPTCONN;
+    hint = (name == SO_TYPE && v == SOCK_DGRAM) || (name == SO_DOMAIN && v == AF_UNIX) ||
+           name == SO_ACCEPTCONN;
   }
   if (hint) {
     int map = endpoint_map(fd);

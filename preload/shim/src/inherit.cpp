@@ -18,7 +18,8 @@ bool is_us(const char* entry, size_t n, const char* self) noexcept {
   static constexpr char kName[] = "libsbpreload.so";
   constexpr size_t kLen = sizeof kName - 1;
   if (self != nullptr && std::strlen(self) == n && std::memcmp(entry, self, n) == 0) return true;
-  return n >= kLen && std::memcmp(entry + n - kLen, kName, kLen) == 0 && (n == kLen || entry[n - kLen - 1] == '/');
+  return n >= kLen && std::memcmp(entry + n - kLen, kName, kLen) == 0 &&
+         (n == kLen || entry[n - kLen - 1] == '/');
 }
 
 }  // namespace
@@ -28,7 +29,8 @@ void drop_from_ld_preload() noexcept {
   char* value = std::getenv("LD_PRELOAD");
   if (value == nullptr) return;
   Dl_info info{};
-  const char* self = ::dladdr(reinterpret_cast<void*>(&drop_from_ld_preload), &info) ? info.dli_fname : nullptr;
+  const char* self =
+      ::dladdr(reinterpret_cast<void*>(&drop_from_ld_preload), &info) ? info.dli_fname : nullptr;
   // Compact the kept entries to the front of the same buffer, ':'-separated.
   char* out = value;
   const char* p = value;

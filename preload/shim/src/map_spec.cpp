@@ -49,14 +49,17 @@ bool parse_map(const char* text, size_t n, MapSpec& out, const char** error) noe
   size_t addr_len = static_cast<size_t>(colon - text);
   char addr[INET6_ADDRSTRLEN + 2];
   if (addr_len == 0) return fail(error, "missing address (use [::] or 0.0.0.0 for any)");
-  if (addr_len >= sizeof addr) return fail(error, "address is not an IPv4 address or a bracketed IPv6 address");
+  if (addr_len >= sizeof addr)
+    return fail(error, "address is not an IPv4 address or a bracketed IPv6 address");
   std::memcpy(addr, text, addr_len);
   addr[addr_len] = '\0';
   if (addr[0] == '[') {
-    if (addr_len < 3 || addr[addr_len - 1] != ']') return fail(error, "IPv6 address must be in brackets: [ADDR]:PORT");
+    if (addr_len < 3 || addr[addr_len - 1] != ']')
+      return fail(error, "IPv6 address must be in brackets: [ADDR]:PORT");
     addr[addr_len - 1] = '\0';
     auto* a6 = reinterpret_cast<sockaddr_in6*>(&out.addr);
-    if (inet_pton(AF_INET6, addr + 1, &a6->sin6_addr) != 1) return fail(error, "invalid IPv6 address");
+    if (inet_pton(AF_INET6, addr + 1, &a6->sin6_addr) != 1)
+      return fail(error, "invalid IPv6 address");
     a6->sin6_family = AF_INET6;
     a6->sin6_port = port;
     out.addr_len = sizeof(sockaddr_in6);
@@ -72,13 +75,15 @@ bool parse_map(const char* text, size_t n, MapSpec& out, const char** error) noe
   if (path_len == 0) return fail(error, "missing socket path after '='");
   if (path[0] != '/') return fail(error, "socket path must be absolute");
   if (path_len > kMaxPath) return fail(error, "socket path is longer than 107 bytes");
-  if (std::memchr(path, '\0', path_len) != nullptr) return fail(error, "socket path contains a NUL byte");
+  if (std::memchr(path, '\0', path_len) != nullptr)
+    return fail(error, "socket path contains a NUL byte");
   std::memcpy(out.path, path, path_len);
   out.path[path_len] = '\0';
   return true;
 }
 
-bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* err, size_t errcap) noexcept {
+bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* err,
+                    size_t errcap) noexcept {
   count = 0;
   int entry = 0;
   const char* p = text;
@@ -93,11 +98,13 @@ bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* e
         return false;
       }
       if (!parse_map(p, n, out[count], &why)) {
-        std::snprintf(err, errcap, "mapping %d '%.*s': %s", entry, static_cast<int>(n < 200 ? n : 200), p, why);
+        std::snprintf(err, errcap, "mapping %d '%.*s': %s", entry,
+                      static_cast<int>(n < 200 ? n : 200), p, why);
         return false;
       }
       for (int i = 0; i < count; ++i) {
-        if (out[i].addr_len == out[count].addr_len && std::memcmp(&out[i].addr, &out[count].addr, out[i].addr_len) == 0) {
+        if (out[i].addr_len == out[count].addr_len &&
+            std::memcmp(&out[i].addr, &out[count].addr, out[i].addr_len) == 0) {
           std::snprintf(err, errcap, "mapping %d '%.*s': address and port mapped twice", entry,
                         static_cast<int>(n < 200 ? n : 200), p);
           return false;
@@ -117,7 +124,8 @@ bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* e
 }
 
 bool map_matches(const MapSpec& map, const sockaddr* addr, socklen_t len) noexcept {
-  if (addr == nullptr || len < sizeof(sa_family_t) || addr->sa_family != map.addr.ss_family) return false;
+  if (addr == nullptr || len < sizeof(sa_family_t) || addr->sa_family != map.addr.ss_family)
+    return false;
   if (addr->sa_family == AF_INET6) {
     if (len < sizeof(sockaddr_in6)) return false;
     auto* want = reinterpret_cast<const sockaddr_in6*>(&map.addr);

@@ -26,7 +26,8 @@ bool parse_map(const char* text, size_t n, MapSpec& out, const char** error) noe
 
 // Parses a newline-separated list into out[0..cap). Blank lines are skipped.
 // On failure writes one line (without newline) into err and returns false.
-bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* err, size_t errcap) noexcept;
+bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* err,
+                    size_t errcap) noexcept;
 
 // True when a bind() to addr asks for exactly the mapping's address and port
 // (same family; a wildcard mapping matches only a wildcard bind).

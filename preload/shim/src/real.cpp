@@ -50,21 +50,31 @@ int no_symbol() noexcept {
 }  // namespace
 
 void resolve_all() noexcept {
-  g_bind.get(), g_listen.get(), g_accept.get(), g_accept4.get(), g_getsockname.get(), g_getpeername.get();
-  g_setsockopt.get(), g_getsockopt.get(), g_close.get(), g_dup2.get(), g_dup3.get(), g_close_range.get();
+  g_bind.get(), g_listen.get(), g_accept.get(), g_accept4.get(), g_getsockname.get(),
+      g_getpeername.get();
+  g_setsockopt.get(), g_getsockopt.get(), g_close.get(), g_dup2.get(), g_dup3.get(),
+      g_close_range.get();
   g_closefrom.get(), g_recv.get(), g_recvfrom.get();
 }
 
-#define SB_FORWARD(var, ...)          \
-  auto f = var.get();                 \
+#define SB_FORWARD(var, ...) \
+  auto f = var.get();        \
   return f ? f(__VA_ARGS__) : no_symbol()
 
-int bind(int fd, const sockaddr* addr, socklen_t len) noexcept { SB_FORWARD(g_bind, fd, addr, len); }
+int bind(int fd, const sockaddr* addr, socklen_t len) noexcept {
+  SB_FORWARD(g_bind, fd, addr, len);
+}
 int listen(int fd, int backlog) noexcept { SB_FORWARD(g_listen, fd, backlog); }
 int accept(int fd, sockaddr* addr, socklen_t* len) noexcept { SB_FORWARD(g_accept, fd, addr, len); }
-int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) noexcept { SB_FORWARD(g_accept4, fd, addr, len, flags); }
-int getsockname(int fd, sockaddr* addr, socklen_t* len) noexcept { SB_FORWARD(g_getsockname, fd, addr, len); }
-int getpeername(int fd, sockaddr* addr, socklen_t* len) noexcept { SB_FORWARD(g_getpeername, fd, addr, len); }
+int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) noexcept {
+  SB_FORWARD(g_accept4, fd, addr, len, flags);
+}
+int getsockname(int fd, sockaddr* addr, socklen_t* len) noexcept {
+  SB_FORWARD(g_getsockname, fd, addr, len);
+}
+int getpeername(int fd, sockaddr* addr, socklen_t* len) noexcept {
+  SB_FORWARD(g_getpeername, fd, addr, len);
+}
 int setsockopt(int fd, int level, int name, const void* val, socklen_t len) noexcept {
   SB_FORWARD(g_setsockopt, fd, level, name, val, len);
 }
@@ -75,7 +85,8 @@ ssize_t recv(int fd, void* buf, size_t len, int flags) noexcept {
   auto f = g_recv.get();
   return f ? f(fd, buf, len, flags) : no_symbol();
 }
-ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) noexcept {
+ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr,
+                 socklen_t* alen) noexcept {
   auto f = g_recvfrom.get();
   return f ? f(fd, buf, len, flags, addr, alen) : no_symbol();
 }
@@ -85,7 +96,9 @@ int close(int fd) noexcept {
 }
 int dup2(int oldfd, int newfd) noexcept { SB_FORWARD(g_dup2, oldfd, newfd); }
 int dup3(int oldfd, int newfd, int flags) noexcept { SB_FORWARD(g_dup3, oldfd, newfd, flags); }
-int close_range(unsigned first, unsigned last, int flags) noexcept { SB_FORWARD(g_close_range, first, last, flags); }
+int close_range(unsigned first, unsigned last, int flags) noexcept {
+  SB_FORWARD(g_close_range, first, last, flags);
+}
 void closefrom(int lowfd) noexcept {
   auto f = g_closefrom.get();
   if (f) f(lowfd);

@@ -18,7 +18,8 @@ int getpeername(int fd, sockaddr* addr, socklen_t* len) noexcept;
 int setsockopt(int fd, int level, int name, const void* val, socklen_t len) noexcept;
 int getsockopt(int fd, int level, int name, void* val, socklen_t* len) noexcept;
 ssize_t recv(int fd, void* buf, size_t len, int flags) noexcept;
-ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* alen) noexcept;
+ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* addr,
+                 socklen_t* alen) noexcept;
 int close(int fd) noexcept;
 int dup2(int oldfd, int newfd) noexcept;
 int dup3(int oldfd, int newfd, int flags) noexcept;

@@ -25,9 +25,11 @@ void report_rejections(const sb_recv_stats& st, int map) noexcept {
   if (bad == 0) return;
   unsigned n = g_reports.fetch_add(1, std::memory_order_relaxed);
   if (n >= 20) return;
-  log_line("%s: closed %lu socket(s) from a wrong sender, %lu not a stream socket, %lu truncated datagram(s)%s",
-           g_config.maps[map].path, st.rejected_sender, st.rejected_type, st.truncated,
-           n == 19 ? " (further reports suppressed)" : "");
+  log_line(
+      "%s: closed %lu socket(s) from a wrong sender, %lu not a stream socket, %lu truncated "
+      "datagram(s)%s",
+      g_config.maps[map].path, st.rejected_sender, st.rejected_type, st.truncated,
+      n == 19 ? " (further reports suppressed)" : "");
 }
 
 void requeue(int fd, int map, int conn, const unsigned char (&token)[kTokenSize]) noexcept {

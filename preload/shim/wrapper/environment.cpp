@@ -25,11 +25,14 @@ bool export_settings(const PreloadSettings& s) {
   std::string preload = prepend_preload(s.library, std::getenv("LD_PRELOAD"));
   if (::setenv("LD_PRELOAD", preload.c_str(), 1) != 0) return false;
   if (::setenv("SB_PRELOAD_MAP", s.maps.c_str(), 1) != 0) return false;
-  if (s.uid.empty() ? ::unsetenv("SB_PRELOAD_UID") != 0 : ::setenv("SB_PRELOAD_UID", s.uid.c_str(), 1) != 0)
+  if (s.uid.empty() ? ::unsetenv("SB_PRELOAD_UID") != 0
+                    : ::setenv("SB_PRELOAD_UID", s.uid.c_str(), 1) != 0)
     return false;
-  if (s.no_inherit ? ::setenv("SB_PRELOAD_NO_INHERIT", "1", 1) != 0 : ::unsetenv("SB_PRELOAD_NO_INHERIT") != 0)
+  if (s.no_inherit ? ::setenv("SB_PRELOAD_NO_INHERIT", "1", 1) != 0
+                   : ::unsetenv("SB_PRELOAD_NO_INHERIT") != 0)
     return false;
-  if (s.debug ? ::setenv("SB_PRELOAD_DEBUG", "1", 1) != 0 : ::unsetenv("SB_PRELOAD_DEBUG") != 0) return false;
+  if (s.debug ? ::setenv("SB_PRELOAD_DEBUG", "1", 1) != 0 : ::unsetenv("SB_PRELOAD_DEBUG") != 0)
+    return false;
   return true;
 }
 

@@ -46,13 +46,15 @@ std::string locate_library(const std::string& explicit_path, std::string& error)
       }
     }
     if (chosen.empty()) {
-      error = "cannot find libsbpreload.so next to " + dir + " (use --library or SB_PRELOAD_LIBRARY)";
+      error =
+          "cannot find libsbpreload.so next to " + dir + " (use --library or SB_PRELOAD_LIBRARY)";
       return {};
     }
   }
   // ld.so splits LD_PRELOAD at spaces and colons.
   if (chosen.find_first_of(": ") != std::string::npos) {
-    error = "preload library path contains ':' or a space, which LD_PRELOAD cannot carry: " + chosen;
+    error =
+        "preload library path contains ':' or a space, which LD_PRELOAD cannot carry: " + chosen;
     return {};
   }
   return chosen;

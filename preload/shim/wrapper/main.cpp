@@ -69,27 +69,35 @@ std::string numeric_uid(const std::string& user) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Runs COMMAND so that its TCP listeners on the mapped addresses receive the connections sbd sends to\n"
+      "Runs COMMAND so that its TCP listeners on the mapped addresses receive the connections sbd "
+      "sends to\n"
       "PATH instead of listening on the network. Everything else the program does is left alone."};
   std::vector<std::string> maps;
   std::string user, library;
   bool no_inherit = false, debug = false;
-  app.add_option("-m,--map", maps,
-                 "ADDR:PORT=PATH: a bind() to ADDR:PORT becomes a receiving socket at PATH. ADDR is [::], "
-                 "0.0.0.0, [IPv6] or IPv4, exactly as the server binds it. Repeatable.")
+  app.add_option(
+         "-m,--map", maps,
+         "ADDR:PORT=PATH: a bind() to ADDR:PORT becomes a receiving socket at PATH. ADDR is [::], "
+         "0.0.0.0, [IPv6] or IPv4, exactly as the server binds it. Repeatable.")
       ->type_name("ADDR:PORT=PATH")
       ->required()
       ->allow_extra_args(false);  // one value per --map: COMMAND is not swallowed
-  app.add_option("-u,--require-uid", user, "Accept sockets only from this sender (uid or user name, e.g. sbd's)")
+  app.add_option("-u,--require-uid", user,
+                 "Accept sockets only from this sender (uid or user name, e.g. sbd's)")
       ->type_name("UID");
   app.add_flag("--no-inherit", no_inherit,
-               "Remove the library from LD_PRELOAD once the server has bound a mapped address, so programs it "
-               "runs later are not preloaded (breaks servers that re-exec themselves to rebind, e.g. sshd on SIGHUP)");
+               "Remove the library from LD_PRELOAD once the server has bound a mapped address, so "
+               "programs it "
+               "runs later are not preloaded (breaks servers that re-exec themselves to rebind, "
+               "e.g. sshd on SIGHUP)");
   app.add_flag("--debug", debug, "Log each endpoint created or inherited (SB_PRELOAD_DEBUG=1)");
-  app.add_option("--library", library, "Path of libsbpreload.so (default: next to sb-preload)")->type_name("PATH");
+  app.add_option("--library", library, "Path of libsbpreload.so (default: next to sb-preload)")
+      ->type_name("PATH");
   app.prefix_command();
-  app.footer("Environment passed to COMMAND: LD_PRELOAD (library prepended), SB_PRELOAD_MAP, SB_PRELOAD_UID,\n"
-             "SB_PRELOAD_NO_INHERIT, SB_PRELOAD_DEBUG. See docs/sb-preload.md.");
+  app.footer(
+      "Environment passed to COMMAND: LD_PRELOAD (library prepended), SB_PRELOAD_MAP, "
+      "SB_PRELOAD_UID,\n"
+      "SB_PRELOAD_NO_INHERIT, SB_PRELOAD_DEBUG. See docs/sb-preload.md.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -109,7 +117,8 @@ int main(int argc, char** argv) {
   std::string error;
   s.library = locate_library(library, error);
   if (s.library.empty()) usage_error(error);
-  if (!export_settings(s)) usage_error(std::string("cannot set environment: ") + std::strerror(errno));
+  if (!export_settings(s))
+    usage_error(std::string("cannot set environment: ") + std::strerror(errno));
 
   std::vector<char*> args;
   for (std::string& a : command) args.push_back(a.data());

@@ -101,7 +101,8 @@ void install_seccomp_filter() {
   // socket() only for AF_UNIX (sd_notify's datagram socket): a compromised
   // sbd must not open raw, packet, netlink or fresh TCP sockets, whatever
   // privileges it might still have.
-  if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+  if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                                      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
       rc < 0)
     throw SetupError(std::string("cannot allow socket in seccomp: ") + std::strerror(-rc));
   if (const int rc = seccomp_load(ctx.get()); rc < 0)

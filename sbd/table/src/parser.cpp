@@ -34,8 +34,8 @@ struct Word {
 // Where an action that names another set was written, to resolve afterwards.
 struct PendingJump {
   bool from_map;
-  std::size_t set;   // dense index in the parser's vectors
-  long entry;        // -1 = default action
+  std::size_t set;  // dense index in the parser's vectors
+  long entry;       // -1 = default action
   SourcePos pos;
   std::uint32_t raw;  // the set number written
 };
@@ -218,8 +218,8 @@ class Parser {
           fail(p, "'" + std::string(w.name) + "' belongs to a map-set:N, not a rule-set");
         MapSet& m = maps_[current_];
         if (m.size() != 0)
-          fail(p, "'" + std::string(w.name) + "' must come before the first entry of map-set:" +
-                      std::to_string(m.id));
+          fail(p, "'" + std::string(w.name) +
+                      "' must come before the first entry of map-set:" + std::to_string(m.id));
         if (w.name == "match-lip") {
           m.spec.lip_mask = Addr::prefix_mask(number<int>(w, p, 0, 128, "a prefix length"));
         } else if (w.name == "match-rip") {
@@ -237,17 +237,21 @@ class Parser {
         entry_pos = p;
       } else if (w.name == "ip" || w.name == "rip") {
         need_set(w, p);
-        if (is_default) fail(p, "a default action matches everything; remove '" + std::string(w.name) + ":'");
+        if (is_default)
+          fail(p, "a default action matches everything; remove '" + std::string(w.name) + ":'");
         const bool remote = w.name == "rip";
-        if (remote ? has_rip : has_ip) fail(p, "'" + std::string(w.name) + ":' given twice in one entry");
+        if (remote ? has_rip : has_ip)
+          fail(p, "'" + std::string(w.name) + ":' given twice in one entry");
         (remote ? has_rip : has_ip) = true;
         first_entry_word(p);
         parse_ip(w, p, remote ? match.remote : match.local, remote ? rip_mask : lip_mask);
       } else if (w.name == "port" || w.name == "rport") {
         need_set(w, p);
-        if (is_default) fail(p, "a default action matches everything; remove '" + std::string(w.name) + ":'");
+        if (is_default)
+          fail(p, "a default action matches everything; remove '" + std::string(w.name) + ":'");
         const bool remote = w.name == "rport";
-        if (remote ? has_rport : has_port) fail(p, "'" + std::string(w.name) + ":' given twice in one entry");
+        if (remote ? has_rport : has_port)
+          fail(p, "'" + std::string(w.name) + ":' given twice in one entry");
         (remote ? has_rport : has_port) = true;
         first_entry_word(p);
         (remote ? match.rport : match.lport) = number<std::uint16_t>(w, p, 0, 65535, "a port");
@@ -261,8 +265,9 @@ class Parser {
                       "jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
         }
         need_set(w, p);
-        if (has_action) fail(p, "an entry takes one action; this line already has one at column " +
-                                    std::to_string(action_pos.column));
+        if (has_action)
+          fail(p, "an entry takes one action; this line already has one at column " +
+                      std::to_string(action_pos.column));
         has_action = true;
         act = a;
         raw_jump = raw;
@@ -330,8 +335,9 @@ class Parser {
       mask_text = v.substr(slash + 1);
       v = v.substr(0, slash);
       if (kind_ == Kind::Map)
-        fail(p, "map entries match one address exactly (the set's match-lip/match-rip masks it); "
-                "use a rule set for prefixes");
+        fail(p,
+             "map entries match one address exactly (the set's match-lip/match-rip masks it); "
+             "use a rule set for prefixes");
     }
     const auto a = parse_addr(v);
     if (!a) fail(p, "'" + std::string(v) + "' is not an IPv6 or IPv4 address");
@@ -373,7 +379,8 @@ class Parser {
   void note_jump(bool from_map, std::size_t entry, SourcePos p, std::uint32_t raw, Action a) {
     if (a.kind != ActionKind::JumpMap && a.kind != ActionKind::JumpRule) return;
     jumps_.push_back({from_map, current_,
-                      entry == static_cast<std::size_t>(-1) ? -1 : static_cast<long>(entry), p, raw});
+                      entry == static_cast<std::size_t>(-1) ? -1 : static_cast<long>(entry), p,
+                      raw});
   }
 
   Action& action_at(Table& t, const PendingJump& j, const std::vector<std::size_t>& rule_pos,
@@ -509,7 +516,8 @@ Table load_table_file(const std::string& path) {
   if (!in) throw ParseError(path, 0, 0, "cannot read table: " + std::string(std::strerror(errno)));
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) throw ParseError(path, 0, 0, "cannot read table: " + std::string(std::strerror(errno)));
+  if (in.bad())
+    throw ParseError(path, 0, 0, "cannot read table: " + std::string(std::strerror(errno)));
   return parse_table(ss.str(), path);
 }
 

@@ -44,11 +44,13 @@ std::string format_table(const Table& t) {
   std::uint32_t max_rule = 0, max_map = 0;
   for (const auto& r : t.rule_sets) max_rule = std::max(max_rule, r.id);
   for (const auto& m : t.map_sets) max_map = std::max(max_map, m.id);
-  if (!t.map_sets.empty() && max_map < 1000) out += "max-maps:" + std::to_string(max_map + 1) + "\n";
+  if (!t.map_sets.empty() && max_map < 1000)
+    out += "max-maps:" + std::to_string(max_map + 1) + "\n";
   if (max_rule < 1000) out += "max-rules:" + std::to_string(max_rule + 1) + "\n";
 
   for (const RuleSet& r : t.rule_sets) {
-    out += "\nrule-set:" + std::to_string(r.id) + size_word(std::max<std::size_t>(r.rules.size(), 1)) + "\n";
+    out += "\nrule-set:" + std::to_string(r.id) +
+           size_word(std::max<std::size_t>(r.rules.size(), 1)) + "\n";
     for (const Rule& rule : r.rules) {
       std::string line;
       if (rule.lip_mask != Addr{}) line += ip_word("ip", rule.lip, rule.lip_mask) + " ";
@@ -57,7 +59,8 @@ std::string format_table(const Table& t) {
       if (rule.match_rport) line += "rport:" + std::to_string(rule.rport) + " ";
       out += line + format_action(t, rule.action) + "\n";
     }
-    if (r.default_action.kind != ActionKind::Fail) out += "default " + format_action(t, r.default_action) + "\n";
+    if (r.default_action.kind != ActionKind::Fail)
+      out += "default " + format_action(t, r.default_action) + "\n";
   }
 
   for (const MapSet& m : t.map_sets) {
@@ -78,7 +81,8 @@ std::string format_table(const Table& t) {
       if (m.spec.rport) line += "rport:" + std::to_string(k.rport) + " ";
       out += line + format_action(t, m.action(i)) + "\n";
     }
-    if (m.default_action.kind != ActionKind::Fail) out += "default " + format_action(t, m.default_action) + "\n";
+    if (m.default_action.kind != ActionKind::Fail)
+      out += "default " + format_action(t, m.default_action) + "\n";
   }
   return out;
 }

@@ -142,7 +142,8 @@ int main(int argc, char** argv) {
     }
     if (batch == 1) {
       if (sb_send_fd(route->path.c_str(), c) != 0)
-        std::cerr << "sb-test-sendconn: send to " << route->path << ": " << std::strerror(errno) << "\n";
+        std::cerr << "sb-test-sendconn: send to " << route->path << ": " << std::strerror(errno)
+                  << "\n";
       ::close(c);
       continue;
     }
@@ -150,7 +151,8 @@ int main(int argc, char** argv) {
     pending_path = route->path;
     if (pending.size() == batch) {
       if (!send_batch(pending_path, pending))
-        std::cerr << "sb-test-sendconn: send to " << pending_path << ": " << std::strerror(errno) << "\n";
+        std::cerr << "sb-test-sendconn: send to " << pending_path << ": " << std::strerror(errno)
+                  << "\n";
       for (int fd : pending) ::close(fd);
       pending.clear();
     }

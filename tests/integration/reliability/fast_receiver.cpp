@@ -43,8 +43,10 @@ int receive_one(int sock) {
     for (std::size_t i = 0; i < n; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (first < 0) first = fd;
-      else close(fd);
+      if (first < 0)
+        first = fd;
+      else
+        close(fd);
     }
   }
   return first;
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
   const std::string line = "box=" + std::string(argv[2]) + "\n";
   const bool hold = argc > 3 && std::strcmp(argv[3], "--hold") == 0;
 
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_usr1;  // no SA_RESTART: recvmsg returns EINTR to report
   sigaction(SIGUSR1, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
@@ -75,8 +77,10 @@ int main(int argc, char** argv) {
   }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   unlink(path.c_str());
-  if (bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || chmod(path.c_str(), 0660) < 0) {
-    std::fprintf(stderr, "sb-test-receiver: cannot bind %s: %s\n", path.c_str(), std::strerror(errno));
+  if (bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+      chmod(path.c_str(), 0660) < 0) {
+    std::fprintf(stderr, "sb-test-receiver: cannot bind %s: %s\n", path.c_str(),
+                 std::strerror(errno));
     return 1;
   }
   std::printf("receiver %s listening on %s\n", argv[2], path.c_str());

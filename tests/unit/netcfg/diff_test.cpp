@@ -23,7 +23,8 @@ KernelState applied(const DesiredState& d) {
   KernelState k;
   k.table_present = true;
   k.steering = normalize(d);
-  for (const auto& s : d.steers) k.routes.insert(k.routes.end(), s.prefixes.begin(), s.prefixes.end());
+  for (const auto& s : d.steers)
+    k.routes.insert(k.routes.end(), s.prefixes.begin(), s.prefixes.end());
   return k;
 }
 }  // namespace
@@ -92,7 +93,8 @@ TEST_CASE("diff adds and removes whole steer blocks") {
 TEST_CASE("diff reports what socketbox did not put in its table as removals") {
   KernelState k = applied(sample());
   k.unrecognized.push_back("nft chain output is not socketbox's");
-  CHECK(lines(diff(sample(), k)) == std::vector<std::string>{"- nft chain output is not socketbox's"});
+  CHECK(lines(diff(sample(), k)) ==
+        std::vector<std::string>{"- nft chain output is not socketbox's"});
 }
 
 TEST_CASE("A prefix shared by two steer blocks needs one route") {

@@ -1,8 +1,8 @@
+#include "interval.hpp"
+
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
-
-#include "interval.hpp"
 
 using namespace socketbox::netcfg;
 
@@ -26,8 +26,8 @@ TEST_CASE("A prefix is the interval [start, end) with an exclusive end") {
 }
 
 TEST_CASE("Intervals map back to the prefixes that cover them") {
-  for (const char* s : {"192.0.2.0/24", "198.51.100.7", "0.0.0.0/0", "255.255.255.0/24", "fd01:db8:1:40::/64",
-                        "::/0", "ff00::/8", "fd01:db8:1:40::1:10"}) {
+  for (const char* s : {"192.0.2.0/24", "198.51.100.7", "0.0.0.0/0", "255.255.255.0/24",
+                        "fd01:db8:1:40::/64", "::/0", "ff00::/8", "fd01:db8:1:40::1:10"}) {
     INFO(s);
     Prefix p = P(s);
     auto back = prefixes_from_range(p.family, prefix_range(p));

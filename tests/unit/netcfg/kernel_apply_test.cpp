@@ -1,7 +1,7 @@
 // apply / read back / diff / remove_all against a real kernel, each case in
 // a network namespace of its own.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "kernel_support.hpp"
 
@@ -13,7 +13,8 @@ namespace {
 
 DesiredState state_a() {
   DesiredState d;
-  d.steers.push_back({{P("fd01:db8:1:40::/64"), P("192.0.2.0/24")}, {{22, 22}, {80, 80}, {443, 443}, {8000, 8100}}});
+  d.steers.push_back({{P("fd01:db8:1:40::/64"), P("192.0.2.0/24")},
+                      {{22, 22}, {80, 80}, {443, 443}, {8000, 8100}}});
   d.steers.push_back({{P("fd01:db8:1:41::1:10"), P("198.51.100.7")}, {}});
   return d;
 }
@@ -85,16 +86,43 @@ TEST_CASE("apply loads the table and routes, and they read back as desired") {
   const std::string json = nft_json(ns);
   INFO(json);
   CHECK(count(json, "{\"set\": ") == 5);
-  CHECK(json.find(R"({"set": {"family": "inet", "name": "s16", "table": "socketbox", "type": "ipv6_addr", "flags": ["interval"], "elem": ["fd01:db8:1:41::1:10"]}})") != std::string::npos);
-  CHECK(json.find(R"({"set": {"family": "inet", "name": "s06", "table": "socketbox", "type": "ipv6_addr", "flags": ["interval"], "elem": [{"prefix": {"addr": "fd01:db8:1:40::", "len": 64}}]}})") != std::string::npos);
-  CHECK(json.find(R"({"set": {"family": "inet", "name": "s04", "table": "socketbox", "type": "ipv4_addr", "flags": ["interval"], "elem": [{"prefix": {"addr": "192.0.2.0", "len": 24}}]}})") != std::string::npos);
-  CHECK(json.find(R"({"set": {"family": "inet", "name": "s0p", "table": "socketbox", "type": "inet_service", "flags": ["interval"], "elem": [22, 80, 443, {"range": [8000, 8100]}]}})") != std::string::npos);
-  CHECK(json.find(R"({"set": {"family": "inet", "name": "s14", "table": "socketbox", "type": "ipv4_addr", "flags": ["interval"], "elem": ["198.51.100.7"]}})") != std::string::npos);
+  CHECK(
+      json.find(
+          R"({"set": {"family": "inet", "name": "s16", "table": "socketbox", "type": "ipv6_addr", "flags": ["interval"], "elem": ["fd01:db8:1:41::1:10"]}})") !=
+      std::string::npos);
+  CHECK(
+      json.find(
+          R"({"set": {"family": "inet", "name": "s06", "table": "socketbox", "type": "ipv6_addr", "flags": ["interval"], "elem": [{"prefix": {"addr": "fd01:db8:1:40::", "len": 64}}]}})") !=
+      std::string::npos);
+  CHECK(
+      json.find(
+          R"({"set": {"family": "inet", "name": "s04", "table": "socketbox", "type": "ipv4_addr", "flags": ["interval"], "elem": [{"prefix": {"addr": "192.0.2.0", "len": 24}}]}})") !=
+      std::string::npos);
+  CHECK(
+      json.find(
+          R"({"set": {"family": "inet", "name": "s0p", "table": "socketbox", "type": "inet_service", "flags": ["interval"], "elem": [22, 80, 443, {"range": [8000, 8100]}]}})") !=
+      std::string::npos);
+  CHECK(
+      json.find(
+          R"({"set": {"family": "inet", "name": "s14", "table": "socketbox", "type": "ipv4_addr", "flags": ["interval"], "elem": ["198.51.100.7"]}})") !=
+      std::string::npos);
   CHECK(count(json, "{\"rule\": ") == 4);
-  CHECK(json.find(R"({"chain": {"family": "inet", "table": "socketbox", "name": "prerouting", "type": "filter", "hook": "prerouting", "prio": -150, "policy": "accept"}})") != std::string::npos);
-  CHECK(json.find(R"("expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "daddr"}}, "right": "@s06"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@s0p"}}, {"tproxy": {"family": "ip6", "addr": "::ffff:127.0.0.1", "port": 1}}, {"accept": null}])") != std::string::npos);
-  CHECK(json.find(R"("expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "@s04"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@s0p"}}, {"tproxy": {"family": "ip", "addr": "127.0.0.1", "port": 1}}, {"accept": null}])") != std::string::npos);
-  CHECK(json.find(R"("expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "@s14"}}, {"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"tproxy": {"family": "ip", "addr": "127.0.0.1", "port": 1}}, {"accept": null}])") != std::string::npos);
+  CHECK(
+      json.find(
+          R"({"chain": {"family": "inet", "table": "socketbox", "name": "prerouting", "type": "filter", "hook": "prerouting", "prio": -150, "policy": "accept"}})") !=
+      std::string::npos);
+  CHECK(
+      json.find(
+          R"("expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "daddr"}}, "right": "@s06"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@s0p"}}, {"tproxy": {"family": "ip6", "addr": "::ffff:127.0.0.1", "port": 1}}, {"accept": null}])") !=
+      std::string::npos);
+  CHECK(
+      json.find(
+          R"("expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "@s04"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@s0p"}}, {"tproxy": {"family": "ip", "addr": "127.0.0.1", "port": 1}}, {"accept": null}])") !=
+      std::string::npos);
+  CHECK(
+      json.find(
+          R"("expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "@s14"}}, {"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"tproxy": {"family": "ip", "addr": "127.0.0.1", "port": 1}}, {"accept": null}])") !=
+      std::string::npos);
 }
 
 TEST_CASE("apply loads the same bytecode nft makes of render_nft's text") {
@@ -151,9 +179,12 @@ TEST_CASE("changing prefixes, ports and the tproxy port replaces exactly") {
     std::vector<std::string> lines;
     for (const auto& c : changes) lines.push_back(to_string(c));
     CHECK(std::find(lines.begin(), lines.end(), "~ tproxy port 1 -> 2") != lines.end());
-    CHECK(std::find(lines.begin(), lines.end(), "- nft element 192.0.2.0/24 in steer 0") != lines.end());
-    CHECK(std::find(lines.begin(), lines.end(), "+ route local 203.0.113.0/25 dev lo") != lines.end());
-    CHECK(std::find(lines.begin(), lines.end(), "- route local 198.51.100.7 dev lo") != lines.end());
+    CHECK(std::find(lines.begin(), lines.end(), "- nft element 192.0.2.0/24 in steer 0") !=
+          lines.end());
+    CHECK(std::find(lines.begin(), lines.end(), "+ route local 203.0.113.0/25 dev lo") !=
+          lines.end());
+    CHECK(std::find(lines.begin(), lines.end(), "- route local 198.51.100.7 dev lo") !=
+          lines.end());
     apply(state_b());
   }
   require_holds(ns, state_b());
@@ -171,7 +202,10 @@ TEST_CASE("changing prefixes, ports and the tproxy port replaces exactly") {
 TEST_CASE("a foreign table and a foreign route survive apply and remove_all") {
   SB_REQUIRE_KERNEL();
   TestNetns ns;
-  ns.sh("nft add table inet filter && nft add chain inet filter input \"{ type filter hook input priority 0; policy accept; }\" && nft add rule inet filter input tcp dport 22 counter accept");
+  ns.sh(
+      "nft add table inet filter && nft add chain inet filter input \"{ type filter hook input "
+      "priority 0; policy accept; }\" && nft add rule inet filter input tcp dport 22 counter "
+      "accept");
   ns.sh("ip route add local 203.0.113.0/24 dev lo");
   ns.sh("ip -6 route add local 2001:db8:ffff::/48 dev lo");
   const std::string filter_before = ns.sh("nft list table inet filter");
@@ -181,7 +215,8 @@ TEST_CASE("a foreign table and a foreign route survive apply and remove_all") {
     apply(state_b());
   }
   CHECK(ns.sh("nft list table inet filter") == filter_before);
-  CHECK(ns.sh("ip route show table local 203.0.113.0/24").find("local 203.0.113.0/24 dev lo") != std::string::npos);
+  CHECK(ns.sh("ip route show table local 203.0.113.0/24").find("local 203.0.113.0/24 dev lo") !=
+        std::string::npos);
   {
     NetnsScope in(ns.name());
     remove_all();
@@ -190,8 +225,10 @@ TEST_CASE("a foreign table and a foreign route survive apply and remove_all") {
     CHECK(k.routes.empty());
   }
   CHECK(ns.sh("nft list table inet filter") == filter_before);
-  CHECK(ns.sh("ip route show table local 203.0.113.0/24").find("local 203.0.113.0/24 dev lo") != std::string::npos);
-  CHECK(ns.sh("ip -6 route show table local 2001:db8:ffff::/48").find("local 2001:db8:ffff::/48 dev lo") != std::string::npos);
+  CHECK(ns.sh("ip route show table local 203.0.113.0/24").find("local 203.0.113.0/24 dev lo") !=
+        std::string::npos);
+  CHECK(ns.sh("ip -6 route show table local 2001:db8:ffff::/48")
+            .find("local 2001:db8:ffff::/48 dev lo") != std::string::npos);
 }
 
 TEST_CASE("remove_all leaves nothing of socketbox's, and is harmless when repeated") {
@@ -225,7 +262,8 @@ TEST_CASE("read_kernel_state reports hand-made changes inside the socketbox tabl
   std::vector<std::string> lines;
   for (const auto& c : diff(state_a(), k)) lines.push_back(to_string(c));
   CHECK(lines.size() == 2);
-  CHECK(std::find(lines.begin(), lines.end(), "- nft element 10.1.0.0/16 in steer 0") != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "- nft element 10.1.0.0/16 in steer 0") !=
+        lines.end());
   apply(state_a());
   CHECK(diff(state_a(), read_kernel_state()).empty());
 }
@@ -236,7 +274,8 @@ TEST_CASE("NetnsScope names a namespace that does not exist") {
     FAIL("no error");
   } catch (const NetcfgError& e) {
     CHECK(std::string(e.what()) ==
-          "network namespace 'sbnc-no-such-namespace' does not exist (no /run/netns/sbnc-no-such-namespace)");
+          "network namespace 'sbnc-no-such-namespace' does not exist (no "
+          "/run/netns/sbnc-no-such-namespace)");
   }
 }
 
@@ -246,12 +285,14 @@ TEST_CASE("a large table goes in one transaction and reads back") {
   DesiredState d;
   Steer s;
   for (int i = 0; i < 2000; ++i) {
-    s.prefixes.push_back(P(("10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24").c_str()));
+    s.prefixes.push_back(
+        P(("10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24").c_str()));
     char v6[64];
     std::snprintf(v6, sizeof v6, "fd01:db8:%x::/48", i);
     s.prefixes.push_back(P(v6));
   }
-  for (int port = 1000; port < 2000; port += 2) s.ports.push_back({std::uint16_t(port), std::uint16_t(port)});
+  for (int port = 1000; port < 2000; port += 2)
+    s.ports.push_back({std::uint16_t(port), std::uint16_t(port)});
   d.steers.push_back(s);
   NetnsScope in(ns.name());
   apply(d);  // well over the default socket send buffer: one sendmsg all the same

@@ -25,7 +25,8 @@ TEST_CASE("a table replace is refused if the ruleset changed since it was read")
     replace_nft_table(&objs, snap.generation);
     FAIL("replace did not fail");
   } catch (const NetcfgError& e) {
-    CHECK(std::string(e.what()).find("the ruleset changed since it was read; try again") != std::string::npos);
+    CHECK(std::string(e.what()).find("the ruleset changed since it was read; try again") !=
+          std::string::npos);
   }
   CHECK(sbtest::nft_listing(ns).empty());
   // Read again and it goes through.

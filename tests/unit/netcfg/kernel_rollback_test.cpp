@@ -13,14 +13,17 @@ namespace {
 
 DesiredState before_state() {
   DesiredState d;
-  d.steers.push_back({{P("fd01:db8:1:40::/64"), P("192.0.2.0/24"), P("198.51.100.0/24")}, {{22, 22}, {443, 443}}});
+  d.steers.push_back(
+      {{P("fd01:db8:1:40::/64"), P("192.0.2.0/24"), P("198.51.100.0/24")}, {{22, 22}, {443, 443}}});
   return d;
 }
 
 // Differs in nft (ports, tproxy port) and in routes (two added, one removed).
 DesiredState after_state() {
   DesiredState d;
-  d.steers.push_back({{P("fd01:db8:1:40::/64"), P("192.0.2.0/24"), P("203.0.113.0/24"), P("fd01:db8:2::/48")}, {{80, 80}}});
+  d.steers.push_back(
+      {{P("fd01:db8:1:40::/64"), P("192.0.2.0/24"), P("203.0.113.0/24"), P("fd01:db8:2::/48")},
+       {{80, 80}}});
   d.tproxy_port = 9;
   return d;
 }
@@ -136,8 +139,9 @@ TEST_CASE("a loopback that is down is refused before anything changes") {
   TestNetns ns;
   ns.sh("ip link set lo down");
   NetnsScope in(ns.name());
-  CHECK_THROWS_WITH(apply(before_state()),
-                    "the loopback interface is down in this network namespace; socketbox's local routes need it "
-                    "(ip link set lo up)");
+  CHECK_THROWS_WITH(
+      apply(before_state()),
+      "the loopback interface is down in this network namespace; socketbox's local routes need it "
+      "(ip link set lo up)");
   CHECK_FALSE(read_kernel_state().table_present);
 }

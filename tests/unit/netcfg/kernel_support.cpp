@@ -84,7 +84,8 @@ std::vector<std::string> our_routes_from_ip(const TestNetns& ns) {
   for (const std::string fam : {"-4", "-6"}) {
     const std::string json = ns.sh("ip " + fam + " -j route show table local proto 91");
     // One flat object per route: {"type":"local","dst":"...","dev":"lo",...}
-    for (std::size_t open = json.find('{'); open != std::string::npos; open = json.find('{', open + 1)) {
+    for (std::size_t open = json.find('{'); open != std::string::npos;
+         open = json.find('{', open + 1)) {
       const std::size_t close = json.find('}', open);
       REQUIRE(close != std::string::npos);
       const std::string o = json.substr(open, close - open + 1);

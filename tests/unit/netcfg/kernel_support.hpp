@@ -19,13 +19,13 @@ CmdResult run(const std::string& cmd);
 // need it SUCCEED with a WARN otherwise.
 bool kernel_tests_possible();
 
-#define SB_REQUIRE_KERNEL()                                                         \
-  do {                                                                              \
-    if (!sbtest::kernel_tests_possible()) {                                         \
-      WARN("skipped: needs root and network namespaces (ip netns add) to run");     \
-      SUCCEED();                                                                    \
-      return;                                                                       \
-    }                                                                               \
+#define SB_REQUIRE_KERNEL()                                                     \
+  do {                                                                          \
+    if (!sbtest::kernel_tests_possible()) {                                     \
+      WARN("skipped: needs root and network namespaces (ip netns add) to run"); \
+      SUCCEED();                                                                \
+      return;                                                                   \
+    }                                                                           \
   } while (0)
 
 // `ip netns add` with a unique name and lo up; deleted on destruction.

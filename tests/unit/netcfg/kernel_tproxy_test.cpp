@@ -8,10 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
 #include <utility>
-#include <catch2/catch.hpp>
 
 #include "kernel_support.hpp"
 
@@ -121,13 +121,17 @@ struct Topology {
   Topology() {
     const std::string sfx = sbtest::unique_suffix();
     const std::string ci = "c" + sfx, ri = "r" + sfx;
-    auto r = sbtest::run("ip link add " + ci + " netns " + client.name() + " type veth peer name " + ri + " netns " +
-                         router.name());
+    auto r = sbtest::run("ip link add " + ci + " netns " + client.name() + " type veth peer name " +
+                         ri + " netns " + router.name());
     INFO(r.out);
     REQUIRE(r.rc == 0);
-    client.sh("ip link set " + ci + " up && ip addr add fd00:c::2/64 dev " + ci + " nodad && ip addr add 10.99.0.2/24 dev " + ci);
-    router.sh("ip link set " + ri + " up && ip addr add fd00:c::1/64 dev " + ri + " nodad && ip addr add 10.99.0.1/24 dev " + ri);
-    client.sh("ip route add fd01:db8:1:40::/63 via fd00:c::1 && ip route add 192.0.2.0/24 via 10.99.0.1 && ip route add 198.51.100.0/24 via 10.99.0.1");
+    client.sh("ip link set " + ci + " up && ip addr add fd00:c::2/64 dev " + ci +
+              " nodad && ip addr add 10.99.0.2/24 dev " + ci);
+    router.sh("ip link set " + ri + " up && ip addr add fd00:c::1/64 dev " + ri +
+              " nodad && ip addr add 10.99.0.1/24 dev " + ri);
+    client.sh(
+        "ip route add fd01:db8:1:40::/63 via fd00:c::1 && ip route add 192.0.2.0/24 via 10.99.0.1 "
+        "&& ip route add 198.51.100.0/24 via 10.99.0.1");
   }
 };
 

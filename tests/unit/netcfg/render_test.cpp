@@ -59,14 +59,15 @@ TEST_CASE("render_nft with local clients drops the loopback exclusion") {
   d.local_clients = true;
   d.steers.push_back({{P("fd01:db8:1:40::/64")}, {{443, 443}}});
   const std::string text = render_nft(d);
-  CHECK(text.find("\t\tip6 daddr @s06 tcp dport @s0p tproxy ip6 to [::ffff:127.0.0.1]:1 accept\n") !=
-        std::string::npos);
+  CHECK(
+      text.find("\t\tip6 daddr @s06 tcp dport @s0p tproxy ip6 to [::ffff:127.0.0.1]:1 accept\n") !=
+      std::string::npos);
   CHECK(text.find("iif") == std::string::npos);
 }
 
 TEST_CASE("render_nft of no steer blocks is an empty chain") {
   const std::string text = render_nft(DesiredState{});
-  CHECK(text.find("\tchain prerouting {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n\t}\n}\n") !=
-        std::string::npos);
+  CHECK(text.find("\tchain prerouting {\n\t\ttype filter hook prerouting priority mangle; policy "
+                  "accept;\n\t}\n}\n") != std::string::npos);
   CHECK(text.find("set ") == std::string::npos);
 }

@@ -50,7 +50,7 @@ TEST_CASE("ensure_socketdir makes the seed's layout and socketdir_drift sees cha
   ensure_socketdir(dir);
   CHECK(socketdir_drift(dir).empty());
 
-  struct stat st{};
+  struct stat st {};
   REQUIRE(stat((tmp.path + "/socketbox").c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 02755);
   CHECK(st.st_uid == 0);
@@ -61,7 +61,8 @@ TEST_CASE("ensure_socketdir makes the seed's layout and socketdir_drift sees cha
   CHECK((st.st_mode & 07777) == 02770);  // group bits show the ACL mask
   const auto acl = sbtest::run("getfacl -cn '" + dir.path + "'");
   if (acl.rc == 0) {
-    CHECK(acl.out.find("user::rwx\nuser:100000:rwx\ngroup::r-x\nmask::rwx\nother::---\n") != std::string::npos);
+    CHECK(acl.out.find("user::rwx\nuser:100000:rwx\ngroup::r-x\nmask::rwx\nother::---\n") !=
+          std::string::npos);
   }
 
   // Drift after chmod: the mode (and with it the mask) changes.
@@ -75,7 +76,8 @@ TEST_CASE("ensure_socketdir makes the seed's layout and socketdir_drift sees cha
   // Drift after the ACL is removed.
   if (sbtest::run("setfacl -b '" + dir.path + "'").rc == 0) {
     drift = socketdir_drift(dir);
-    CHECK(std::find(drift.begin(), drift.end(), dir.path + ": ACL entry user:100000:rwx missing") != drift.end());
+    CHECK(std::find(drift.begin(), drift.end(), dir.path + ": ACL entry user:100000:rwx missing") !=
+          drift.end());
     ensure_socketdir(dir);
     CHECK(socketdir_drift(dir).empty());
   }
@@ -83,9 +85,11 @@ TEST_CASE("ensure_socketdir makes the seed's layout and socketdir_drift sees cha
   // Drift after chown and an extra ACL entry.
   REQUIRE(chown(dir.path.c_str(), 1234, 0) == 0);
   drift = socketdir_drift(dir);
-  CHECK(std::find(drift.begin(), drift.end(), dir.path + ": owner uid 1234, want 0 (root)") != drift.end());
+  CHECK(std::find(drift.begin(), drift.end(), dir.path + ": owner uid 1234, want 0 (root)") !=
+        drift.end());
   CHECK(std::find(drift.begin(), drift.end(),
-                  dir.path + ": group gid 0, want " + group + " (gid " + std::to_string(gid) + ")") != drift.end());
+                  dir.path + ": group gid 0, want " + group + " (gid " + std::to_string(gid) +
+                      ")") != drift.end());
   ensure_socketdir(dir);
   CHECK(socketdir_drift(dir).empty());
 
@@ -98,9 +102,11 @@ TEST_CASE("ensure_socketdir makes the seed's layout and socketdir_drift sees cha
 TEST_CASE("An unknown access group is a clear error") {
   SocketDir dir{"/tmp/sbnc-never-made/00001", 100000, "sbnc-no-such-group"};
   CHECK_THROWS_WITH(ensure_socketdir(dir),
-                    "unknown group 'sbnc-no-such-group' (access_group of socket directory /tmp/sbnc-never-made/00001)");
+                    "unknown group 'sbnc-no-such-group' (access_group of socket directory "
+                    "/tmp/sbnc-never-made/00001)");
   CHECK_THROWS_WITH(socketdir_drift(dir),
-                    "unknown group 'sbnc-no-such-group' (access_group of socket directory /tmp/sbnc-never-made/00001)");
-  struct stat st{};
+                    "unknown group 'sbnc-no-such-group' (access_group of socket directory "
+                    "/tmp/sbnc-never-made/00001)");
+  struct stat st {};
   CHECK(stat("/tmp/sbnc-never-made", &st) != 0);
 }

@@ -19,7 +19,8 @@ std::string error_of(const DesiredState& d) {
 
 TEST_CASE("normalize sorts and de-duplicates prefixes and ports") {
   DesiredState d;
-  d.steers.push_back({{P("fd00::/64"), P("192.0.2.0/24"), P("fd00::/64")}, {{443, 443}, {22, 22}, {443, 443}}});
+  d.steers.push_back(
+      {{P("fd00::/64"), P("192.0.2.0/24"), P("fd00::/64")}, {{443, 443}, {22, 22}, {443, 443}}});
   DesiredState n = normalize(d);
   REQUIRE(n.steers[0].prefixes.size() == 2);
   CHECK(n.steers[0].prefixes[0].str() == "192.0.2.0/24");
@@ -55,7 +56,8 @@ TEST_CASE("validate accepts a good state and names each problem") {
 }
 
 TEST_CASE("Change lines carry their sign") {
-  CHECK(to_string({Change::Kind::Add, "route local 192.0.2.0/24 dev lo"}) == "+ route local 192.0.2.0/24 dev lo");
+  CHECK(to_string({Change::Kind::Add, "route local 192.0.2.0/24 dev lo"}) ==
+        "+ route local 192.0.2.0/24 dev lo");
   CHECK(to_string({Change::Kind::Remove, "nft element 192.0.2.0/24 in steer 0"}) ==
         "- nft element 192.0.2.0/24 in steer 0");
   CHECK(to_string({Change::Kind::Modify, "tproxy port 1 -> 2"}) == "~ tproxy port 1 -> 2");

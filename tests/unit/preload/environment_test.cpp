@@ -1,7 +1,7 @@
 // How sb-preload builds LD_PRELOAD: ours first, the rest kept.
-#include <catch2/catch.hpp>
-
 #include "environment.hpp"
+
+#include <catch2/catch.hpp>
 
 using socketbox::preload::prepend_preload;
 
@@ -12,5 +12,6 @@ TEST_CASE("the library is prepended and existing entries are kept") {
   CHECK(prepend_preload("/l/libsbpreload.so", "/x/liba.so /y/libb.so:/z/libc.so") ==
         "/l/libsbpreload.so:/x/liba.so:/y/libb.so:/z/libc.so");
   // Running sb-preload under sb-preload does not load the library twice.
-  CHECK(prepend_preload("/l/libsbpreload.so", "/l/libsbpreload.so:/x/liba.so") == "/l/libsbpreload.so:/x/liba.so");
+  CHECK(prepend_preload("/l/libsbpreload.so", "/l/libsbpreload.so:/x/liba.so") ==
+        "/l/libsbpreload.so:/x/liba.so");
 }

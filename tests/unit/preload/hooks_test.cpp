@@ -39,8 +39,8 @@ struct Reexec {
     char tmpl[] = "/tmp/sbhook.XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) std::_Exit(99);
     std::string d = tmpl;
-    std::string maps = "[::1]:7001=" + d + "/a.sock\n127.0.0.1:7002=" + d + "/b.sock\n[::]:7003=" + d +
-                       "/c.sock\n[::1]:7004=" + d + "/missing/d.sock\n";
+    std::string maps = "[::1]:7001=" + d + "/a.sock\n127.0.0.1:7002=" + d +
+                       "/b.sock\n[::]:7003=" + d + "/c.sock\n[::1]:7004=" + d + "/missing/d.sock\n";
     ::setenv("SB_PRELOAD_MAP", maps.c_str(), 1);
     ::setenv("SB_HOOKTEST_DIR", d.c_str(), 1);
     std::ifstream in("/proc/self/cmdline");
@@ -70,7 +70,8 @@ sockaddr_in6 v6(const char* addr, int port) {
 int bound_endpoint(const char* addr, int port, int type_flags = SOCK_NONBLOCK) {
   int fd = ::socket(AF_INET6, SOCK_STREAM | type_flags, 0);
   sockaddr_in6 a = v6(addr, port);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0) return -1;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
+    return -1;
   return fd;
 }
 
@@ -104,7 +105,8 @@ int int_option(int fd, int level, int name) {
 
 }  // namespace
 
-TEST_CASE("a bind to a mapped address becomes a receiving endpoint that looks like a TCP listener") {
+TEST_CASE(
+    "a bind to a mapped address becomes a receiving endpoint that looks like a TCP listener") {
   int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);
   int one = 1;
@@ -143,7 +145,8 @@ TEST_CASE("a bind to a mapped address becomes a receiving endpoint that looks li
   CHECK_FALSE(readable(fd, 0));
   char probe;
   errno = 0;
-  CHECK(::recv(fd, &probe, 1, MSG_DONTWAIT) == -1);  // as on a TCP listener (python's ssl probes so)
+  CHECK(::recv(fd, &probe, 1, MSG_DONTWAIT) ==
+        -1);  // as on a TCP listener (python's ssl probes so)
   CHECK(errno == ENOTCONN);
 
   int client = -1;
@@ -155,7 +158,8 @@ TEST_CASE("a bind to a mapped address becomes a receiving endpoint that looks li
   REQUIRE(sb_send_fd((g_dir + "/a.sock").c_str(), server_side) == 0);
   ::close(server_side);
   CHECK(readable(fd, 2000));
-  CHECK(::recvfrom(fd, &probe, 1, MSG_DONTWAIT, nullptr, nullptr) == -1);  // does not eat the connection
+  CHECK(::recvfrom(fd, &probe, 1, MSG_DONTWAIT, nullptr, nullptr) ==
+        -1);  // does not eat the connection
   CHECK(readable(fd, 0));
 
   sockaddr_in6 peer{};

@@ -1,11 +1,11 @@
 // Parsing of sb-preload mappings (shared by the wrapper and the library).
+#include "map_spec.hpp"
+
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
-
-#include "map_spec.hpp"
 
 using namespace socketbox::preload;
 
@@ -32,7 +32,8 @@ TEST_CASE("wildcard and specific addresses of both families parse") {
     int family;
     const char* shown;
   };
-  for (Case c : {Case{"[::]:80=/run/a.sock", AF_INET6, "[::]:80"}, Case{"0.0.0.0:22=/run/b", AF_INET, "0.0.0.0:22"},
+  for (Case c : {Case{"[::]:80=/run/a.sock", AF_INET6, "[::]:80"},
+                 Case{"0.0.0.0:22=/run/b", AF_INET, "0.0.0.0:22"},
                  Case{"[2001:db8::1]:443=/x", AF_INET6, "[2001:db8::1]:443"},
                  Case{"192.0.2.7:65535=/y", AF_INET, "192.0.2.7:65535"},
                  Case{"[::ffff:127.0.0.1]:1=/z", AF_INET6, "[::ffff:127.0.0.1]:1"}}) {
@@ -63,8 +64,10 @@ TEST_CASE("bad mappings say what is wrong") {
   CHECK(parse_error("[::1:80=/x") == "IPv6 address must be in brackets: [ADDR]:PORT");
   CHECK(parse_error("[fe80::zz]:80=/x") == "invalid IPv6 address");
   CHECK(parse_error("[1.2.3.4]:80=/x") == "invalid IPv6 address");
-  CHECK(parse_error("300.1.1.1:80=/x") == "address is not an IPv4 address or a bracketed IPv6 address");
-  CHECK(parse_error("localhost:80=/x") == "address is not an IPv4 address or a bracketed IPv6 address");
+  CHECK(parse_error("300.1.1.1:80=/x") ==
+        "address is not an IPv4 address or a bracketed IPv6 address");
+  CHECK(parse_error("localhost:80=/x") ==
+        "address is not an IPv4 address or a bracketed IPv6 address");
   CHECK(parse_error("[::]:80=") == "missing socket path after '='");
   CHECK(parse_error("[::]:80=relative.sock") == "socket path must be absolute");
   CHECK(parse_error("[::]:80=/" + std::string(107, 'p')) == "socket path is longer than 107 bytes");

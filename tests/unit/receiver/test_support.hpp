@@ -60,7 +60,8 @@ struct Pair {
   // For SOCK_DGRAM pairs (no EOF): sending fails once the peer is gone.
   bool dgram_peer_gone() const {
     for (int i = 0; i < 200; ++i) {
-      if (::send(kept, "z", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno == ECONNREFUSED) return true;
+      if (::send(kept, "z", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno == ECONNREFUSED)
+        return true;
       ::usleep(10000);
     }
     return false;

@@ -1,7 +1,6 @@
 // The compiler: compiled tables dispatch exactly as the route list reads
 // (first match wins), for the seed's profile and for random route lists.
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <set>
 
@@ -43,11 +42,20 @@ TEST_CASE("the seed profile compiles to a table that dispatches like the seed's"
   const tb::Table seed = tb::load_table_file(SB_TEST_DATA_DIR "/seed.conf");
 
   // The seed transcript's addresses, the NAT64 range, and neighbours.
-  const char* locals[] = {"fd01:db8:1:40::1:10", "fd01:db8:1:40::1:11", "fd01:db8:1:40::1:f",
-                          "fd01:db8:1:40::1:0",  "fd01:db8:1:40::1:12", "fd01:db8:1:40::1:1f",
-                          "fd01:db8:1:40::1234:5678", "fd01:db8:1:40:0:64::1", "fd01:db8:1:40:0:64:a:b",
-                          "fd01:db8:1:40:0:65::1", "fd01:db8:1:40:1::1:10", "fd01:db8:1:41::1:10",
-                          "192.0.2.1", "::"};
+  const char* locals[] = {"fd01:db8:1:40::1:10",
+                          "fd01:db8:1:40::1:11",
+                          "fd01:db8:1:40::1:f",
+                          "fd01:db8:1:40::1:0",
+                          "fd01:db8:1:40::1:12",
+                          "fd01:db8:1:40::1:1f",
+                          "fd01:db8:1:40::1234:5678",
+                          "fd01:db8:1:40:0:64::1",
+                          "fd01:db8:1:40:0:64:a:b",
+                          "fd01:db8:1:40:0:65::1",
+                          "fd01:db8:1:40:1::1:10",
+                          "fd01:db8:1:41::1:10",
+                          "192.0.2.1",
+                          "::"};
   const std::uint16_t ports[] = {22, 80, 443, 8080, 1, 65535};
   int dispatched = 0;
   for (const char* l : locals)
@@ -100,7 +108,8 @@ to = "reject"
   CHECK(c.route_at_line(6) == -1);
 }
 
-TEST_CASE("consecutive single addresses become one map set; a prefix between them splits it", "[compiler]") {
+TEST_CASE("consecutive single addresses become one map set; a prefix between them splits it",
+          "[compiler]") {
   const Profile p = parse_profile(R"(
 [[route]]
 dest = "fd00::1"
@@ -126,7 +135,8 @@ to = "unix:/d"
   const CompiledTable c = compile_table(p);
   REQUIRE(c.table.map_sets.size() == 2);
   CHECK(c.table.map_sets[0].size() == 2);
-  CHECK(c.table.map_sets[1].size() == 3);  // fd00::1 again: in the map, but unreachable (see the linter)
+  CHECK(c.table.map_sets[1].size() ==
+        3);  // fd00::1 again: in the map, but unreachable (see the linter)
   tb::Tuple t;
   t.lport = 22;
   t.local = addr("fd00::3");
@@ -165,7 +175,8 @@ TEST_CASE("many addresses compile to one map set entered from one rule", "[compi
   for (int i = 1; i <= 5000; ++i) {
     char a[64];
     std::snprintf(a, sizeof a, "fd00::%x", i);
-    text += std::string("[[route]]\ndest = \"") + a + "\"\nport = 443\nto = \"unix:/s/" + std::to_string(i) + "\"\n";
+    text += std::string("[[route]]\ndest = \"") + a + "\"\nport = 443\nto = \"unix:/s/" +
+            std::to_string(i) + "\"\n";
   }
   const Profile p = parse_profile(text, "big.toml");
   const CompiledTable c = compile_table(p);
@@ -181,7 +192,8 @@ TEST_CASE("many addresses compile to one map set entered from one rule", "[compi
   CHECK(table_verdict(c.table, t) == "");
 }
 
-TEST_CASE("random route lists: compiled table == first matching route, for random tuples", "[compiler]") {
+TEST_CASE("random route lists: compiled table == first matching route, for random tuples",
+          "[compiler]") {
   std::mt19937_64 rng(0x5eedb0c5);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   // A small address space so that routes overlap a lot.
@@ -215,7 +227,9 @@ TEST_CASE("random route lists: compiled table == first matching route, for rando
         r.dest = prefix_of(local_addr(), static_cast<int>(112 + pick(17)));
       }
       switch (pick(5)) {
-        case 0: case 1: break;  // any port
+        case 0:
+        case 1:
+          break;  // any port
         case 2: {
           const auto one = port();
           r.ports = PortSet({{one, one}});
@@ -230,7 +244,9 @@ TEST_CASE("random route lists: compiled table == first matching route, for rando
           r.ports = PortSet(rs);
         }
       }
-      if (pick(5) == 0) r.from = prefix_of(addr(pick(2) ? "fd00:1::" : "fd00:2::"), static_cast<int>(16 + pick(32)));
+      if (pick(5) == 0)
+        r.from =
+            prefix_of(addr(pick(2) ? "fd00:1::" : "fd00:2::"), static_cast<int>(16 + pick(32)));
       if (pick(6) == 0) {
         r.to.kind = RouteTarget::Kind::Reject;
       } else {
@@ -243,7 +259,8 @@ TEST_CASE("random route lists: compiled table == first matching route, for rando
     maps += c.table.map_sets.size();
     for (int k = 0; k < 500; ++k) {
       tb::Tuple t;
-      t.local = pick(3) == 0 ? local_addr() : p.routes[pick(p.routes.size())].dest.value_or(Net{}).addr;
+      t.local =
+          pick(3) == 0 ? local_addr() : p.routes[pick(p.routes.size())].dest.value_or(Net{}).addr;
       t.remote = addr(pick(2) ? "fd00:1::5" : "fd00:2:8000::5");
       t.remote.lo |= pick(1000);
       t.lport = pick(2) ? port() : static_cast<std::uint16_t>(pick(65536));
@@ -283,7 +300,8 @@ prefixes = ["::ffff:198.51.100.0/120"]
   CHECK(d.steers[0].ports[0] == socketbox::netcfg::PortRange{22, 22});
   CHECK(d.steers[0].ports[3] == socketbox::netcfg::PortRange{8000, 8100});
   CHECK(d.steers[1].ports.empty());
-  CHECK(d.steers[1].prefixes[0].family == AF_INET);  // mapped written as IPv6 is still IPv4 to the kernel
+  CHECK(d.steers[1].prefixes[0].family ==
+        AF_INET);  // mapped written as IPv6 is still IPv4 to the kernel
   CHECK(from_netcfg_prefix(d.steers[0].prefixes[1]).str() == "192.0.2.0/24");
   CHECK(from_netcfg_prefix(d.steers[0].prefixes[0]).str() == "fd01:db8:1:40::/64");
 }

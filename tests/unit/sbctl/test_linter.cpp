@@ -9,7 +9,8 @@ namespace {
 
 std::vector<std::string> lint(const std::string& text) {
   std::vector<std::string> out;
-  for (const auto& d : lint_profile(parse_profile(text, "l.toml"))) out.push_back(d.format("l.toml"));
+  for (const auto& d : lint_profile(parse_profile(text, "l.toml")))
+    out.push_back(d.format("l.toml"));
   return out;
 }
 
@@ -27,7 +28,8 @@ to = "unix:/a"
 [[route]]
 dest = "192.0.2.0/24"
 to = "unix:/b"
-)").empty());
+)")
+            .empty());
 }
 
 TEST_CASE("the seed profile lints clean", "[lint]") {
@@ -36,7 +38,8 @@ TEST_CASE("the seed profile lints clean", "[lint]") {
 
 TEST_CASE("no steering at all", "[lint]") {
   CHECK(lint("[[route]]\nto = \"unix:/a\"\n") ==
-        std::vector<std::string>{"l.toml: warning: no [[steer]] blocks: the kernel sends no traffic to sbd"});
+        std::vector<std::string>{
+            "l.toml: warning: no [[steer]] blocks: the kernel sends no traffic to sbd"});
 }
 
 TEST_CASE("a route outside every steered prefix or port", "[lint]") {
@@ -55,11 +58,13 @@ to = "unix:/c"
 dest = "192.0.2.0/24"
 to = "unix:/d"
 )") == std::vector<std::string>{
-             "l.toml:5:8: warning: route at line 4 never matches steered traffic: fd01:db8:1:41::1 is outside every "
-             "[[steer]] prefix",
-             "l.toml:10:8: warning: route 'alt-http' at line 7 never matches steered traffic: port 8080 is not "
-             "steered for fd01:db8:1:40::1",
-         });
+           "l.toml:5:8: warning: route at line 4 never matches steered traffic: fd01:db8:1:41::1 "
+           "is outside every "
+           "[[steer]] prefix",
+           "l.toml:10:8: warning: route 'alt-http' at line 7 never matches steered traffic: port "
+           "8080 is not "
+           "steered for fd01:db8:1:40::1",
+       });
 }
 
 TEST_CASE("steered traffic that no route takes", "[lint]") {
@@ -69,8 +74,9 @@ to = "unix:/a"
 [[route]]
 dest = "192.0.2.0/24"
 to = "reject"
-)") == std::vector<std::string>{"l.toml:2:35: warning: steered traffic to 192.0.2.0/24 (port 22, 80, 443) is sent "
-                                "to no socket by any route: sbd closes those connections"});
+)") == std::vector<std::string>{
+           "l.toml:2:35: warning: steered traffic to 192.0.2.0/24 (port 22, 80, 443) is sent "
+           "to no socket by any route: sbd closes those connections"});
 }
 
 TEST_CASE("a route shadowed by earlier routes", "[lint]") {
@@ -98,11 +104,13 @@ to = "unix:/dup"
 dest = "192.0.2.0/24"
 to = "unix:/rest"
 )") == std::vector<std::string>{
-             "l.toml:12:1: warning: route 'never' at line 12 is never reached: every connection it matches is taken "
-             "by the routes at lines 4, 8",
-             "l.toml:20:1: warning: route at line 20 is never reached: every connection it matches is taken by the "
-             "route at line 17",
-         });
+           "l.toml:12:1: warning: route 'never' at line 12 is never reached: every connection it "
+           "matches is taken "
+           "by the routes at lines 4, 8",
+           "l.toml:20:1: warning: route at line 20 is never reached: every connection it matches "
+           "is taken by the "
+           "route at line 17",
+       });
   // A narrower `from` earlier does not shadow a wider one later.
   CHECK(lint(kSteer + R"([[route]]
 dest = "fd01:db8:1:40::/64"
@@ -115,7 +123,8 @@ to = "unix:/b"
 [[route]]
 dest = "192.0.2.0/24"
 to = "unix:/c"
-)").empty());
+)")
+            .empty());
 }
 
 TEST_CASE("overlapping steer prefixes are errors", "[lint]") {
@@ -129,10 +138,11 @@ to = "unix:/a"
 )";
   const auto d = lint_profile(parse_profile(text, "l.toml"));
   CHECK(has_errors(d));
-  CHECK(lint(text) == std::vector<std::string>{
-                          "l.toml:4:13: error: steer prefix fd01:db8:1::/48 overlaps fd01:db8::/32 at line 2",
-                          "l.toml:4:46: error: steer prefix 10.0.0.0/8 is already steered at line 4",
-                      });
+  CHECK(lint(text) ==
+        std::vector<std::string>{
+            "l.toml:4:13: error: steer prefix fd01:db8:1::/48 overlaps fd01:db8::/32 at line 2",
+            "l.toml:4:46: error: steer prefix 10.0.0.0/8 is already steered at line 4",
+        });
 }
 
 TEST_CASE("from and dest of different families", "[lint]") {
@@ -142,8 +152,9 @@ from = "fd00::/8"
 to = "unix:/a"
 [[route]]
 to = "unix:/b"
-)") == std::vector<std::string>{"l.toml:6:8: warning: route at line 4 never matches: 'from' fd00::/8 and 'dest' "
-                                "192.0.2.0/24 are of different address families"});
+)") == std::vector<std::string>{
+           "l.toml:6:8: warning: route at line 4 never matches: 'from' fd00::/8 and 'dest' "
+           "192.0.2.0/24 are of different address families"});
 }
 
 TEST_CASE("duplicate socket directories", "[lint]") {
@@ -156,8 +167,8 @@ owner_uid = 100000
 path = "/run/socketbox/00001/"
 owner_uid = 101000
 )");
-  CHECK(out == std::vector<std::string>{
-                   "l.toml:10:8: error: socket directory /run/socketbox/00001 is already described at line 6"});
+  CHECK(out == std::vector<std::string>{"l.toml:10:8: error: socket directory /run/socketbox/00001 "
+                                        "is already described at line 6"});
 }
 
 TEST_CASE("parse errors are the linter's errors too: sun_path length", "[lint]") {
@@ -166,6 +177,7 @@ TEST_CASE("parse errors are the linter's errors too: sun_path length", "[lint]")
     FAIL("no error");
   } catch (const ProfileError& e) {
     CHECK(std::string(e.what()) ==
-          "l.toml:2:6: error: 'to' socket path is 108 bytes; at most 107 fit in a Unix socket address (sun_path)");
+          "l.toml:2:6: error: 'to' socket path is 108 bytes; at most 107 fit in a Unix socket "
+          "address (sun_path)");
   }
 }

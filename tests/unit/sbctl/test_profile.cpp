@@ -85,7 +85,9 @@ TEST_CASE("defaults when keys are left out", "[profile]") {
 
 TEST_CASE("ports: number, list, range, string", "[profile]") {
   auto ports = [](const std::string& v) {
-    return parse_profile("[[route]]\nport = " + v + "\nto = \"reject\"\n", "p.toml").routes[0].ports.str();
+    return parse_profile("[[route]]\nport = " + v + "\nto = \"reject\"\n", "p.toml")
+        .routes[0]
+        .ports.str();
   };
   CHECK(ports("22") == "22");
   CHECK(ports("\"22\"") == "22");
@@ -96,7 +98,8 @@ TEST_CASE("ports: number, list, range, string", "[profile]") {
 }
 
 TEST_CASE("addresses: IPv4 prefixes are carried IPv4-mapped", "[profile]") {
-  const Profile p = parse_profile("[[route]]\ndest = \"192.0.2.7\"\nfrom = \"10.0.0.0/8\"\nto = \"reject\"\n", "p.toml");
+  const Profile p = parse_profile(
+      "[[route]]\ndest = \"192.0.2.7\"\nfrom = \"10.0.0.0/8\"\nto = \"reject\"\n", "p.toml");
   CHECK(p.routes[0].dest->len == 128);
   CHECK(p.routes[0].dest->str() == "192.0.2.7");
   CHECK(socketbox::table::format_addr(p.routes[0].dest->addr) == "::ffff:192.0.2.7");
@@ -104,7 +107,8 @@ TEST_CASE("addresses: IPv4 prefixes are carried IPv4-mapped", "[profile]") {
 }
 
 TEST_CASE("local_clients and the listen port", "[profile]") {
-  const Profile p = parse_profile("local_clients = true\n[daemon]\nlisten = \"[::ffff:127.0.0.1]:8443\"\n", "p.toml");
+  const Profile p = parse_profile(
+      "local_clients = true\n[daemon]\nlisten = \"[::ffff:127.0.0.1]:8443\"\n", "p.toml");
   CHECK(p.local_clients);
   CHECK(p.daemon.tproxy_port == 8443);
 }
@@ -114,17 +118,20 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
   CHECK(error_of("netns = \n").rfind("p.toml:1:", 0) == 0);
   CHECK(error_of("[[route]]\nto = \"reject\"\nto = \"reject\"\n").rfind("p.toml:3:", 0) == 0);
 
-  CHECK(error_of("bogus = 1\n") ==
-        "p.toml:1:1: error: unknown key 'bogus' (expected netns, local_clients, [daemon], [[steer]], "
-        "[[route]] or [[socketdir]])");
+  CHECK(
+      error_of("bogus = 1\n") ==
+      "p.toml:1:1: error: unknown key 'bogus' (expected netns, local_clients, [daemon], [[steer]], "
+      "[[route]] or [[socketdir]])");
   CHECK(error_of("[daemon]\nlisten = \"[::ffff:127.0.0.1]:1\"\ntables = \"/x\"\n") ==
         "p.toml:3:1: error: unknown key 'tables' in [daemon] (expected listen, table or control)");
   CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nport = 22\n") ==
         "p.toml:3:1: error: unknown key 'port' in [[steer]] (expected prefixes or ports)");
-  CHECK(error_of("[[route]]\nto = \"reject\"\n  dst = \"fd00::1\"\n") ==
-        "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to or name)");
+  CHECK(
+      error_of("[[route]]\nto = \"reject\"\n  dst = \"fd00::1\"\n") ==
+      "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to or name)");
   CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\nowner_uid = 1\ngroup = \"g\"\n") ==
-        "p.toml:4:1: error: unknown key 'group' in [[socketdir]] (expected path, owner_uid or access_group)");
+        "p.toml:4:1: error: unknown key 'group' in [[socketdir]] (expected path, owner_uid or "
+        "access_group)");
 
   // Addresses.
   CHECK(error_of("[[route]]\ndest = \"fd01::zz\"\nto = \"reject\"\n") ==
@@ -136,9 +143,11 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
   CHECK(error_of("[[route]]\nfrom = \"10.0.0.0/33\"\nto = \"reject\"\n") ==
         "p.toml:2:8: error: 'from': prefix length in '10.0.0.0/33' must be 0 to 32");
   CHECK(error_of("[[steer]]\nprefixes = [\"fd01:db8::/64\", \"fd01:db8::1/64\"]\n") ==
-        "p.toml:2:30: error: 'prefixes': 'fd01:db8::1/64' has host bits set; the prefix is fd01:db8::/64");
+        "p.toml:2:30: error: 'prefixes': 'fd01:db8::1/64' has host bits set; the prefix is "
+        "fd01:db8::/64");
   CHECK(error_of("[[steer]]\nprefixes = [\"192.0.2.1/24\"]\n") ==
-        "p.toml:2:13: error: 'prefixes': '192.0.2.1/24' has host bits set; the prefix is 192.0.2.0/24");
+        "p.toml:2:13: error: 'prefixes': '192.0.2.1/24' has host bits set; the prefix is "
+        "192.0.2.0/24");
 
   // Ports.
   CHECK(error_of("[[route]]\nport = 70000\nto = \"reject\"\n") ==
@@ -146,28 +155,35 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
   CHECK(error_of("[[route]]\nport = [22, 0]\nto = \"reject\"\n") ==
         "p.toml:2:13: error: 'port': port 0 is out of range (1 to 65535)");
   CHECK(error_of("[[route]]\nport = \"http\"\nto = \"reject\"\n") ==
-        "p.toml:2:8: error: 'port': port 'http' is not a port number from 1 to 65535 or a range 'LO-HI'");
+        "p.toml:2:8: error: 'port': port 'http' is not a port number from 1 to 65535 or a range "
+        "'LO-HI'");
   CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nports = \"90-80\"\n") ==
         "p.toml:3:9: error: 'ports': port range '90-80' is backwards (write '80-90')");
   CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nports = \"1-99999\"\n") ==
-        "p.toml:3:9: error: 'ports': port range '1-99999' must be 'LO-HI' with ports from 1 to 65535");
+        "p.toml:3:9: error: 'ports': port range '1-99999' must be 'LO-HI' with ports from 1 to "
+        "65535");
   CHECK(error_of("[[route]]\nport = []\nto = \"reject\"\n") ==
         "p.toml:2:8: error: 'port' is an empty list; leave it out to mean every port");
   CHECK(error_of("[[route]]\nport = 1.5\nto = \"reject\"\n") ==
-        "p.toml:2:8: error: 'port' must be a port number, a \"LO-HI\" range or a list of them, not a float");
+        "p.toml:2:8: error: 'port' must be a port number, a \"LO-HI\" range or a list of them, not "
+        "a float");
   CHECK(error_of("[[route]]\nport = \"1-2000\"\nto = \"reject\"\n") ==
-        "p.toml:2:8: error: 'port' covers 2000 ports; a route compiles to one table rule per port and may have "
+        "p.toml:2:8: error: 'port' covers 2000 ports; a route compiles to one table rule per port "
+        "and may have "
         "at most 1024 (leave 'port' out to match every port)");
 
   // Targets.
   CHECK(error_of("[[route]]\nto = \"tcp:1.2.3.4\"\n") ==
         "p.toml:2:6: error: 'to' must be \"unix:/PATH\" or \"reject\", got 'tcp:1.2.3.4'");
-  CHECK(error_of("[[route]]\nto = \"unix:relative/x\"\n") ==
-        "p.toml:2:6: error: 'to': the socket path after 'unix:' must be absolute, got 'relative/x'");
+  CHECK(
+      error_of("[[route]]\nto = \"unix:relative/x\"\n") ==
+      "p.toml:2:6: error: 'to': the socket path after 'unix:' must be absolute, got 'relative/x'");
   CHECK(error_of("[[route]]\nto = \"unix:/a b\"\n") ==
-        "p.toml:2:6: error: 'to' socket path contains white space, which the table format cannot hold");
+        "p.toml:2:6: error: 'to' socket path contains white space, which the table format cannot "
+        "hold");
   CHECK(error_of("[[route]]\nto = \"unix:/" + std::string(120, 'x') + "\"\n") ==
-        "p.toml:2:6: error: 'to' socket path is 121 bytes; at most 107 fit in a Unix socket address (sun_path)");
+        "p.toml:2:6: error: 'to' socket path is 121 bytes; at most 107 fit in a Unix socket "
+        "address (sun_path)");
   CHECK(error_of("[[route]]\ndest = \"fd00::1\"\n") ==
         "p.toml:1:1: error: [[route]] needs 'to' (\"unix:/PATH\" or \"reject\")");
 
@@ -179,8 +195,10 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
         "p.toml:1:17: error: 'local_clients' must be true or false, not a string");
   CHECK(error_of("[route]\nto = \"reject\"\n") ==
         "p.toml:1:1: error: 'route' must be an array of tables (write [[route]] above each one)");
-  CHECK(error_of("daemon = 1\n") == "p.toml:1:10: error: 'daemon' must be a table (write [daemon])");
-  CHECK(error_of("[[route]]\nto = 1\n") == "p.toml:2:6: error: 'to' must be a string, not an integer");
+  CHECK(error_of("daemon = 1\n") ==
+        "p.toml:1:10: error: 'daemon' must be a table (write [daemon])");
+  CHECK(error_of("[[route]]\nto = 1\n") ==
+        "p.toml:2:6: error: 'to' must be a string, not an integer");
   CHECK(error_of("[[route]]\ndest = [\"fd00::1\"]\nto = \"reject\"\n") ==
         "p.toml:2:8: error: 'dest' must be a string, not an array");
   CHECK(error_of("[[steer]]\nports = 22\n") ==
@@ -192,15 +210,18 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
 
   // The daemon section.
   CHECK(error_of("[daemon]\nlisten = \"127.0.0.1:1\"\n") ==
-        "p.toml:2:10: error: 'listen' must be \"[::ffff:127.0.0.1]:PORT\" (the TPROXY target for IPv6 and IPv4), "
+        "p.toml:2:10: error: 'listen' must be \"[::ffff:127.0.0.1]:PORT\" (the TPROXY target for "
+        "IPv6 and IPv4), "
         "got '127.0.0.1:1'");
   CHECK(error_of("[daemon]\nlisten = \"[::ffff:127.0.0.1]:0\"\n") ==
-        "p.toml:2:10: error: 'listen': port '0' is not a port number from 1 to 65535 or a range 'LO-HI'");
+        "p.toml:2:10: error: 'listen': port '0' is not a port number from 1 to 65535 or a range "
+        "'LO-HI'");
   CHECK(error_of("[daemon]\ntable = \"sbd.conf\"\n") ==
         "p.toml:2:9: error: 'table' must be an absolute path, got 'sbd.conf'");
 
   // Socket directories.
-  CHECK(error_of("[[socketdir]]\nowner_uid = 1\n") == "p.toml:1:1: error: [[socketdir]] needs 'path'");
+  CHECK(error_of("[[socketdir]]\nowner_uid = 1\n") ==
+        "p.toml:1:1: error: [[socketdir]] needs 'path'");
   CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\n") ==
         "p.toml:1:1: error: [[socketdir]] needs 'owner_uid' (the uid that creates sockets there)");
   CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\nowner_uid = -1\n") ==
@@ -214,6 +235,7 @@ TEST_CASE("an unreadable profile is one clear error", "[profile]") {
     load_profile("/nonexistent/profile.toml");
     FAIL("no error");
   } catch (const ProfileError& e) {
-    CHECK(std::string(e.what()) == "/nonexistent/profile.toml: error: cannot read profile: No such file or directory");
+    CHECK(std::string(e.what()) ==
+          "/nonexistent/profile.toml: error: cannot read profile: No such file or directory");
   }
 }

@@ -1,9 +1,9 @@
 // The pieces around the compiler: the generations store, kernel-state
 // snapshots, sbd's control answers, the table diff and JSON output.
-#include <catch2/catch.hpp>
-
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "control/control_client.hpp"
 #include "output/json_writer.hpp"
@@ -143,8 +143,17 @@ TEST_CASE("the table diff is a unified diff with context", "[output]") {
 TEST_CASE("JSON output escapes strings; aligned tables pad plain text", "[output]") {
   CHECK(json_quote("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\u0001\"");
   JsonWriter w;
-  w.begin_object().key("a").value(static_cast<std::int64_t>(1)).key("b").begin_array().value("x").value(true).end_array()
-      .key("c").null().end_object();
+  w.begin_object()
+      .key("a")
+      .value(static_cast<std::int64_t>(1))
+      .key("b")
+      .begin_array()
+      .value("x")
+      .value(true)
+      .end_array()
+      .key("c")
+      .null()
+      .end_object();
   CHECK(w.str() == R"({"a":1,"b":["x",true],"c":null})");
   TextTable t;
   t.add({"route", "1"});

@@ -1,8 +1,8 @@
+#include "socketbox/table/address.hpp"
+
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
-
-#include "socketbox/table/address.hpp"
 
 using namespace socketbox::table;
 
@@ -58,7 +58,8 @@ TEST_CASE("tuples come from IPv6 and IPv4 socket addresses", "[address]") {
   r4.sin_port = htons(5555);
   inet_pton(AF_INET, "10.99.0.2", &r4.sin_addr);
   Tuple t;
-  REQUIRE(tuple_from_sockaddrs(reinterpret_cast<sockaddr*>(&l6), reinterpret_cast<sockaddr*>(&r4), t));
+  REQUIRE(
+      tuple_from_sockaddrs(reinterpret_cast<sockaddr*>(&l6), reinterpret_cast<sockaddr*>(&r4), t));
   CHECK(t.lport == 443);
   CHECK(t.rport == 5555);
   CHECK(format_addr(t.remote) == "::ffff:10.99.0.2");

@@ -1,6 +1,5 @@
-#include <chrono>
-
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "socketbox/table/parser.hpp"
 #include "test_support.hpp"
@@ -106,7 +105,8 @@ TEST_CASE("a trace records every step of a decision", "[lookup]") {
 }
 
 TEST_CASE("a map set of 1,000,000 entries loads and answers", "[lookup][large]") {
-  std::string text = "rule-set:0\nip:2001:db8::/32 jump-map:1\nmap-set:1 match-lip:128 match-lport\n";
+  std::string text =
+      "rule-set:0\nip:2001:db8::/32 jump-map:1\nmap-set:1 match-lip:128 match-lport\n";
   text.reserve(60'000'000);
   char line[96];
   for (unsigned i = 0; i < 1'000'000; ++i) {

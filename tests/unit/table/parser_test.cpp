@@ -1,6 +1,7 @@
+#include "socketbox/table/parser.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "socketbox/table/parser.hpp"
 #include "test_support.hpp"
 
 using namespace socketbox::table;
@@ -104,7 +105,8 @@ TEST_CASE("errors name file, line, column and what was expected", "[parser]") {
         "t.conf:2:6: error: an entry takes one action; this line already has one at column 1");
   CHECK(error_of("ip:2001:db8::1 fail\n") ==
         "t.conf:1:1: error: 'ip' must be inside a rule-set:N or map-set:N");
-  CHECK(error_of("rule-set:1\nfail\n") == "t.conf:1:1: error: no rule-set:0 (every lookup starts there)");
+  CHECK(error_of("rule-set:1\nfail\n") ==
+        "t.conf:1:1: error: no rule-set:0 (every lookup starts there)");
   CHECK(error_of("") == "t.conf:1:1: error: no rule-set:0 (every lookup starts there)");
   CHECK(error_of("rule-set:0\nrule-set:0\n") ==
         "t.conf:2:1: error: rule-set:0 is already defined at line 1");
@@ -119,13 +121,15 @@ TEST_CASE("errors name file, line, column and what was expected", "[parser]") {
   CHECK(error_of("rule-set:0\nmap-set:1 match-lip:128\nip:2001:db8::/64 fail\n") ==
         "t.conf:3:1: error: map entries match one address exactly (the set's match-lip/match-rip "
         "masks it); use a rule set for prefixes");
-  CHECK(error_of("rule-set:0\nmap-set:1 match-lip:128\nip:2001:db8::1 fail\nip:2001:db8::1 fail\n") ==
-        "t.conf:4:1: error: duplicate key in map-set:1 (first at line 3)");
+  CHECK(
+      error_of("rule-set:0\nmap-set:1 match-lip:128\nip:2001:db8::1 fail\nip:2001:db8::1 fail\n") ==
+      "t.conf:4:1: error: duplicate key in map-set:1 (first at line 3)");
   CHECK(error_of("rule-set:0\njump-map:4\n") ==
         "t.conf:2:1: error: jump-map:4 names map-set:4, which is not defined");
   CHECK(error_of("rule-set:0\ndefault jump-rule:9\n") ==
         "t.conf:2:9: error: jump-rule:9 names rule-set:9, which is not defined");
-  CHECK(error_of("rule-set:0\ndefault\n") == "t.conf:2:1: error: 'default' is not followed by an action");
+  CHECK(error_of("rule-set:0\ndefault\n") ==
+        "t.conf:2:1: error: 'default' is not followed by an action");
   CHECK(error_of("rule-set:0\ndefault\nport:1 fail\n") ==
         "t.conf:3:1: error: expected the action of the 'default' on line 2");
   CHECK(error_of("rule-set:0\ndefault ip:::1 fail\n") ==
@@ -133,31 +137,39 @@ TEST_CASE("errors name file, line, column and what was expected", "[parser]") {
   CHECK(error_of("rule-set:0\ndefault:1 fail\n") ==
         "t.conf:2:1: error: 'default' takes no value; write 'default ACTION'");
   CHECK(error_of("rule-set:0\nfail:now\n") == "t.conf:2:1: error: 'fail' takes no value");
-  CHECK(error_of("rule-set:0\njump-unix:\n") == "t.conf:2:1: error: 'jump-unix:' expects a socket path");
+  CHECK(error_of("rule-set:0\njump-unix:\n") ==
+        "t.conf:2:1: error: 'jump-unix:' expects a socket path");
   CHECK(error_of("rule-set:0\njump-unix:/" + std::string(200, 'a') + "\n") ==
         "t.conf:2:1: error: socket path is 201 bytes; at most 107 fit in a Unix socket address");
   CHECK(error_of("rule-set:0\njump-fd:-1\n") ==
         "t.conf:2:1: error: 'jump-fd:' expects a descriptor number from 0 to 2147483647, got '-1'");
-  CHECK(error_of("rule-set:0\nport:1 port:2 fail\n") == "t.conf:2:8: error: 'port:' given twice in one entry");
-  CHECK(error_of("rule-set:0\nip:::1 ip:::2 fail\n") == "t.conf:2:8: error: 'ip:' given twice in one entry");
-  CHECK(error_of("rule-set:0\nport:1 rule-set:2\n") == "t.conf:2:8: error: 'rule-set:' must start its line");
+  CHECK(error_of("rule-set:0\nport:1 port:2 fail\n") ==
+        "t.conf:2:8: error: 'port:' given twice in one entry");
+  CHECK(error_of("rule-set:0\nip:::1 ip:::2 fail\n") ==
+        "t.conf:2:8: error: 'ip:' given twice in one entry");
+  CHECK(error_of("rule-set:0\nport:1 rule-set:2\n") ==
+        "t.conf:2:8: error: 'rule-set:' must start its line");
   CHECK(error_of("rule-set:0 size:0\n") ==
         "t.conf:1:12: error: 'size:' expects an entry count from 1 to 4294967295, got '0'");
-  CHECK(error_of("size:3\n") == "t.conf:1:1: error: 'size' must be inside a rule-set:N or map-set:N");
+  CHECK(error_of("size:3\n") ==
+        "t.conf:1:1: error: 'size' must be inside a rule-set:N or map-set:N");
   CHECK(error_of("max-maps:0\nrule-set:0\n") ==
         "t.conf:1:1: error: 'max-maps:' expects a count from 1 to 4294967295, got '0'");
-  CHECK(error_of("rule-set:0\nport:1 default fail\n") == "t.conf:2:8: error: 'default' must start its line");
+  CHECK(error_of("rule-set:0\nport:1 default fail\n") ==
+        "t.conf:2:8: error: 'default' must start its line");
 }
 
 TEST_CASE("jump loops are rejected at load time", "[parser]") {
-  CHECK(error_of("rule-set:0\njump-rule:0\n") == "t.conf:2:1: error: jump loop: rule-set:0 -> rule-set:0");
+  CHECK(error_of("rule-set:0\njump-rule:0\n") ==
+        "t.conf:2:1: error: jump loop: rule-set:0 -> rule-set:0");
   CHECK(error_of("rule-set:0\nport:22 jump-map:1\nmap-set:1 match-lport\nport:22 jump-rule:2\n"
                  "rule-set:2\ndefault jump-map:1\n") ==
         "t.conf:6:9: error: jump loop: map-set:1 -> rule-set:2 -> map-set:1");
   // A chain without a cycle is fine, however long.
   std::string chain = "rule-set:0\ndefault jump-rule:1\n";
   for (int i = 1; i < 500; ++i)
-    chain += "rule-set:" + std::to_string(i) + "\ndefault jump-rule:" + std::to_string(i + 1) + "\n";
+    chain +=
+        "rule-set:" + std::to_string(i) + "\ndefault jump-rule:" + std::to_string(i + 1) + "\n";
   chain += "rule-set:500\ndefault jump-unix:/end\n";
   const Table t = parse_table(chain);
   CHECK(decide(t, tuple("::1", 1)) == "unix:/end");

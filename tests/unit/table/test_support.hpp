@@ -11,7 +11,8 @@
 namespace sbtest {
 
 inline socketbox::table::Tuple tuple(const char* local, std::uint16_t lport,
-                                     const char* remote = "fd00:c::2", std::uint16_t rport = 40000) {
+                                     const char* remote = "fd00:c::2",
+                                     std::uint16_t rport = 40000) {
   socketbox::table::Tuple t;
   t.local = *socketbox::table::parse_addr(local);
   t.remote = *socketbox::table::parse_addr(remote);

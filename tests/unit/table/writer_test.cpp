@@ -1,9 +1,9 @@
-#include <random>
+#include "socketbox/table/writer.hpp"
 
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "socketbox/table/parser.hpp"
-#include "socketbox/table/writer.hpp"
 #include "test_support.hpp"
 
 using namespace socketbox::table;
@@ -27,13 +27,15 @@ TEST_CASE("writing a table and reading it back decides the same", "[writer]") {
 }
 
 TEST_CASE("written tables carry sizes the original socketbox needs", "[writer]") {
-  const Table t = parse_table("rule-set:0\nip:2001:db8::/ffff:ffff::ffff port:22 rport:9 rip:fd00::/8 fail\n"
-                              "default jump-map:1\nmap-set:1 match-rip:128\nrip:::1 jump-fd:4\n");
+  const Table t = parse_table(
+      "rule-set:0\nip:2001:db8::/ffff:ffff::ffff port:22 rport:9 rip:fd00::/8 fail\n"
+      "default jump-map:1\nmap-set:1 match-rip:128\nrip:::1 jump-fd:4\n");
   const std::string text = format_table(t);
   CHECK(text.find("max-maps:2\n") != std::string::npos);
   CHECK(text.find("max-rules:1\n") != std::string::npos);
   CHECK(text.find("rule-set:0 size:1\n") != std::string::npos);
-  CHECK(text.find("ip:2001:db8::/ffff:ffff::ffff port:22 rip:fd00::/8 rport:9 fail\n") != std::string::npos);
+  CHECK(text.find("ip:2001:db8::/ffff:ffff::ffff port:22 rip:fd00::/8 rport:9 fail\n") !=
+        std::string::npos);
   CHECK(text.find("default jump-map:1\n") != std::string::npos);
   CHECK(text.find("map-set:1 size:1 match-rip:128\nrip:::1 jump-fd:4\n") != std::string::npos);
 }

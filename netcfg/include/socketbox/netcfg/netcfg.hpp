@@ -28,7 +28,7 @@ class NetcfgError : public std::runtime_error {
 };
 
 struct Prefix {
-  int family = 0;                      // AF_INET or AF_INET6
+  int family = 0;                       // AF_INET or AF_INET6
   std::array<std::uint8_t, 16> addr{};  // first 4 bytes used for AF_INET
   std::uint8_t len = 0;
 

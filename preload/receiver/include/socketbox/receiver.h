@@ -73,7 +73,8 @@ typedef struct sb_recv_stats {
  * returns how many; 0 means the datagram carried nothing usable (everything
  * in it was closed). max is at most SB_RECV_MAX_FDS. filter and stats may be
  * NULL. Returns -1 with errno (EAGAIN, EINTR, ...) on failure. */
-SB_RECEIVER_API int sb_recv_fds(int fd, int *fds, int max, const sb_recv_filter *filter, sb_recv_stats *stats);
+SB_RECEIVER_API int sb_recv_fds(int fd, int *fds, int max, const sb_recv_filter *filter,
+                                sb_recv_stats *stats);
 
 /* 1 if fd is a connected (not listening) SOCK_STREAM socket of AF_INET,
  * AF_INET6 or AF_UNIX, else 0. */
@@ -95,14 +96,15 @@ SB_RECEIVER_API int sb_send_fd(const char *path, int fd);
 SB_RECEIVER_API int sb_send_fd_on(int sock, const char *path, int fd);
 
 /* Same with a payload of len (1..64) bytes of one's own instead of the NUL. */
-SB_RECEIVER_API int sb_send_fd_payload(int sock, const char *path, int fd, const void *payload, size_t len);
+SB_RECEIVER_API int sb_send_fd_payload(int sock, const char *path, int fd, const void *payload,
+                                       size_t len);
 
 /* A receiving endpoint with a queue for datagrams that carry several fds. */
 typedef struct sb_receiver sb_receiver;
 
 typedef struct sb_receiver_options {
-  int nonblock;      /* receiving socket O_NONBLOCK */
-  int require_uid;   /* accept sockets only from sender uid `uid` */
+  int nonblock;    /* receiving socket O_NONBLOCK */
+  int require_uid; /* accept sockets only from sender uid `uid` */
   uid_t uid;
 } sb_receiver_options;
 

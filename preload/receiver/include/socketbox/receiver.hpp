@@ -11,7 +11,8 @@ class Receiver {
  public:
   Receiver() noexcept = default;
   // Check valid() (errno says why it is not).
-  Receiver(const char* path, const sb_receiver_options& opts) noexcept : r_(sb_receiver_open(path, &opts)) {}
+  Receiver(const char* path, const sb_receiver_options& opts) noexcept
+      : r_(sb_receiver_open(path, &opts)) {}
   Receiver(Receiver&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
   Receiver& operator=(Receiver&& o) noexcept {
     if (this != &o) {

@@ -12,7 +12,8 @@ namespace socketbox::table {
 
 class ParseError : public std::runtime_error {
  public:
-  ParseError(std::string file, std::uint32_t line, std::uint32_t column, const std::string& message);
+  ParseError(std::string file, std::uint32_t line, std::uint32_t column,
+             const std::string& message);
   const std::string& file() const noexcept { return file_; }
   std::uint32_t line() const noexcept { return line_; }
   std::uint32_t column() const noexcept { return column_; }

@@ -63,8 +63,8 @@ struct RuleSet {
 
 // Which fields of the tuple form a map set's key.
 struct MapKeySpec {
-  Addr lip_mask;  // match-lip:LEN
-  Addr rip_mask;  // match-rip:LEN
+  Addr lip_mask;       // match-lip:LEN
+  Addr rip_mask;       // match-rip:LEN
   bool lport = false;  // match-lport
   bool rport = false;  // match-rport
 };
@@ -139,6 +139,7 @@ struct Table {
 // Expands #//0_ .. #//7_ (local address groups) and #//P_ (local port), each
 // as five decimal digits, into out. Returns the length, or 0 if it does not
 // fit in `cap` bytes including the terminating NUL. Never allocates.
-std::size_t expand_path(const std::string& tmpl, const Tuple& t, char* out, std::size_t cap) noexcept;
+std::size_t expand_path(const std::string& tmpl, const Tuple& t, char* out,
+                        std::size_t cap) noexcept;
 
 }  // namespace socketbox::table
