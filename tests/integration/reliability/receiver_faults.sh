@@ -34,14 +34,16 @@ sbd_start "$SB_NS_ROUTER" "$SB_TMP/sbd.ctl" -t -p 1 -f "$SB_TMP/t.conf"
 # receiver's connections/s), NB_OK and NB_ERR (the neighbour's served and
 # failed connections).
 measure() {
-  loadgen --base "$1" --count 1 --port 80 --threads 2 --rate 2000 --seconds 2.2 >"$SB_TMP/nb.out" &
-  local nb=$! h
+  # The neighbour's load runs until the healthy one's 2 s window is over.
+  load_start nb --base "$1" --count 1 --port 80 --threads 2 --rate 2000
+  local h nb
   h=$(loadgen --base "$p::1" --count 1 --port 80 --threads 2 --seconds 2)
-  wait "$nb" || true
+  load_stop nb
+  nb=$LOAD_OUT
   [[ $(field "$h" errors) == 0 ]] || sb_fail "healthy receiver had errors: $h"
   RATE=$(field "$h" rate)
-  NB_OK=$(field "$(cat "$SB_TMP/nb.out")" connections)
-  NB_ERR=$(field "$(cat "$SB_TMP/nb.out")" errors)
+  NB_OK=$(field "$nb" connections)
+  NB_ERR=$(field "$nb" errors)
 }
 
 # side_by_side NAME FAULT_ADDR COUNTER [ON OFF]: the healthy rate next to the

@@ -18,6 +18,28 @@ fast_receiver_start() {
 # loadgen ARGS...: sb-loadgen from the client namespace (one result line).
 loadgen() { sb_in "$SB_NS_CLIENT" sb-loadgen "$@"; }
 
+# load_start NAME ARGS...: sb-loadgen --until-stopped from the client
+# namespace, in the background until `load_stop NAME`, so the load lasts as
+# long as the test needs it however slow the machine is. Killed at exit.
+load_start() {
+  local name=$1
+  shift
+  # ip execs sb-loadgen in the background child, so $! is sb-loadgen itself.
+  ip netns exec "$SB_NS_CLIENT" sb-loadgen --until-stopped "$@" >"$SB_TMP/$name.out" 2>"$SB_TMP/$name.log" &
+  _sb_pids+=($!)
+  printf -v "LOAD_PID_$name" '%s' $!
+}
+
+# load_stop NAME: stops that load, waits for it, and sets LOAD_OUT to its
+# result line. (Not in $(...): only this shell can wait for its child.)
+load_stop() {
+  local var=LOAD_PID_$1
+  kill -TERM "${!var}" 2>/dev/null || true
+  wait "${!var}" || true
+  LOAD_OUT=$(cat "$SB_TMP/$1.out")
+  [[ -n $LOAD_OUT ]] || sb_fail "sb-loadgen $1 printed no result: $(cat "$SB_TMP/$1.log")"
+}
+
 # field LINE NAME: the value of NAME=... in a key=value line.
 field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 

@@ -21,9 +21,9 @@ sb_wait_for 10 "sbd under activate.py" sbd_ctl status
 sb_assert_contains "$(head -n 1 "$SB_TMP/activate.log")" listening "activate.py"
 sb_assert_eq box=A "$(client fd01:db8:1:40::1 22)" "a connection through the activated socket"
 
-# Clients (60 threads) connect all along; each waits for its answer.
-loadgen --base fd01:db8:1:40::1:0 --count 100 --port 80 --threads 60 --seconds 14 >"$SB_TMP/load.out" &
-load=$!
+# Clients (60 threads) connect all along, until both restarts are done; each
+# waits for its answer.
+load_start load --base fd01:db8:1:40::1:0 --count 100 --port 80 --threads 60
 queued() { sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :1' | awk '{print $2}'; }
 queue_at_least() { (($(queued) >= $1)); }
 queue_below() { (($(queued) < $1)); }
@@ -46,8 +46,8 @@ for how in TERM KILL; do
   served=$(status_get "j['connections']['dispatched']")
   ((served >= waiting)) || sb_fail "the new sbd dispatched $served connections; $waiting were waiting"
 done
-wait "$load"
-out=$(cat "$SB_TMP/load.out")
+load_stop load
+out=$LOAD_OUT
 sb_log "clients: $out"
 sb_assert_eq 0 "$(field "$out" errors)" "client connections lost across two restarts"
 sb_assert_eq 0 "$(status_get "j['connections']['failed']")" "failed hand-offs"

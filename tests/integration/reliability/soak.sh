@@ -34,7 +34,10 @@ run 5   # warm-up: allocator, socket caches, log rate limiter
 rss0=$(rss_kb "$pid")
 fds0=$(fd_count "$pid")
 start=$SECONDS
+# Bounded in time too: far more than a loaded 2-core machine needs.
+deadline=$((SECONDS + 420))
 while (($(dispatched) < TOTAL)); do
+  ((SECONDS < deadline)) || sb_fail "only $(dispatched) of $TOTAL connections dispatched in 420 s"
   run 15
   sb_log "dispatched $(dispatched) in $((SECONDS - start)) s; VmRSS $(rss_kb "$pid") kB (after warm-up $rss0 kB), $(fd_count "$pid") descriptors"
 done
