@@ -16,7 +16,7 @@ int run_json(const CheckOptions& o) {
   w.key("diagnostics").begin_array();
   try {
     const Profile p = load_profile(o.profile);
-    for (const auto& d : lint_profile(p)) {
+    for (const auto& d : lint_profile(p, box_lint_environment())) {
       const bool error = d.severity == Diagnostic::Severity::Error || o.strict;
       if (error) rc = kExitError;
       w.begin_object()
@@ -32,16 +32,17 @@ int run_json(const CheckOptions& o) {
     }
   } catch (const ProfileError& e) {
     rc = kExitError;
-    w.begin_object()
-        .key("severity")
-        .value("error")
-        .key("line")
-        .value(static_cast<std::int64_t>(e.pos().line))
-        .key("column")
-        .value(static_cast<std::int64_t>(e.pos().column))
-        .key("message")
-        .value(e.message())
-        .end_object();
+    for (const Problem& problem : e.problems())
+      w.begin_object()
+          .key("severity")
+          .value("error")
+          .key("line")
+          .value(static_cast<std::int64_t>(problem.pos.line))
+          .key("column")
+          .value(static_cast<std::int64_t>(problem.pos.column))
+          .key("message")
+          .value(problem.message)
+          .end_object();
   }
   w.end_array().key("ok").value(rc == kExitOk).end_object();
   std::printf("%s\n", w.str().c_str());

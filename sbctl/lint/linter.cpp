@@ -146,9 +146,51 @@ void check_socketdirs(const Profile& p, std::vector<Diagnostic>& out) {
   }
 }
 
+// A socket sbd cannot reach, or one outside the directories whose
+// permissions sbctl sets up.
+void check_route_targets(const Profile& p, const LintEnvironment& env,
+                         std::vector<Diagnostic>& out) {
+  for (const Route& r : p.routes) {
+    if (r.to.kind != RouteTarget::Kind::Unix) continue;
+    const std::string& path = r.to.path;
+    if (env.sbd_private_tmp && (path.rfind("/tmp/", 0) == 0 || path.rfind("/var/tmp/", 0) == 0)) {
+      out.push_back({Sev::Warning, r.to_pos,
+                     r.label() + " sends to " + path +
+                         ", but sbd.service runs with PrivateTmp=yes and sees a /tmp of its own: "
+                         "put receiving sockets under /run/socketbox"});
+      continue;
+    }
+    if (p.socketdirs.empty()) continue;
+    const bool inside = std::any_of(p.socketdirs.begin(), p.socketdirs.end(), [&](const auto& d) {
+      return path.size() > d.path.size() + 1 && path.compare(0, d.path.size(), d.path) == 0 &&
+             path[d.path.size()] == '/';
+    });
+    if (!inside)
+      out.push_back({Sev::Warning, r.to_pos,
+                     r.label() + " sends to " + path +
+                         ", which lies outside every [[socketdir]]: sbctl sets up no permissions "
+                         "for it"});
+  }
+}
+
+// An AnyIP local route for a huge prefix makes that whole space local: the
+// box can no longer reach any other host in it.
+void check_huge_steering(const Profile& p, std::vector<Diagnostic>& out) {
+  for (const SteerBlock& s : p.steers)
+    for (const auto& e : s.prefixes) {
+      // IPv4 prefixes are held in their mapped (::ffff:0:0/96) form.
+      if (e.net.v4 ? e.net.len < 96 + 8 : e.net.len < 16)
+        out.push_back({Sev::Warning, e.pos,
+                       "steering " + e.net.str() +
+                           " makes every address in it local to this box: " +
+                           "it can no longer reach any other host there (steer the prefixes "
+                           "you own)"});
+    }
+}
+
 }  // namespace
 
-std::vector<Diagnostic> lint_profile(const Profile& p) {
+std::vector<Diagnostic> lint_profile(const Profile& p, const LintEnvironment& env) {
   std::vector<Diagnostic> out;
   if (p.steers.empty())
     out.push_back({Sev::Warning, {}, "no [[steer]] blocks: the kernel sends no traffic to sbd"});
@@ -158,6 +200,8 @@ std::vector<Diagnostic> lint_profile(const Profile& p) {
   check_shadowed_routes(p, out);
   check_route_families(p, out);
   check_socketdirs(p, out);
+  check_route_targets(p, env, out);
+  check_huge_steering(p, out);
   std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return a.pos.line != b.pos.line ? a.pos.line < b.pos.line : a.pos.column < b.pos.column;
   });

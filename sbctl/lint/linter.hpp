@@ -19,8 +19,17 @@ struct Diagnostic {
   }
 };
 
+// What the linter knows of the box beyond the profile.
+struct LintEnvironment {
+  // sbd's installed unit has PrivateTmp=yes: it cannot see sockets under /tmp.
+  bool sbd_private_tmp = false;
+};
+
 // Diagnostics in profile order (by line).
-std::vector<Diagnostic> lint_profile(const Profile& p);
+std::vector<Diagnostic> lint_profile(const Profile& p, const LintEnvironment& env = {});
+
+// The environment of this box: reads sbd.service where systemd would find it.
+LintEnvironment box_lint_environment();
 
 bool has_errors(const std::vector<Diagnostic>& d);
 

@@ -79,8 +79,9 @@ struct Profile {
   std::vector<SocketDirConfig> socketdirs;
 };
 
-// Parses profile text; `source` names it in messages. Throws ProfileError at
-// the first problem, with the position of the offending key or value.
+// Parses profile text; `source` names it in messages. Throws one ProfileError
+// that lists every problem found, each with the position of the offending key
+// or value, in file order.
 Profile parse_profile(std::string_view text, const std::string& source);
 // Reads and parses a file (an unreadable file is a ProfileError without line).
 Profile load_profile(const std::string& path);

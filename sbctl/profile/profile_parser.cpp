@@ -58,33 +58,46 @@ class Reader {
 
   Profile run(const toml::table& root) {
     // A table's own keys, checked against what the section allows.
-    for (auto&& [key, node] : root) {
-      const std::string k(key.str());
-      if (k == "netns") {
-        p_.netns = string_of(node, "netns");
-        p_.netns_pos = pos_of(node);
-        if (p_.netns.empty() || p_.netns.find('/') != std::string::npos || p_.netns == "." ||
-            p_.netns == "..")
-          fail(node, "'netns' must be a network namespace name (as in /run/netns/NAME)");
-      } else if (k == "local_clients") {
-        if (!node.is_boolean()) type_fail(node, "local_clients", "true or false");
-        p_.local_clients = node.as_boolean()->get();
-      } else if (k == "daemon") {
-        read_daemon(table_of(node, "daemon", "[daemon]"));
-      } else if (k == "steer") {
-        for_each_table(node, "steer", [&](const toml::table& t) { read_steer(t); });
-      } else if (k == "route") {
-        for_each_table(node, "route", [&](const toml::table& t) { read_route(t); });
-      } else if (k == "socketdir") {
-        for_each_table(node, "socketdir", [&](const toml::table& t) { read_socketdir(t); });
-      } else {
-        unknown(key, "", "netns, local_clients, [daemon], [[steer]], [[route]] or [[socketdir]]");
-      }
-    }
+    for (auto&& [key, node] : root)
+      attempt([&, &key = key, &node = node] {
+        const std::string k(key.str());
+        if (k == "netns") {
+          p_.netns = string_of(node, "netns");
+          p_.netns_pos = pos_of(node);
+          if (p_.netns.empty() || p_.netns.find('/') != std::string::npos || p_.netns == "." ||
+              p_.netns == "..")
+            fail(node, "'netns' must be a network namespace name (as in /run/netns/NAME)");
+        } else if (k == "local_clients") {
+          if (!node.is_boolean()) type_fail(node, "local_clients", "true or false");
+          p_.local_clients = node.as_boolean()->get();
+        } else if (k == "daemon") {
+          read_daemon(table_of(node, "daemon", "[daemon]"));
+        } else if (k == "steer") {
+          for_each_table(node, "steer", [&](const toml::table& t) { read_steer(t); });
+        } else if (k == "route") {
+          for_each_table(node, "route", [&](const toml::table& t) { read_route(t); });
+        } else if (k == "socketdir") {
+          for_each_table(node, "socketdir", [&](const toml::table& t) { read_socketdir(t); });
+        } else {
+          unknown(key, "", "netns, local_clients, [daemon], [[steer]], [[route]] or [[socketdir]]");
+        }
+      });
+    // Every problem at once, in file order (toml++ iterates keys sorted by name).
+    if (!problems_.empty()) throw ProfileError(p_.source, std::move(problems_));
     return std::move(p_);
   }
 
  private:
+  // Runs one check; a problem it finds is recorded and the next check goes on.
+  template <typename F>
+  void attempt(F&& check) {
+    try {
+      check();
+    } catch (const ProfileError& e) {
+      problems_.push_back({e.pos(), e.message()});
+    }
+  }
+
   [[noreturn]] void fail(Pos pos, const std::string& msg) const {
     throw ProfileError(p_.source, pos, msg);
   }
@@ -114,10 +127,10 @@ class Reader {
   }
 
   void for_each_table(const toml::node& n, const std::string& key,
-                      const std::function<void(const toml::table&)>& f) const {
+                      const std::function<void(const toml::table&)>& f) {
     if (!n.is_array_of_tables())
       fail(n, "'" + key + "' must be an array of tables (write [[" + key + "]] above each one)");
-    for (const toml::node& e : *n.as_array()) f(*e.as_table());
+    for (const toml::node& e : *n.as_array()) attempt([&] { f(*e.as_table()); });
   }
 
   std::string absolute_path(const toml::node& n, const std::string& key) const {
@@ -162,11 +175,11 @@ class Reader {
     type_fail(n, key, "a port number, a \"LO-HI\" range or a list of them");
   }
 
-  PortSet ports_of(const toml::node& n, const std::string& key) const {
+  PortSet ports_of(const toml::node& n, const std::string& key) {
     std::vector<PortRange> ranges;
     if (const toml::array* a = n.as_array()) {
       if (a->empty()) fail(n, "'" + key + "' is an empty list; leave it out to mean every port");
-      for (const toml::node& e : *a) ranges.push_back(port_item(e, key));
+      for (const toml::node& e : *a) attempt([&] { ranges.push_back(port_item(e, key)); });
     } else {
       ranges.push_back(port_item(n, key));
     }
@@ -175,20 +188,21 @@ class Reader {
 
   void read_daemon(const toml::table& t) {
     p_.daemon.pos = pos_of(t);
-    for (auto&& [key, node] : t) {
-      const std::string k(key.str());
-      if (k == "listen") {
-        p_.daemon.listen = string_of(node, "listen");
-        p_.daemon.tproxy_port = listen_port(node, p_.daemon.listen);
-      } else if (k == "table") {
-        p_.daemon.table = absolute_path(node, "table");
-      } else if (k == "control") {
-        p_.daemon.control = absolute_path(node, "control");
-        check_socket_path(node, "control socket path", p_.daemon.control);
-      } else {
-        unknown(key, "[daemon]", "listen, table or control");
-      }
-    }
+    for (auto&& [key, node] : t)
+      attempt([&, &key = key, &node = node] {
+        const std::string k(key.str());
+        if (k == "listen") {
+          p_.daemon.listen = string_of(node, "listen");
+          p_.daemon.tproxy_port = listen_port(node, p_.daemon.listen);
+        } else if (k == "table") {
+          p_.daemon.table = absolute_path(node, "table");
+        } else if (k == "control") {
+          p_.daemon.control = absolute_path(node, "control");
+          check_socket_path(node, "control socket path", p_.daemon.control);
+        } else {
+          unknown(key, "[daemon]", "listen, table or control");
+        }
+      });
   }
 
   // sbd's socket must be the TPROXY target the kernel side installs:
@@ -210,26 +224,28 @@ class Reader {
     SteerBlock s;
     s.pos = pos_of(t);
     bool have_prefixes = false;
-    for (auto&& [key, node] : t) {
-      const std::string k(key.str());
-      if (k == "prefixes") {
-        have_prefixes = true;
-        if (node.is_string()) {
-          s.prefixes.push_back({net_of(node, "prefixes"), pos_of(node)});
-        } else if (const toml::array* a = node.as_array()) {
-          if (a->empty())
-            fail(node, "'prefixes' is empty; a [[steer]] block needs at least one prefix");
-          for (const toml::node& e : *a) s.prefixes.push_back({net_of(e, "prefixes"), pos_of(e)});
+    for (auto&& [key, node] : t)
+      attempt([&, &key = key, &node = node] {
+        const std::string k(key.str());
+        if (k == "prefixes") {
+          have_prefixes = true;
+          if (node.is_string()) {
+            s.prefixes.push_back({net_of(node, "prefixes"), pos_of(node)});
+          } else if (const toml::array* a = node.as_array()) {
+            if (a->empty())
+              fail(node, "'prefixes' is empty; a [[steer]] block needs at least one prefix");
+            for (const toml::node& e : *a)
+              attempt([&] { s.prefixes.push_back({net_of(e, "prefixes"), pos_of(e)}); });
+          } else {
+            type_fail(node, "prefixes", "a list of prefixes");
+          }
+        } else if (k == "ports") {
+          s.ports = ports_of(node, "ports");
+          s.ports_pos = pos_of(node);
         } else {
-          type_fail(node, "prefixes", "a list of prefixes");
+          unknown(key, "[[steer]]", "prefixes or ports");
         }
-      } else if (k == "ports") {
-        s.ports = ports_of(node, "ports");
-        s.ports_pos = pos_of(node);
-      } else {
-        unknown(key, "[[steer]]", "prefixes or ports");
-      }
-    }
+      });
     if (!have_prefixes) fail(s.pos, "[[steer]] needs 'prefixes' (the addresses to send to sbd)");
     p_.steers.push_back(std::move(s));
   }
@@ -238,45 +254,46 @@ class Reader {
     Route r;
     r.pos = pos_of(t);
     bool have_to = false;
-    for (auto&& [key, node] : t) {
-      const std::string k(key.str());
-      if (k == "dest") {
-        r.dest = net_of(node, "dest");
-        r.dest_pos = pos_of(node);
-      } else if (k == "port") {
-        r.ports = ports_of(node, "port");
-        r.port_pos = pos_of(node);
-        if (r.ports.count() > kMaxRoutePorts)
-          fail(node, "'port' covers " + std::to_string(r.ports.count()) +
-                         " ports; a route compiles to one table "
-                         "rule per port and may have at most " +
-                         std::to_string(kMaxRoutePorts) +
-                         " (leave 'port' out to match every port)");
-      } else if (k == "from") {
-        r.from = net_of(node, "from");
-        r.from_pos = pos_of(node);
-      } else if (k == "to") {
-        have_to = true;
-        r.to_pos = pos_of(node);
-        const std::string s = string_of(node, "to");
-        if (s == "reject") {
-          r.to.kind = RouteTarget::Kind::Reject;
-        } else if (s.rfind("unix:", 0) == 0) {
-          r.to.kind = RouteTarget::Kind::Unix;
-          r.to.path = s.substr(5);
-          if (r.to.path.empty() || r.to.path[0] != '/')
-            fail(node,
-                 "'to': the socket path after 'unix:' must be absolute, got '" + r.to.path + "'");
-          check_socket_path(node, "'to' socket path", r.to.path);
+    for (auto&& [key, node] : t)
+      attempt([&, &key = key, &node = node] {
+        const std::string k(key.str());
+        if (k == "dest") {
+          r.dest = net_of(node, "dest");
+          r.dest_pos = pos_of(node);
+        } else if (k == "port") {
+          r.ports = ports_of(node, "port");
+          r.port_pos = pos_of(node);
+          if (r.ports.count() > kMaxRoutePorts)
+            fail(node, "'port' covers " + std::to_string(r.ports.count()) +
+                           " ports; a route compiles to one table "
+                           "rule per port and may have at most " +
+                           std::to_string(kMaxRoutePorts) +
+                           " (leave 'port' out to match every port)");
+        } else if (k == "from") {
+          r.from = net_of(node, "from");
+          r.from_pos = pos_of(node);
+        } else if (k == "to") {
+          have_to = true;
+          r.to_pos = pos_of(node);
+          const std::string s = string_of(node, "to");
+          if (s == "reject") {
+            r.to.kind = RouteTarget::Kind::Reject;
+          } else if (s.rfind("unix:", 0) == 0) {
+            r.to.kind = RouteTarget::Kind::Unix;
+            r.to.path = s.substr(5);
+            if (r.to.path.empty() || r.to.path[0] != '/')
+              fail(node,
+                   "'to': the socket path after 'unix:' must be absolute, got '" + r.to.path + "'");
+            check_socket_path(node, "'to' socket path", r.to.path);
+          } else {
+            fail(node, "'to' must be \"unix:/PATH\" or \"reject\", got '" + s + "'");
+          }
+        } else if (k == "name") {
+          r.name = string_of(node, "name");
         } else {
-          fail(node, "'to' must be \"unix:/PATH\" or \"reject\", got '" + s + "'");
+          unknown(key, "[[route]]", "dest, port, from, to or name");
         }
-      } else if (k == "name") {
-        r.name = string_of(node, "name");
-      } else {
-        unknown(key, "[[route]]", "dest, port, from, to or name");
-      }
-    }
+      });
     if (!have_to) fail(r.pos, "[[route]] needs 'to' (\"unix:/PATH\" or \"reject\")");
     p_.routes.push_back(std::move(r));
   }
@@ -285,28 +302,29 @@ class Reader {
     SocketDirConfig d;
     d.pos = pos_of(t);
     bool have_path = false, have_uid = false;
-    for (auto&& [key, node] : t) {
-      const std::string k(key.str());
-      if (k == "path") {
-        have_path = true;
-        d.path = absolute_path(node, "path");
-        d.path_pos = pos_of(node);
-        while (d.path.size() > 1 && d.path.back() == '/') d.path.pop_back();
-        if (d.path == "/") fail(node, "'path' must not be the root directory");
-      } else if (k == "owner_uid") {
-        have_uid = true;
-        if (!node.is_integer()) type_fail(node, "owner_uid", "an integer user id");
-        const std::int64_t v = node.as_integer()->get();
-        if (v < 0 || v > 0xfffffffeLL)
-          fail(node, "'owner_uid' must be 0 to 4294967294, got " + std::to_string(v));
-        d.owner_uid = static_cast<uid_t>(v);
-      } else if (k == "access_group") {
-        d.access_group = string_of(node, "access_group");
-        if (d.access_group.empty()) fail(node, "'access_group' must not be empty");
-      } else {
-        unknown(key, "[[socketdir]]", "path, owner_uid or access_group");
-      }
-    }
+    for (auto&& [key, node] : t)
+      attempt([&, &key = key, &node = node] {
+        const std::string k(key.str());
+        if (k == "path") {
+          have_path = true;
+          d.path = absolute_path(node, "path");
+          d.path_pos = pos_of(node);
+          while (d.path.size() > 1 && d.path.back() == '/') d.path.pop_back();
+          if (d.path == "/") fail(node, "'path' must not be the root directory");
+        } else if (k == "owner_uid") {
+          have_uid = true;
+          if (!node.is_integer()) type_fail(node, "owner_uid", "an integer user id");
+          const std::int64_t v = node.as_integer()->get();
+          if (v < 0 || v > 0xfffffffeLL)
+            fail(node, "'owner_uid' must be 0 to 4294967294, got " + std::to_string(v));
+          d.owner_uid = static_cast<uid_t>(v);
+        } else if (k == "access_group") {
+          d.access_group = string_of(node, "access_group");
+          if (d.access_group.empty()) fail(node, "'access_group' must not be empty");
+        } else {
+          unknown(key, "[[socketdir]]", "path, owner_uid or access_group");
+        }
+      });
     if (!have_path) fail(d.pos, "[[socketdir]] needs 'path'");
     if (!have_uid)
       fail(d.pos, "[[socketdir]] needs 'owner_uid' (the uid that creates sockets there)");
@@ -314,6 +332,7 @@ class Reader {
   }
 
   Profile p_;
+  std::vector<Problem> problems_;
 };
 
 }  // namespace

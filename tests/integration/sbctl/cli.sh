@@ -27,12 +27,13 @@ sb_assert_eq "$SB_TMP/warn.toml:39:1: warning: route at line 39 is never reached
   "$(cat "$SB_TMP/err")" "the warning"
 run sbctl check --strict "$SB_TMP/warn.toml"
 sb_assert_eq 2 "$RC" "check --strict with a warning"
+sb_assert_eq "$SB_TMP/warn.toml:39:1: error: route at line 39 is never reached: every connection it matches is taken by the route at line 10 (a warning; --strict refuses it)" "$(head -n 1 "$SB_TMP/err")" "check --strict prints the warning as an error"
 run sbctl check --json "$SB_TMP/warn.toml"
 sb_assert_eq 0 "$RC" "check --json with a warning"
 sb_assert_eq "39 True" "$(json_get "$(cat "$SB_TMP/out")" "'%d %s' % (j['diagnostics'][0]['line'], j['ok'])")" "check --json"
 
 # An error: exit 2, exactly one line, no escape codes.
-sed 's/port = 443/port = 70000/' "$SB_TMP/box.toml" >"$SB_TMP/bad.toml"
+sed '0,/port = 443/s//port = 70000/' "$SB_TMP/box.toml" >"$SB_TMP/bad.toml"
 for cmd in check compile diff apply down; do
   case $cmd in
     check | compile) run sbctl $cmd "$SB_TMP/bad.toml" ;;
@@ -43,6 +44,18 @@ for cmd in check compile diff apply down; do
   sb_assert_eq "$SB_TMP/bad.toml:13:8: error: 'port': port 70000 is out of range (1 to 65535)" "$(cat "$SB_TMP/err")" "$cmd's error"
 done
 [[ ! -e $STATE/current ]] || sb_fail "a refused apply recorded a generation"
+# Every error, in file order, then a count; --json lists the same.
+sed -e 's/port = 443/port = 70000/' -e '1s/^/bogus = 1\n/' "$SB_TMP/box.toml" >"$SB_TMP/bad2.toml"
+run sbctl check "$SB_TMP/bad2.toml"
+sb_assert_eq 2 "$RC" "check of a profile with several errors"
+lines=$(grep -c ': error: ' "$SB_TMP/err")
+((lines >= 3)) || sb_fail "check reported $lines errors: $(cat "$SB_TMP/err")"
+sb_assert_contains "$(head -n 1 "$SB_TMP/err")" "bad2.toml:1:1: error: unknown key 'bogus'" "the first error"
+sb_assert_eq "$SB_TMP/bad2.toml: $lines errors" "$(tail -n 1 "$SB_TMP/err")" "the closing count"
+[[ $(grep ': error: ' "$SB_TMP/err" | cut -d: -f2 | tr '\n' ' ') == "$(grep ': error: ' "$SB_TMP/err" | cut -d: -f2 | sort -n | tr '\n' ' ')" ]] ||
+  sb_fail "errors not in file order: $(cat "$SB_TMP/err")"
+run sbctl check --json "$SB_TMP/bad2.toml"
+sb_assert_eq "$lines" "$(json_get "$(cat "$SB_TMP/out")" "len(j['diagnostics'])")" "check --json lists every error"
 run sbctl nosuchcommand
 sb_assert_eq 2 "$RC" "an unknown subcommand"
 run sbctl explain "$SB_TMP/box.toml" fd01::1 99999

@@ -7,9 +7,9 @@ using namespace socketbox::sbctl;
 
 namespace {
 
-std::vector<std::string> lint(const std::string& text) {
+std::vector<std::string> lint(const std::string& text, const LintEnvironment& env = {}) {
   std::vector<std::string> out;
-  for (const auto& d : lint_profile(parse_profile(text, "l.toml")))
+  for (const auto& d : lint_profile(parse_profile(text, "l.toml"), env))
     out.push_back(d.format("l.toml"));
   return out;
 }
@@ -159,7 +159,7 @@ to = "unix:/b"
 
 TEST_CASE("duplicate socket directories", "[lint]") {
   const auto out = lint(kSteer + R"([[route]]
-to = "unix:/a"
+to = "unix:/run/socketbox/00001/a"
 [[socketdir]]
 path = "/run/socketbox/00001"
 owner_uid = 100000
@@ -169,6 +169,46 @@ owner_uid = 101000
 )");
   CHECK(out == std::vector<std::string>{"l.toml:10:8: error: socket directory /run/socketbox/00001 "
                                         "is already described at line 6"});
+}
+
+TEST_CASE("a route target sbd cannot see or sbctl does not set up", "[lint]") {
+  const std::string in_tmp = kSteer + "[[route]]\nto = \"unix:/tmp/a.sock\"\n";
+  CHECK(lint(in_tmp).empty());
+  CHECK(lint(in_tmp, LintEnvironment{.sbd_private_tmp = true}) ==
+        std::vector<std::string>{"l.toml:5:6: warning: route at line 4 sends to /tmp/a.sock, but "
+                                 "sbd.service runs with PrivateTmp=yes and sees a /tmp of its own: "
+                                 "put receiving sockets under /run/socketbox"});
+  CHECK(lint(kSteer + R"([[route]]
+to = "unix:/run/socketbox/00002/a"
+[[socketdir]]
+path = "/run/socketbox/00001"
+owner_uid = 100000
+)") == std::vector<std::string>{"l.toml:5:6: warning: route at line 4 sends to "
+                                "/run/socketbox/00002/a, which lies outside every [[socketdir]]: "
+                                "sbctl sets up no permissions for it"});
+  // The directory itself is no socket, and a sibling with the same prefix is outside.
+  CHECK(lint(kSteer + R"([[route]]
+to = "unix:/run/socketbox/00001x/a"
+[[socketdir]]
+path = "/run/socketbox/00001"
+owner_uid = 100000
+)")
+            .size() == 1);
+}
+
+TEST_CASE("steering a huge prefix makes the whole space local", "[lint]") {
+  const auto steer = [](const std::string& prefix) {
+    return lint("[[steer]]\nprefixes = [\"" + prefix + "\"]\n[[route]]\nto = \"unix:/a\"\n");
+  };
+  CHECK(steer("::/0") ==
+        std::vector<std::string>{"l.toml:2:13: warning: steering ::/0 makes every address in it "
+                                 "local to this box: it can no longer reach any other host there "
+                                 "(steer the prefixes you own)"});
+  CHECK(steer("2000::/15").size() == 1);
+  CHECK(steer("2001::/16").empty());
+  CHECK(steer("0.0.0.0/0").size() == 1);
+  CHECK(steer("10.0.0.0/7").size() == 1);
+  CHECK(steer("10.0.0.0/8").empty());
 }
 
 TEST_CASE("parse errors are the linter's errors too: sun_path length", "[lint]") {

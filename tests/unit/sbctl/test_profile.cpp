@@ -230,6 +230,32 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
         "p.toml:3:13: error: 'owner_uid' must be an integer user id, not a string");
 }
 
+TEST_CASE("every problem is reported, in file order", "[profile]") {
+  // Four bad ports on lines 3 and 6.
+  CHECK(error_of(R"([[route]]
+to = "unix:/a"
+port = [0, 70000]
+[[route]]
+to = "unix:/b"
+port = [99999, "9-1"]
+)") == "p.toml:3:9: error: 'port': port 0 is out of range (1 to 65535)\n"
+       "p.toml:3:12: error: 'port': port 70000 is out of range (1 to 65535)\n"
+       "p.toml:6:9: error: 'port': port 99999 is out of range (1 to 65535)\n"
+       "p.toml:6:16: error: 'port': port range '9-1' is backwards (write '1-9')");
+  // Typos on lines 1 and 4: toml++ visits keys sorted by name, the report is by line.
+  try {
+    parse_profile("ztypo = 1\n[[route]]\nto = \"unix:/a\"\natypo = 2\n", "p.toml");
+    FAIL("no error");
+  } catch (const ProfileError& e) {
+    REQUIRE(e.problems().size() == 2);
+    CHECK(e.pos() == Pos{1, 1});
+    CHECK(e.problems()[1].pos == Pos{4, 1});
+    CHECK(e.lines()[1] ==
+          "p.toml:4:1: error: unknown key 'atypo' in [[route]] (expected dest, port, from, to or "
+          "name)");
+  }
+}
+
 TEST_CASE("an unreadable profile is one clear error", "[profile]") {
   try {
     load_profile("/nonexistent/profile.toml");

@@ -1,0 +1,44 @@
+// What the linter needs to know of the box: how sbd's installed unit runs.
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "lint/linter.hpp"
+
+namespace socketbox::sbctl {
+namespace {
+
+// The unit file systemd would load for sbd.service, highest priority first.
+constexpr const char* kUnitDirs[] = {"/etc/systemd/system", "/run/systemd/system",
+                                     "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+                                     "/lib/systemd/system"};
+
+// The last PrivateTmp= setting in a unit file (or in a drop-in), if any.
+void read_private_tmp(const std::string& path, bool& value) {
+  std::ifstream in(path);
+  static const std::regex setting(R"(^\s*PrivateTmp\s*=\s*(\S*)\s*$)");
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_match(line, m, setting)) {
+      const std::string v = m[1];
+      value = v == "yes" || v == "true" || v == "on" || v == "1";
+    }
+}
+
+}  // namespace
+
+LintEnvironment box_lint_environment() {
+  LintEnvironment env;
+  for (const char* dir : kUnitDirs) {
+    const std::string unit = std::string(dir) + "/sbd.service";
+    if (!std::ifstream(unit)) continue;
+    read_private_tmp(unit, env.sbd_private_tmp);
+    // Administrators override the packaged unit with a drop-in.
+    read_private_tmp("/etc/systemd/system/sbd.service.d/override.conf", env.sbd_private_tmp);
+    break;
+  }
+  return env;
+}
+
+}  // namespace socketbox::sbctl
