@@ -74,11 +74,18 @@ refused "S creates a socket in A's directory" setpriv --reuid "$S" --regid nogro
 # Live receivers, one per container: A's requires sbd's uid (sb-inetd --uid).
 sb_topology
 srv=$(sb_netns srv)
+# The checkout may lie under a folder only root can enter (a 0700 home or
+# mktemp folder): what A and B run is copied where they can read it.
+pub=$SB_TMP/pub
+mkdir "$pub"
+cp "$SB_BIN/sb-inetd" "$SBD_DIR/receiver.py" "$pub/"
+cp -P "$SB_BUILD_DIR"/lib/libsbreceiver.so* "$pub/"
+chmod -R a+rX "$pub"
 sb_bg inetd-a sb_in "$srv" setpriv --reuid "$A" --regid nogroup --clear-groups \
-  sb-inetd --uid "$uid_s" "$dir_a/ssh.sock" sh -c 'echo served-by-A'
+  env LD_LIBRARY_PATH="$pub" "$pub/sb-inetd" --uid "$uid_s" "$dir_a/ssh.sock" sh -c 'echo served-by-A'
 sb_wait_path 10 "$dir_a/ssh.sock"
 sb_bg recv-b sb_in "$srv" setpriv --reuid "$B" --regid nogroup --clear-groups \
-  /usr/bin/python3 "$SBD_DIR/receiver.py" "$dir_b/web.sock" B
+  /usr/bin/python3 "$pub/receiver.py" "$dir_b/web.sock" B
 sb_wait_path 10 "$dir_b/web.sock"
 chmod 755 "$SB_TMP"
 printf 'rule-set:0\nip:fd01:db8:1:40::1 jump-unix:%s\nip:fd01:db8:1:40::2 jump-unix:%s\n' \
