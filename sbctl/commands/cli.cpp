@@ -42,8 +42,10 @@ void add_explain(CLI::App& app, Runner& runner) {
   CLI::App* sub =
       app.add_subcommand("explain", "Show which route a connection to ADDR:PORT takes, and why");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
-  sub->add_option("ADDR", o->addr, "destination address (IPv6 or IPv4)")->required();
-  sub->add_option("PORT", o->port, "destination port")->required();
+  sub->add_option("ADDR", o->addr,
+                  "destination address (IPv6 or IPv4), or [ADDR]:PORT / A.B.C.D:PORT in one")
+      ->required();
+  sub->add_option("PORT", o->port, "destination port (unless given with ADDR)");
   sub->add_option("--from", o->from, "client address (default: any)");
   sub->add_option("--netns", o->netns,
                   "network namespace whose kernel state to check (default: the profile's)");

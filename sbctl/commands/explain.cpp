@@ -44,7 +44,28 @@ std::string bracket(const std::string& a) {
   return a.find(':') != std::string::npos ? "[" + a + "]" : a;
 }
 
-int run(const ExplainOptions& o) {
+// "[2001:db8::1]:22" or "192.0.2.1:22" as one argument: address and port.
+// Anything else is left for the address and port checks to judge.
+void split_host_port(std::string& addr, std::string& port) {
+  if (!port.empty()) return;
+  if (addr.size() > 2 && addr[0] == '[') {
+    const auto close = addr.find("]:");
+    if (close == std::string::npos) return;
+    port = addr.substr(close + 2);
+    addr = addr.substr(1, close - 1);
+  } else if (const auto colon = addr.find(':');
+             colon != std::string::npos && addr.find(':', colon + 1) == std::string::npos) {
+    port = addr.substr(colon + 1);
+    addr = addr.substr(0, colon);
+  }
+}
+
+int run(ExplainOptions o) {
+  split_host_port(o.addr, o.port);
+  if (o.port.empty()) {
+    print_error("explain needs a port: ADDR PORT, [ADDR]:PORT or A.B.C.D:PORT");
+    return kExitError;
+  }
   const LoadedProfile l = load_profile_checked(o.profile, false);
   const Profile& p = l.profile;
   table::Tuple t;
@@ -84,6 +105,8 @@ int run(const ExplainOptions& o) {
                  b.prefixes[e.steer->prefix].net.str() + ", port " + b.ports.str() + ")";
   }
   const auto trace = describe_trace(p, l.compiled, e.trace);
+  // What sbd would do matters only if the connection reaches it at all.
+  const bool reaches_sbd = e.steer.has_value() && (!k.checked || k.steered);
 
   if (o.json) {
     JsonWriter w;
@@ -111,6 +134,7 @@ int run(const ExplainOptions& o) {
       w.null();
     }
     w.key("verdict").value(e.verdict);
+    w.key("reaches_sbd").value(reaches_sbd);
     w.key("trace").begin_array();
     for (const auto& s : trace) w.value(s);
     w.end_array();
@@ -140,9 +164,18 @@ int run(const ExplainOptions& o) {
     tt.add({"route", Cell("none matches (first match wins; no match closes the connection)",
                           Color::Yellow)});
   }
-  tt.add({"verdict",
-          Cell(e.verdict == "closed" ? "sbd closes the connection" : "sbd sends it to " + e.verdict,
-               e.verdict == "closed" ? Color::Yellow : Color::Green)});
+  if (!reaches_sbd) {
+    tt.add({"verdict",
+            Cell("the kernel does not steer this to sbd: sbd never sees it (were it "
+                 "steered, sbd would " +
+                     (e.verdict == "closed" ? std::string("close it") : "send it to " + e.verdict) +
+                     ")",
+                 Color::Red)});
+  } else {
+    tt.add({"verdict", Cell(e.verdict == "closed" ? "sbd closes the connection"
+                                                  : "sbd sends it to " + e.verdict,
+                            e.verdict == "closed" ? Color::Yellow : Color::Green)});
+  }
   for (std::size_t i = 0; i < trace.size(); ++i) tt.add({i == 0 ? "table" : "", trace[i]});
   tt.add({"profile", e.steer ? Cell("steered by " + steer_text, Color::Green)
                              : Cell("NOT steered: no [[steer]] block covers this address and port",

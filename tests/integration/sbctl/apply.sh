@@ -72,4 +72,9 @@ out=$(sbctl explain "$SB_TMP/box.toml" 192.0.2.9 22 --netns "$SB_NS_ROUTER")
 sb_assert_contains "$out" "none matches" "explain of an unrouted connection"
 out=$(sbctl explain "$SB_TMP/box.toml" 192.0.2.9 8080 --netns "$SB_NS_ROUTER")
 sb_assert_contains "$out" "NOT steered: nft steers the address but not port 8080" "explain of an unsteered port"
+sb_assert_contains "$out" "verdict  the kernel does not steer this to sbd: sbd never sees it" "explain's verdict for an unsteered port"
+sb_assert_eq "$(sbctl explain "$SB_TMP/box.toml" "$p::1:11" 443 --netns "$SB_NS_ROUTER")" \
+  "$(sbctl explain "$SB_TMP/box.toml" "[$p::1:11]:443" --netns "$SB_NS_ROUTER")" "explain of [ADDR]:PORT"
+sb_assert_eq "$(sbctl explain "$SB_TMP/box.toml" 192.0.2.9 22 --netns "$SB_NS_ROUTER")" \
+  "$(sbctl explain "$SB_TMP/box.toml" 192.0.2.9:22 --netns "$SB_NS_ROUTER")" "explain of A.B.C.D:PORT"
 sb_pass
