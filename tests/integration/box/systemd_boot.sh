@@ -182,16 +182,18 @@ ln -sf ../sbtest-guest.service "$root/etc/systemd/system/multi-user.target.wants
 binds=(--bind="$results:/sbresults" --bind-ro="$SB_SOURCE_DIR")
 [[ $SB_BUILD_DIR/ == "$SB_SOURCE_DIR"/* ]] || binds+=(--bind-ro="$SB_BUILD_DIR")
 
+# A name of this run's own: nspawn keeps per-machine state under
+# /run/systemd/nspawn/ by name, even unregistered.
+nspawn=(systemd-nspawn -q -D "$root" --machine="sbtest-$SB_ID-$$" --private-network --register=no --keep-unit)
+
 # Can this machine boot a container at all? (Not where nspawn itself lacks
 # the privileges, e.g. inside an unprivileged container.)
-if ! probe=$(timeout 60 systemd-nspawn -q -D "$root" --private-network --register=no --keep-unit \
-  /bin/true 2>&1); then
+if ! probe=$(timeout 60 "${nspawn[@]}" /bin/true 2>&1); then
   sb_skip "systemd-nspawn cannot run a container here: $probe"
 fi
 
 boot_started=$SECONDS
-timeout 300 systemd-nspawn -q -b -D "$root" --private-network --register=no --keep-unit \
-  --console=read-only "${binds[@]}" >"$SB_TMP/console.log" 2>&1 &
+timeout 300 "${nspawn[@]}" -b --console=read-only "${binds[@]}" >"$SB_TMP/console.log" 2>&1 &
 nspawn_pid=$!
 sb_wait_for 300 "the container to run its checks and power off" bash -c "! kill -0 $nspawn_pid 2>/dev/null"
 wait "$nspawn_pid" && nspawn_rc=0 || nspawn_rc=$?

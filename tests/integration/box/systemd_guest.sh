@@ -86,6 +86,8 @@ for cap in CapInh CapPrm CapEff CapBnd CapAmb; do
 done
 sb_assert_eq 1 "$(proc_field "$pid" NoNewPrivs)" "sbd's NoNewPrivs"
 sb_assert_eq 2 "$(proc_field "$pid" Seccomp)" "sbd's Seccomp mode"
+[[ $(readlink "/proc/$pid/ns/net") != $(readlink /proc/self/ns/net) ]] ||
+  sb_fail "sbd runs in the box's network namespace, not one of its own (PrivateNetwork=)"
 sb_assert_eq 0 "$(systemctl show -P NRestarts sbd.service)" "sbd.service's restarts"
 
 step "systemctl reload sbd: a changed table takes effect"
