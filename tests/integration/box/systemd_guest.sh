@@ -151,6 +151,9 @@ documented=$(sed -n 's/.*`systemd-analyze security sbd.service`[^0-9]*\([0-9][0-
 awk -v s="$score" -v d="$documented" 'BEGIN { exit !(s <= d) }' ||
   sb_fail "sbd.service's exposure is $score, above the $documented docs/security.md states"
 
+# Checks of units added later (sbctl-watch.service: enable it in
+# systemd_boot.sh's enable_units) go here, before the last check.
+
 step "no unit failed"
 failed=$(systemctl list-units --failed --plain --no-legend --no-pager)
 [[ -z $failed ]] || sb_fail "failed units: $failed"
