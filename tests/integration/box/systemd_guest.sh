@@ -115,6 +115,20 @@ cp "$SB_TMP/sbd.conf.orig" "$table"
 out=$(systemctl reload sbd.service 2>&1) || sb_fail "systemctl reload sbd failed on the restored table: $out"
 sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection after restoring the table"
 
+step "systemctl reload sbctl-apply: an edited profile is applied and sbd reloads"
+profile=/etc/socketbox/profile.toml
+cp "$profile" "$SB_TMP/profile.toml.orig"
+sed -i 's#/00001/a\.sock#/00001/b.sock#' "$profile"
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply failed: $out"
+sb_assert_eq box=B "$(client fd01:db8:1:40::1:10 80)" "a connection after re-applying the profile"
+sb_assert_eq 4 "$(json_get "$(sbd_ctl status)" "j['generation']")" "sbd's table generation after the apply"
+cp "$SB_TMP/profile.toml.orig" "$profile"
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply failed: $out"
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection after restoring the profile"
+status=$("$bin/sbctl" status --json) || sb_fail "sbctl status failed: $status"
+sb_assert_eq "3 $pid" "$(json_get "$status" "'%d %d' % (j['generation'], j['sbd']['pid'])")" \
+  "sbctl status: the profile's generation and sbd's pid"
+
 step "systemctl restart sbd under load loses no connection"
 echo 1024 >/proc/sys/net/unix/max_dgram_qlen # the receivers' queues ride out the burst after a restart
 sb_bg load ip netns exec "$SB_NS_CLIENT" sb-loadgen --base fd01:db8:1:40::1:0 --count 100 --port 80 \
