@@ -170,7 +170,7 @@ FailureAction=poweroff
 [Service]
 Type=oneshot
 Environment=SB_SOURCE_DIR=$SB_SOURCE_DIR SB_BUILD_DIR=$SB_BUILD_DIR SB_ID=$SB_ID
-Environment=SB_PREFIX=$prefix SB_RESULTS=/sbresults
+Environment=SB_PREFIX=$prefix
 ExecStart=/bin/bash $SB_SOURCE_DIR/tests/integration/box/systemd_guest.sh
 ExecStopPost=/bin/sh -c 'echo "\$SERVICE_RESULT \$EXIT_CODE \$EXIT_STATUS" >/sbresults/result; journalctl -b --no-pager -o short-monotonic >/sbresults/journal.log 2>&1'
 StandardOutput=file:/sbresults/guest.log

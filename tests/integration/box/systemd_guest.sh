@@ -4,7 +4,8 @@
 # the way an operator meets them, with systemd as PID 1. The container's own
 # network namespace is the box (sbctl-apply.service configured it at boot); a
 # client namespace made here reaches the steered prefix through a veth.
-# SB_PREFIX is the install prefix, SB_RESULTS the directory the host reads.
+# SB_PREFIX is the install prefix; the unit writes this script's output, its
+# result and the journal to /sbresults, which the host reads.
 . "$SB_SOURCE_DIR/tests/integration/lib.sh"
 . "$SB_SOURCE_DIR/tests/integration/sbd/sbd_helpers.sh"
 bin=$SB_PREFIX/bin
