@@ -114,6 +114,14 @@ void add_status(CLI::App& app, Runner& runner) {
   sub->callback([o, &runner] { runner = [o] { return run_status(*o); }; });
 }
 
+void add_reload(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<ReloadOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "reload", "Ask sbd to reload its table file (exit 2 if it refuses it or is not running)");
+  sub->add_option("--control", o->control, "sbd's control socket")->capture_default_str();
+  sub->callback([o, &runner] { runner = [o] { return run_reload(*o); }; });
+}
+
 }  // namespace
 
 int run_command_line(int argc, char** argv) {
@@ -130,6 +138,7 @@ int run_command_line(int argc, char** argv) {
   add_rollback(app, runner);
   add_down(app, runner);
   add_status(app, runner);
+  add_reload(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "profile/profile.hpp"
 #include "state/generation_store.hpp"
 
 namespace socketbox::sbctl {
@@ -61,6 +62,11 @@ struct StatusOptions {
   bool json = false;
 };
 int run_status(const StatusOptions& o);
+
+struct ReloadOptions {
+  std::string control = kDefaultControlPath;
+};
+int run_reload(const ReloadOptions& o);
 
 // Parses the command line and runs the command; returns the exit code.
 int run_command_line(int argc, char** argv);

@@ -39,6 +39,10 @@ ControlServer::ControlServer(std::string path, ControlHandler& handler)
   listen_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!listen_) throw SetupError(errno_text("cannot create the control socket", errno));
   // Bind with a restrictive umask so the file is never more open than 0660.
+  // The file keeps the owner that created it (root, before the drop) and the
+  // group the directory gives it (set-group-ID /run/socketbox: socketbox-access):
+  // no chown, so sbd needs no CAP_CHOWN, and once it has dropped to its user
+  // it cannot open the socket up to others either.
   const mode_t old = umask(0117);
   const int rc = bind(listen_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
   const int err = errno;
@@ -59,11 +63,6 @@ ControlServer::ControlServer(std::string path, ControlHandler& handler)
 
 ControlServer::~ControlServer() {
   if (unlink_at_exit_) unlink(path_.c_str());
-}
-
-void ControlServer::chown_socket(uid_t uid, gid_t gid) const {
-  if (chown(path_.c_str(), uid, gid) < 0)
-    throw SetupError(errno_text("cannot chown control socket " + path_, errno));
 }
 
 void ControlServer::close_client(Client& c) noexcept {

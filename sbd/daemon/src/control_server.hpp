@@ -30,9 +30,6 @@ class ControlServer {
   int timer_fd() const noexcept { return timer_.get(); }
   const std::string& path() const noexcept { return path_; }
 
-  // Hands ownership of the socket file to uid/gid (before dropping root).
-  void chown_socket(uid_t uid, gid_t gid) const;
-
   // epoll: `epfd` is where client fds are registered; `tag_base` + slot is
   // their epoll data.
   void attach(int epfd, std::uint64_t tag_base) noexcept {

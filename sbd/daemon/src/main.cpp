@@ -49,13 +49,8 @@ int serve(const Options& o) {
   }
   const Credentials creds = resolve_credentials(o);
   Daemon d(o, open_listener(o), std::move(table));
-  if (d.control()) {
-    if (creds.set_uid || creds.set_gid)
-      d.control()->chown_socket(creds.set_uid ? creds.uid : static_cast<uid_t>(-1),
-                                creds.set_gid ? creds.gid : static_cast<gid_t>(-1));
-    // After a chroot the path would name a different file.
-    if (!o.chroot_dir.empty()) d.control()->keep_socket_file();
-  }
+  // After a chroot the path would name a different file.
+  if (d.control() && !o.chroot_dir.empty()) d.control()->keep_socket_file();
   drop_privileges(creds, o.chroot_dir);
   if (o.seccomp) install_seccomp_filter();
   const std::string summary = d.summary();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # After binding, sbd runs as the -u user with exactly the -G groups, holds no
 # capabilities (not even in the bounding set), has no_new_privs, and under
-# --seccomp still serves, reloads and answers status. The control socket is
-# handed to the new user, mode 0660.
+# --seccomp still serves, reloads and answers status. The control socket stays
+# root's (mode 0660; its group is the directory's), so sbd needs no CAP_CHOWN
+# and cannot open it up to others once it runs as its user.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/sbd_helpers.sh"
 sb_require_root
@@ -20,7 +21,11 @@ echo "rule-set:0
 port:22 jump-unix:$SB_TMP/group.sock
 port:80 jump-unix:$SB_TMP/root.sock" >"$table"
 chmod 644 "$table"
-sbd_start "$SB_NS_ROUTER" "$SB_TMP/sbd.ctl" -t -p 1 -f "$table" -u nobody -G 4242 --seccomp
+# A set-group-ID directory gives the control socket its group, as
+# /run/socketbox (socketbox-access) does under systemd.
+mkdir -m 2755 "$SB_TMP/run"
+chgrp 4242 "$SB_TMP/run"
+sbd_start "$SB_NS_ROUTER" "$SB_TMP/run/sbd.ctl" -t -p 1 -f "$table" -u nobody -G 4242 --seccomp
 pid=$(json_get "$(sbd_ctl status)" "j['pid']")
 st=/proc/$pid/status
 
@@ -32,7 +37,7 @@ for cap in CapInh CapPrm CapEff CapBnd CapAmb; do
 done
 sb_assert_eq 1 "$(awk '/^NoNewPrivs:/ {print $2}' "$st")" NoNewPrivs
 sb_assert_eq 2 "$(awk '/^Seccomp:/ {print $2}' "$st")" "Seccomp (filter mode)"
-sb_assert_eq "660 $nobody_uid" "$(stat -c '%a %u' "$SB_TMP/sbd.ctl")" "control socket mode and owner"
+sb_assert_eq "660 0 4242" "$(stat -c '%a %u %g' "$SBD_CTL")" "control socket mode, owner, group"
 
 expect_box fd01:db8:1:40::1 22 A
 expect_reset fd01:db8:1:40::1 80

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Runs inside the container that systemd_boot.sh boots (as the unit
+# sbtest-guest.service, after multi-user.target): checks the installed units
+# the way an operator meets them, with systemd as PID 1. The container's own
+# network namespace is the box (sbctl-apply.service configured it at boot); a
+# client namespace made here reaches the steered prefix through a veth.
+# SB_PREFIX is the install prefix; the unit writes this script's output, its
+# result and the journal to /sbresults, which the host reads.
+. "$SB_SOURCE_DIR/tests/integration/lib.sh"
+. "$SB_SOURCE_DIR/tests/integration/sbd/sbd_helpers.sh"
+bin=$SB_PREFIX/bin
+SBD_CTL=/run/socketbox/sbd.ctl
+dir=/run/socketbox/00001
+step() { sb_log "== $*"; }
+active() { [[ $(systemctl is-active "$1") == "$2" ]]; }
+main_pid() { systemctl show -P MainPID sbd.service; }
+proc_field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status"; }
+
+step "the installed programs find their libraries"
+for p in sbd sbctl sb-inetd sb-preload; do
+  missing=$(ldd "$bin/$p" | grep "not found" || true)
+  [[ -z $missing ]] || sb_fail "$bin/$p: $missing"
+done
+
+step "sysusers.d: the socketbox user and the socketbox-access group"
+IFS=: read -r _ _ uid _ _ _ shell <<<"$(getent passwd socketbox)" || sb_fail "no user socketbox"
+sb_assert_eq /usr/sbin/nologin "$shell" "socketbox's shell"
+IFS=: read -r _ _ access_gid members <<<"$(getent group socketbox-access)" || sb_fail "no group socketbox-access"
+sb_assert_contains ",$members," ",socketbox," "members of socketbox-access"
+
+step "tmpfiles.d and sbctl-apply.service at boot"
+sb_assert_eq "2755 root socketbox-access" "$(stat -c '%a %U %G' /run/socketbox)" "/run/socketbox"
+sb_assert_eq "750 root root" "$(stat -c '%a %U %G' /var/lib/socketbox)" "/var/lib/socketbox"
+# Like nftables.service, sbctl-apply is ordered before the network, not
+# before the rest of the boot: it may still be running when we start.
+applied() { [[ $(systemctl show -P ActiveState sbctl-apply.service) != activating ]]; }
+sb_wait_for 60 "sbctl-apply.service to finish" applied
+active sbctl-apply.service active || sb_fail "sbctl-apply.service: $(systemctl status sbctl-apply.service --no-pager 2>&1)"
+nft_table=$(nft list table inet socketbox 2>&1) || sb_fail "no nft table inet socketbox after boot: $nft_table"
+sb_assert_contains "$nft_table" "tproxy ip6 to [::ffff:127.0.0.1]:1" "nft table inet socketbox"
+sb_assert_contains "$(ip -6 route show table local)" "local fd01:db8:1:40::/64 dev lo proto 91" "local routes"
+# (stat shows 2770: with an ACL the group bits are the mask; docs/netcfg.md)
+sb_assert_eq "root socketbox-access" "$(stat -c '%U %G' "$dir")" "$dir's owner and group"
+sb_assert_eq "user::rwx user:100000:rwx group::r-x mask::rwx other::---" \
+  "$(getfacl -cn "$dir" 2>/dev/null | grep . | paste -sd ' ')" "$dir's ACL"
+[[ -g $dir ]] || sb_fail "$dir is not set-group-ID"
+[[ -f /etc/socketbox/sbd.conf ]] || sb_fail "sbctl-apply did not write /etc/socketbox/sbd.conf"
+
+step "receivers run as the container's root user (uid 100000)"
+for name in a b; do
+  sb_bg "recv-$name" setpriv --reuid=100000 --regid=100000 --clear-groups \
+    sb-test-receiver "$dir/$name.sock" "${name^^}"
+  sb_wait_path 10 "$dir/$name.sock"
+done
+sb_assert_eq "660 100000 socketbox-access" "$(stat -c '%a %u %G' "$dir/a.sock")" "a receiver's socket"
+
+# The client: its own namespace, routed to the prefix through this box.
+SB_NS_CLIENT=$(sb_netns sbc)
+ip link add "r$SB_ID" type veth peer name "c$SB_ID" netns "$SB_NS_CLIENT"
+ip link set "r$SB_ID" up
+ip addr add fd00:c::1/64 dev "r$SB_ID" nodad
+ip -n "$SB_NS_CLIENT" link set "c$SB_ID" up
+ip -n "$SB_NS_CLIENT" addr add "$SB_CLIENT6/64" dev "c$SB_ID" nodad
+ip -n "$SB_NS_CLIENT" route add fd01:db8:1:40::/64 via fd00:c::1
+
+step "sbd.socket starts sbd.service on the first connection"
+active sbd.socket active || sb_fail "sbd.socket is not listening: $(systemctl status sbd.socket --no-pager 2>&1)"
+active sbd.service inactive || sb_fail "sbd.service runs before any connection: $(systemctl is-active sbd.service)"
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80 30)" "the first connection"
+sb_wait_for 20 "sbd.service to be active" active sbd.service active
+sb_assert_eq RESET "$(client fd01:db8:1:40::2 22 10)" "a connection the profile rejects"
+
+step "the control socket belongs to root and the socketbox-access group"
+sb_assert_eq "660 root socketbox-access" "$(stat -c '%a %U %G' "$SBD_CTL")" "$SBD_CTL"
+
+step "systemctl status shows sbd's status line"
+pid=$(main_pid)
+status=$(systemctl status sbd.service --no-pager 2>&1 || true)
+sb_assert_contains "$status" 'Status: "serving [::ffff:127.0.0.1]:1 with /etc/socketbox/sbd.conf (generation 1:' "systemctl status sbd"
+sb_log "$(grep 'Status:' <<<"$status")"
+
+step "sbd under the unit's sandbox: its user, no capabilities, seccomp"
+sb_assert_eq "$uid $uid $uid $uid" "$(proc_field "$pid" Uid | tr -s '\t ' ' ')" "sbd's Uid"
+sb_assert_contains " $(proc_field "$pid" Groups) " " $access_gid " "sbd's supplementary groups"
+for cap in CapInh CapPrm CapEff CapBnd CapAmb; do
+  sb_assert_eq 0000000000000000 "$(proc_field "$pid" "$cap")" "sbd's $cap"
+done
+sb_assert_eq 1 "$(proc_field "$pid" NoNewPrivs)" "sbd's NoNewPrivs"
+sb_assert_eq 2 "$(proc_field "$pid" Seccomp)" "sbd's Seccomp mode"
+[[ $(readlink "/proc/$pid/ns/net") != $(readlink /proc/self/ns/net) ]] ||
+  sb_fail "sbd runs in the box's network namespace, not one of its own (PrivateNetwork=)"
+sb_assert_eq 0 "$(systemctl show -P NRestarts sbd.service)" "sbd.service's restarts"
+
+step "systemctl reload sbd: a changed table takes effect"
+table=/etc/socketbox/sbd.conf
+cp "$table" "$SB_TMP/sbd.conf.orig"
+sed -i 's#/00001/a\.sock#/00001/b.sock#' "$table"
+out=$(systemctl reload sbd.service 2>&1) || sb_fail "systemctl reload sbd failed on a good table: $out"
+sb_assert_eq box=B "$(client fd01:db8:1:40::1:10 80)" "a connection after the reload"
+sb_assert_eq 2 "$(json_get "$(sbd_ctl status)" "j['generation']")" "sbd's table generation"
+sb_assert_eq "$pid" "$(main_pid)" "sbd's pid across a reload"
+
+step "systemctl reload sbd: a broken table fails the reload, the old one serves"
+printf 'rule-set:0\nthis is not a rule\n' >>"$table"
+if out=$(systemctl reload sbd.service 2>&1); then
+  sb_fail "systemctl reload sbd succeeded with a broken table: $out"
+fi
+sb_wait_for 10 "sbctl reload's error in the journal" \
+  bash -c "journalctl -b -u sbd.service --no-pager | grep -q 'sbd refused the table; the old one stays in service: $table:'"
+sb_log "$(journalctl -b -u sbd.service --no-pager | grep 'sbd refused the table' | tail -n 1)"
+active sbd.service active || sb_fail "sbd.service is $(systemctl is-active sbd.service) after a failed reload"
+sb_assert_eq "$pid" "$(main_pid)" "sbd's pid after a failed reload"
+sb_assert_eq box=B "$(client fd01:db8:1:40::1:10 80)" "a connection after the failed reload"
+sb_assert_eq 2 "$(json_get "$(sbd_ctl status)" "j['generation']")" "sbd's table generation after the failed reload"
+cp "$SB_TMP/sbd.conf.orig" "$table"
+out=$(systemctl reload sbd.service 2>&1) || sb_fail "systemctl reload sbd failed on the restored table: $out"
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection after restoring the table"
+
+step "systemctl reload sbctl-apply: an edited profile is applied and sbd reloads"
+profile=/etc/socketbox/profile.toml
+cp "$profile" "$SB_TMP/profile.toml.orig"
+sed -i 's#/00001/a\.sock#/00001/b.sock#' "$profile"
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply failed: $out"
+sb_assert_eq box=B "$(client fd01:db8:1:40::1:10 80)" "a connection after re-applying the profile"
+sb_assert_eq 4 "$(json_get "$(sbd_ctl status)" "j['generation']")" "sbd's table generation after the apply"
+cp "$SB_TMP/profile.toml.orig" "$profile"
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply failed: $out"
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection after restoring the profile"
+status=$("$bin/sbctl" status --json) || sb_fail "sbctl status failed: $status"
+sb_assert_eq "3 $pid" "$(json_get "$status" "'%d %d' % (j['generation'], j['sbd']['pid'])")" \
+  "sbctl status: the profile's generation and sbd's pid"
+
+step "systemctl restart sbd under load loses no connection"
+echo 1024 >/proc/sys/net/unix/max_dgram_qlen # the receivers' queues ride out the burst after a restart
+sb_bg load ip netns exec "$SB_NS_CLIENT" sb-loadgen --base fd01:db8:1:40::1:0 --count 100 --port 80 \
+  --threads 16 --until-stopped
+load_pid=$SB_LAST_PID
+dispatched() { json_get "$(sbd_ctl status)" "j['connections']['dispatched']"; }
+serving_clients() { [[ $(main_pid) == "$1" ]] && (($(dispatched) >= 200)); }
+for round in 1 2; do
+  sb_wait_for 30 "sbd (pid $pid) to serve the clients" serving_clients "$pid"
+  out=$(systemctl restart sbd.service 2>&1) || sb_fail "systemctl restart sbd failed: $out"
+  new=$(main_pid)
+  [[ $new != "$pid" && $new != 0 ]] || sb_fail "restart $round: sbd's pid is still $pid"
+  pid=$new
+done
+sb_wait_for 30 "the restarted sbd (pid $pid) to serve the clients" serving_clients "$pid"
+kill -TERM "$load_pid"
+sb_wait_for 30 "sb-loadgen's result line" grep -q 'connections=' "$SB_TMP/load.log"
+wait "$load_pid" || true
+load=$(grep 'connections=' "$SB_TMP/load.log")
+sb_log "clients across two restarts: $load"
+sb_assert_eq 0 "$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$load")" "client connections that failed across two restarts"
+sb_assert_eq 0 "$(json_get "$(sbd_ctl status)" "j['connections']['failed']")" "failed hand-offs"
+sb_assert_eq 0 "$(systemctl show -P NRestarts sbd.service)" "sbd.service's restarts after the operator's restarts"
+
+step "systemd-analyze security sbd.service"
+analysis=$(systemd-analyze security sbd.service --no-pager 2>&1) || sb_fail "systemd-analyze security failed: $analysis"
+score_line=$(grep 'Overall exposure level' <<<"$analysis") || sb_fail "no exposure level in: $analysis"
+sb_log "$score_line"
+score=$(sed -n 's/.*sbd.service: \([0-9.]*\).*/\1/p' <<<"$score_line")
+# docs/security.md states the score; a unit change that raises it must say so there.
+documented=$(sed -n 's/.*`systemd-analyze security sbd.service`[^0-9]*\([0-9][0-9.]*\).*/\1/p' \
+  "$SB_SOURCE_DIR/docs/security.md" | head -n 1)
+[[ -n $documented ]] || sb_fail "docs/security.md does not state sbd.service's exposure score"
+awk -v s="$score" -v d="$documented" 'BEGIN { exit !(s <= d) }' ||
+  sb_fail "sbd.service's exposure is $score, above the $documented docs/security.md states"
+
+# Checks of units added later (sbctl-watch.service: enable it in
+# systemd_boot.sh's enable_units) go here, before the last check.
+
+step "no unit failed"
+failed=$(systemctl list-units --failed --plain --no-legend --no-pager)
+[[ -z $failed ]] || sb_fail "failed units: $failed"
+sb_pass
