@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "socketbox/version.hpp"
 #include "supervisor.hpp"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
       "Receives sockets from sbd at PATH and runs PROGRAM for each, with the socket as stdin and "
       "stdout\n"
       "(stderr stays). Each child runs in its own session; sb-inetd reaps them."};
+  app.set_version_flag("--version", std::string("sb-inetd ") + socketbox::kVersion);
   Options opts;
   std::string user;
   app.add_option("--max-children", opts.max_children,
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "sb-inetd: " << e.what() << "\n";

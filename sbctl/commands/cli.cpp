@@ -9,6 +9,7 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "output/style.hpp"
+#include "socketbox/version.hpp"
 
 namespace socketbox::sbctl {
 namespace {
@@ -127,7 +128,7 @@ void add_reload(CLI::App& app, Runner& runner) {
 int run_command_line(int argc, char** argv) {
   CLI::App app{"sbctl: operate a socketbox from one profile (see docs/sbctl.md)", "sbctl"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "sbctl 0.1.0");
+  app.set_version_flag("--version", std::string("sbctl ") + kVersion);
   Runner runner;
   add_check(app, runner);
   add_compile(app, runner);

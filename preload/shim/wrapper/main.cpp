@@ -16,6 +16,7 @@
 #include "environment.hpp"
 #include "locate_library.hpp"
 #include "map_spec.hpp"
+#include "socketbox/version.hpp"
 
 namespace {
 
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
       "Runs COMMAND so that its TCP listeners on the mapped addresses receive the connections sbd "
       "sends to\n"
       "PATH instead of listening on the network. Everything else the program does is left alone."};
+  app.set_version_flag("--version", std::string("sb-preload ") + socketbox::kVersion);
   std::vector<std::string> maps;
   std::string user, library;
   bool no_inherit = false, debug = false;
@@ -101,6 +103,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     usage_error(e.what());

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 
+#include "socketbox/version.hpp"
+
 namespace socketbox::daemon {
 
 ParseResult parse_options(const std::vector<std::string>& args) {
@@ -14,6 +16,7 @@ ParseResult parse_options(const std::vector<std::string>& args) {
       "socket (SCM_RIGHTS). See docs/sbd.md.",
       "sbd"};
   app.get_formatter()->column_width(34);
+  app.set_version_flag("--version", std::string("sbd ") + kVersion);
 
   app.add_option("-f,--table", o.table, "Rule table file (the original socketbox's format)")
       ->type_name("FILE")
@@ -75,6 +78,10 @@ ParseResult parse_options(const std::vector<std::string>& args) {
   } catch (const CLI::CallForHelp&) {
     r.exit_code = kExitOk;
     r.message = app.help();
+    return r;
+  } catch (const CLI::CallForVersion& e) {
+    r.exit_code = kExitOk;
+    r.message = e.what();
     return r;
   } catch (const CLI::ParseError& e) {
     r.exit_code = kExitUsage;

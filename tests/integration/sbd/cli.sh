@@ -45,4 +45,9 @@ for opt in -f,--table -l,--listen-address -p,--port -t,--transparent -F,--freebi
   --control --check --seccomp; do
   sb_assert_contains "$help" "$opt" "sbd --help"
 done
+# Every tool answers --version with one line and exit 0.
+version=$(sed -n 's/^project(socketbox VERSION \([0-9.]*\).*/\1/p' "$SB_SOURCE_DIR/CMakeLists.txt")
+for tool in sbd sbctl sb-inetd sb-preload; do
+  sb_assert_eq "$tool $version" "$("$tool" --version)" "$tool --version"
+done
 sb_pass
