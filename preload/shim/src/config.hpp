@@ -1,5 +1,6 @@
 // The preload's settings, read once from the environment at load:
 //   SB_PRELOAD_MAP         newline-separated ADDR:PORT=PATH entries
+//   SB_PRELOAD_CONNECT     the same, for outbound connect()s
 //   SB_PRELOAD_UID         accept sockets only from this sender uid
 //   SB_PRELOAD_NO_INHERIT  "1": drop the library from LD_PRELOAD once this
 //                          process has bound a mapped address
@@ -18,6 +19,8 @@ struct Config {
   bool enabled = false;  // false: every call goes straight to libc
   int map_count = 0;
   MapSpec maps[kMaxMaps];
+  int connect_count = 0;
+  MapSpec connects[kMaxMaps];
   bool check_uid = false;
   uid_t uid = 0;
   bool no_inherit = false;
