@@ -52,6 +52,11 @@ int connect_mapping_for(const sockaddr* addr, socklen_t len) noexcept {
 int outbound_connect(int fd, int index, const sockaddr* addr, socklen_t len) noexcept {
   int saved = errno;
   if (!is_tcp_socket(fd)) {
+    int family;
+    if (outbound_family(fd, family)) {
+      errno = EISCONN;  // connected through us already
+      return -1;
+    }
     errno = saved;
     return real::connect(fd, addr, len);  // UDP, MPTCP, not a socket: not ours
   }
