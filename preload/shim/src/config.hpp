@@ -5,6 +5,7 @@
 //   SB_PRELOAD_NO_INHERIT  "1": drop the library from LD_PRELOAD once this
 //                          process has bound a mapped address
 //   SB_PRELOAD_DEBUG       "1": one line per endpoint created or adopted
+//                          and per outbound connect
 // Bad input disables the library with one line on stderr; it never fails
 // the host process.
 #pragma once

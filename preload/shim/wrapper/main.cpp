@@ -104,7 +104,9 @@ int main(int argc, char** argv) {
                "programs it "
                "runs later are not preloaded (breaks servers that re-exec themselves to rebind, "
                "e.g. sshd on SIGHUP)");
-  app.add_flag("--debug", debug, "Log each endpoint created or inherited (SB_PRELOAD_DEBUG=1)");
+  app.add_flag(
+      "--debug", debug,
+      "Log each endpoint created or inherited and each --connect connect (SB_PRELOAD_DEBUG=1)");
   app.add_option("--library", library, "Path of libsbpreload.so (default: next to sb-preload)")
       ->type_name("PATH");
   app.prefix_command();

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -399,6 +400,14 @@ TEST_CASE("a connect to a --connect address reaches that server and looks like T
   CHECK((::fcntl(c, F_GETFL) & O_NONBLOCK) != 0);
   CHECK((::fcntl(c, F_GETFD) & FD_CLOEXEC) != 0);
   CHECK(writable(c, 0));
+  int ep_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLOUT | EPOLLIN;
+  REQUIRE(::epoll_ctl(ep_fd, EPOLL_CTL_ADD, c, &ev) == 0);
+  epoll_event got_ev{};
+  CHECK(::epoll_wait(ep_fd, &got_ev, 1, 0) == 1);
+  CHECK(got_ev.events == EPOLLOUT);  // writable, nothing to read yet
+  ::close(ep_fd);
   CHECK(int_option(c, SOL_SOCKET, SO_ERROR) == 0);
   CHECK(int_option(c, SOL_SOCKET, SO_TYPE) == SOCK_STREAM);
   CHECK(int_option(c, SOL_SOCKET, SO_DOMAIN) == AF_INET6);
@@ -428,6 +437,11 @@ TEST_CASE("a connect to a --connect address reaches that server and looks like T
   CHECK(shown(peer_st) == me);
   CHECK(name_of(s, true) == me);
   CHECK(name_of(s, false) == "[fd00::7]:7101");
+  // The receiver library's reading gives the same, with the preload loaded.
+  sockaddr_storage lib_addr{};
+  socklen_t lib_len = sizeof lib_addr;
+  REQUIRE(sb_connection_address(s, 1, reinterpret_cast<sockaddr*>(&lib_addr), &lib_len) == 0);
+  CHECK(shown(lib_addr) == me);
   CHECK(int_option(s, SOL_SOCKET, SO_DOMAIN) == AF_INET6);
   CHECK(::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
   REQUIRE(::write(c, "ping", 4) == 4);
