@@ -28,30 +28,40 @@ bool flag_set(const char* name) noexcept {
   return v != nullptr && v[0] == '1';
 }
 
+bool load_list(const char* name, MapSpec* out, int& count, bool unique_paths) noexcept {
+  count = 0;
+  const char* text = std::getenv(name);
+  if (text == nullptr || text[0] == '\0') return true;
+  char err[300];
+  if (parse_map_list(text, out, kMaxMaps, count, err, sizeof err, unique_paths)) return true;
+  log_line("%s: %s; not intercepting anything", name, err);
+  count = 0;
+  return false;
+}
+
 }  // namespace
 
 void load_config() noexcept {
   Config& c = g_config;
   c = Config{};
-  const char* maps = std::getenv("SB_PRELOAD_MAP");
-  if (maps == nullptr || maps[0] == '\0') return;  // nothing mapped: stay out of the way
-  char err[300];
-  if (!parse_map_list(maps, c.maps, kMaxMaps, c.map_count, err, sizeof err)) {
-    log_line("SB_PRELOAD_MAP: %s; not intercepting anything", err);
-    c.map_count = 0;
+  // Two connect mappings may lead to one server; two endpoints cannot share a path.
+  if (!load_list("SB_PRELOAD_MAP", c.maps, c.map_count, true) ||
+      !load_list("SB_PRELOAD_CONNECT", c.connects, c.connect_count, false)) {
+    c.map_count = c.connect_count = 0;
     return;
   }
+  if (c.map_count == 0 && c.connect_count == 0) return;  // nothing mapped: stay out of the way
   if (const char* uid = std::getenv("SB_PRELOAD_UID"); uid != nullptr && uid[0] != '\0') {
     if (!parse_uid(uid, c.uid)) {
       log_line("SB_PRELOAD_UID '%.40s' is not a numeric uid; not intercepting anything", uid);
-      c.map_count = 0;
+      c.map_count = c.connect_count = 0;
       return;
     }
     c.check_uid = true;
   }
   c.no_inherit = flag_set("SB_PRELOAD_NO_INHERIT");
   c.debug = flag_set("SB_PRELOAD_DEBUG");
-  c.enabled = c.map_count > 0;
+  c.enabled = true;
 }
 
 int map_by_path(const char* path, size_t n) noexcept {

@@ -1,9 +1,11 @@
 // The preload's settings, read once from the environment at load:
 //   SB_PRELOAD_MAP         newline-separated ADDR:PORT=PATH entries
+//   SB_PRELOAD_CONNECT     the same, for outbound connect()s
 //   SB_PRELOAD_UID         accept sockets only from this sender uid
 //   SB_PRELOAD_NO_INHERIT  "1": drop the library from LD_PRELOAD once this
 //                          process has bound a mapped address
 //   SB_PRELOAD_DEBUG       "1": one line per endpoint created or adopted
+//                          and per outbound connect
 // Bad input disables the library with one line on stderr; it never fails
 // the host process.
 #pragma once
@@ -18,6 +20,8 @@ struct Config {
   bool enabled = false;  // false: every call goes straight to libc
   int map_count = 0;
   MapSpec maps[kMaxMaps];
+  int connect_count = 0;
+  MapSpec connects[kMaxMaps];
   bool check_uid = false;
   uid_t uid = 0;
   bool no_inherit = false;

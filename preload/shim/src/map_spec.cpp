@@ -82,8 +82,8 @@ bool parse_map(const char* text, size_t n, MapSpec& out, const char** error) noe
   return true;
 }
 
-bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* err,
-                    size_t errcap) noexcept {
+bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* err, size_t errcap,
+                    bool unique_paths) noexcept {
   count = 0;
   int entry = 0;
   const char* p = text;
@@ -109,7 +109,7 @@ bool parse_map_list(const char* text, MapSpec* out, int cap, int& count, char* e
                         static_cast<int>(n < 200 ? n : 200), p);
           return false;
         }
-        if (std::strcmp(out[i].path, out[count].path) == 0) {
+        if (unique_paths && std::strcmp(out[i].path, out[count].path) == 0) {
           std::snprintf(err, errcap, "mapping %d '%.*s': socket path used twice", entry,
                         static_cast<int>(n < 200 ? n : 200), p);
           return false;
@@ -140,6 +140,17 @@ bool map_matches(const MapSpec& map, const sockaddr* addr, socklen_t len) noexce
     return want->sin_port == got->sin_port && want->sin_addr.s_addr == got->sin_addr.s_addr;
   }
   return false;
+}
+
+bool connect_matches(const MapSpec& map, const sockaddr* addr, socklen_t len) noexcept {
+  if (map_matches(map, addr, len)) return true;
+  if (map.addr.ss_family != AF_INET || addr == nullptr || len < sizeof(sockaddr_in6) ||
+      addr->sa_family != AF_INET6)
+    return false;
+  auto* want = reinterpret_cast<const sockaddr_in*>(&map.addr);
+  auto* got = reinterpret_cast<const sockaddr_in6*>(addr);
+  return want->sin_port == got->sin6_port && IN6_IS_ADDR_V4MAPPED(&got->sin6_addr) &&
+         std::memcmp(&got->sin6_addr.s6_addr[12], &want->sin_addr, 4) == 0;
 }
 
 void format_address(const sockaddr* addr, char* buf, size_t cap) noexcept {

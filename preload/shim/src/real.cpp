@@ -27,6 +27,7 @@ struct Next {
 };
 
 Next<int (*)(int, const sockaddr*, socklen_t)> g_bind{"bind"};
+Next<int (*)(int, const sockaddr*, socklen_t)> g_connect{"connect"};
 Next<int (*)(int, int)> g_listen{"listen"};
 Next<int (*)(int, sockaddr*, socklen_t*)> g_accept{"accept"};
 Next<int (*)(int, sockaddr*, socklen_t*, int)> g_accept4{"accept4"};
@@ -54,7 +55,7 @@ void resolve_all() noexcept {
       g_getpeername.get();
   g_setsockopt.get(), g_getsockopt.get(), g_close.get(), g_dup2.get(), g_dup3.get(),
       g_close_range.get();
-  g_closefrom.get(), g_recv.get(), g_recvfrom.get();
+  g_closefrom.get(), g_recv.get(), g_recvfrom.get(), g_connect.get();
 }
 
 #define SB_FORWARD(var, ...) \
@@ -63,6 +64,9 @@ void resolve_all() noexcept {
 
 int bind(int fd, const sockaddr* addr, socklen_t len) noexcept {
   SB_FORWARD(g_bind, fd, addr, len);
+}
+int connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
+  SB_FORWARD(g_connect, fd, addr, len);
 }
 int listen(int fd, int backlog) noexcept { SB_FORWARD(g_listen, fd, backlog); }
 int accept(int fd, sockaddr* addr, socklen_t* len) noexcept { SB_FORWARD(g_accept, fd, addr, len); }

@@ -10,6 +10,7 @@ namespace socketbox::preload::real {
 void resolve_all() noexcept;
 
 int bind(int fd, const sockaddr* addr, socklen_t len) noexcept;
+int connect(int fd, const sockaddr* addr, socklen_t len) noexcept;
 int listen(int fd, int backlog) noexcept;
 int accept(int fd, sockaddr* addr, socklen_t* len) noexcept;
 int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) noexcept;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "config.hpp"
+#include "connection_name.hpp"
 #include "endpoint_create.hpp"
 #include "endpoints.hpp"
 #include "log.hpp"
@@ -85,7 +86,11 @@ void fill_peer_address(int conn, int map, sockaddr* addr, socklen_t* len) noexce
     peer = sockaddr_storage{};
     peer.ss_family = family;
     plen = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-  } else if (family == AF_INET && peer.ss_family == AF_INET6) {
+  } else if (peer.ss_family == AF_UNIX) {
+    // An outbound connection from a box: the client's address it names.
+    receiver::connection_address(conn, true, peer, plen);
+  }
+  if (family == AF_INET && peer.ss_family == AF_INET6) {
     auto* p6 = reinterpret_cast<sockaddr_in6*>(&peer);
     if (IN6_IS_ADDR_V4MAPPED(&p6->sin6_addr)) {
       sockaddr_in p4{};

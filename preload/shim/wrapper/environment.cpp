@@ -24,7 +24,12 @@ std::string prepend_preload(const std::string& library, const char* existing) {
 bool export_settings(const PreloadSettings& s) {
   std::string preload = prepend_preload(s.library, std::getenv("LD_PRELOAD"));
   if (::setenv("LD_PRELOAD", preload.c_str(), 1) != 0) return false;
-  if (::setenv("SB_PRELOAD_MAP", s.maps.c_str(), 1) != 0) return false;
+  if (s.maps.empty() ? ::unsetenv("SB_PRELOAD_MAP") != 0
+                     : ::setenv("SB_PRELOAD_MAP", s.maps.c_str(), 1) != 0)
+    return false;
+  if (s.connects.empty() ? ::unsetenv("SB_PRELOAD_CONNECT") != 0
+                         : ::setenv("SB_PRELOAD_CONNECT", s.connects.c_str(), 1) != 0)
+    return false;
   if (s.uid.empty() ? ::unsetenv("SB_PRELOAD_UID") != 0
                     : ::setenv("SB_PRELOAD_UID", s.uid.c_str(), 1) != 0)
     return false;

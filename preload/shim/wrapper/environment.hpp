@@ -11,8 +11,9 @@ std::string prepend_preload(const std::string& library, const char* existing);
 
 struct PreloadSettings {
   std::string library;
-  std::string maps;  // newline-separated, validated
-  std::string uid;   // numeric, or empty
+  std::string maps;      // newline-separated, validated
+  std::string connects;  // the same for --connect
+  std::string uid;       // numeric, or empty
   bool no_inherit = false;
   bool debug = false;
 };

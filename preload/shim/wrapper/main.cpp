@@ -1,6 +1,8 @@
-// sb-preload --map ADDR:PORT=PATH [--map ...] [options] [--] COMMAND [ARGS...]
+// sb-preload [--map ADDR:PORT=PATH]... [--connect ADDR:PORT=PATH]... [options]
+//            [--] COMMAND [ARGS...]
 // Runs COMMAND with libsbpreload.so so that its TCP listeners on the mapped
-// addresses become socketbox receiving endpoints. Exit 2 on a usage error,
+// addresses become socketbox receiving endpoints, and its TCP connects to
+// the --connect addresses reach the servers receiving at those paths. Exit 2 on a usage error,
 // 126/127 when COMMAND cannot be run.
 #include <pwd.h>
 #include <unistd.h>
@@ -37,21 +39,25 @@ std::string absolutize(const std::string& map) {
   return map.substr(0, eq + 1) + cwd + "/" + map.substr(eq + 1);
 }
 
-std::string validated_maps(const std::vector<std::string>& maps) {
+// option is "--map" or "--connect"; connect mappings may share a path.
+std::string validated_maps(const char* option, const std::vector<std::string>& maps,
+                           bool unique_paths) {
   std::string joined;
   for (const std::string& raw : maps) {
     std::string m = absolutize(raw);
-    if (m.find('\n') != std::string::npos) usage_error("--map '" + raw + "': contains a newline");
+    std::string what = std::string(option) + " '" + raw + "': ";
+    if (m.find('\n') != std::string::npos) usage_error(what + "contains a newline");
     MapSpec spec;
     const char* why = nullptr;
-    if (!parse_map(m.data(), m.size(), spec, &why)) usage_error("--map '" + raw + "': " + why);
+    if (!parse_map(m.data(), m.size(), spec, &why)) usage_error(what + why);
     if (!joined.empty()) joined += '\n';
     joined += m;
   }
   static MapSpec all[kMaxMaps];
   int count = 0;
   char err[300];
-  if (!parse_map_list(joined.c_str(), all, kMaxMaps, count, err, sizeof err)) usage_error(err);
+  if (!parse_map_list(joined.c_str(), all, kMaxMaps, count, err, sizeof err, unique_paths))
+    usage_error(std::string(option) + ": " + err);
   return joined;
 }
 
@@ -72,9 +78,12 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Runs COMMAND so that its TCP listeners on the mapped addresses receive the connections sbd "
       "sends to\n"
-      "PATH instead of listening on the network. Everything else the program does is left alone."};
+      "PATH instead of listening on the network, and its TCP connects to --connect addresses "
+      "reach\n"
+      "the servers receiving at PATH without any network. Everything else the program does is "
+      "left alone."};
   app.set_version_flag("--version", std::string("sb-preload ") + socketbox::kVersion);
-  std::vector<std::string> maps;
+  std::vector<std::string> maps, connects;
   std::string user, library;
   bool no_inherit = false, debug = false;
   app.add_option(
@@ -82,8 +91,13 @@ int main(int argc, char** argv) {
          "ADDR:PORT=PATH: a bind() to ADDR:PORT becomes a receiving socket at PATH. ADDR is [::], "
          "0.0.0.0, [IPv6] or IPv4, exactly as the server binds it. Repeatable.")
       ->type_name("ADDR:PORT=PATH")
-      ->required()
       ->allow_extra_args(false);  // one value per --map: COMMAND is not swallowed
+  app.add_option("-c,--connect", connects,
+                 "ADDR:PORT=PATH: a TCP connect() to ADDR:PORT is served by the receiver at PATH "
+                 "(a server under sb-preload --map, sb-inetd, ...) over a Unix socketpair. Same "
+                 "ADDR:PORT syntax as --map; several addresses may share a PATH. Repeatable.")
+      ->type_name("ADDR:PORT=PATH")
+      ->allow_extra_args(false);
   app.add_option("-u,--require-uid", user,
                  "Accept sockets only from this sender (uid or user name, e.g. sbd's)")
       ->type_name("UID");
@@ -92,13 +106,15 @@ int main(int argc, char** argv) {
                "programs it "
                "runs later are not preloaded (breaks servers that re-exec themselves to rebind, "
                "e.g. sshd on SIGHUP)");
-  app.add_flag("--debug", debug, "Log each endpoint created or inherited (SB_PRELOAD_DEBUG=1)");
+  app.add_flag(
+      "--debug", debug,
+      "Log each endpoint created or inherited and each --connect connect (SB_PRELOAD_DEBUG=1)");
   app.add_option("--library", library, "Path of libsbpreload.so (default: next to sb-preload)")
       ->type_name("PATH");
   app.prefix_command();
   app.footer(
-      "Environment passed to COMMAND: LD_PRELOAD (library prepended), SB_PRELOAD_MAP, "
-      "SB_PRELOAD_UID,\n"
+      "Environment passed to COMMAND: LD_PRELOAD (library prepended), SB_PRELOAD_MAP,\n"
+      "SB_PRELOAD_CONNECT, SB_PRELOAD_UID, "
       "SB_PRELOAD_NO_INHERIT, SB_PRELOAD_DEBUG. See docs/sb-preload.md.");
   try {
     app.parse(argc, argv);
@@ -111,10 +127,13 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> command = app.remaining();
   if (!command.empty() && command.front() == "--") command.erase(command.begin());
+  if (maps.empty() && connects.empty())
+    usage_error("give at least one --map or --connect (see --help)");
   if (command.empty()) usage_error("missing COMMAND to run (see --help)");
 
   PreloadSettings s;
-  s.maps = validated_maps(maps);
+  s.maps = validated_maps("--map", maps, true);
+  s.connects = validated_maps("--connect", connects, false);
   s.uid = numeric_uid(user);
   s.no_inherit = no_inherit;
   s.debug = debug;

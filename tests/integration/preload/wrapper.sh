@@ -18,12 +18,14 @@ expect_usage_error() {  # expect_usage_error MESSAGE ARGS...
   sb_assert_eq 1 "$(wc -l <"$SB_TMP/err")" "lines on stderr for sb-preload $*"
   sb_assert_contains "$(cat "$SB_TMP/err")" "$want" "stderr of sb-preload $*"
 }
-expect_usage_error "--map is required" -- true
+expect_usage_error "give at least one --map or --connect" -- true
 expect_usage_error "--map 'bogus': expected ADDR:PORT=PATH" --map bogus -- true
 expect_usage_error "--map '[::]:99999=/x': port must be a number from 1 to 65535" --map '[::]:99999=/x' -- true
 expect_usage_error "--map '::1:80=/x': address is not an IPv4 address or a bracketed IPv6 address" --map '::1:80=/x' true
 expect_usage_error "address and port mapped twice" --map '[::]:80=/a' --map '[::]:80=/b' -- true
 expect_usage_error "missing COMMAND" --map '[::]:80=/x'
+expect_usage_error "--connect 'fd00::1:80=/x': address is not an IPv4 address or a bracketed IPv6 address" --connect 'fd00::1:80=/x' -- true
+expect_usage_error "--connect: mapping 2 '[fd00::1]:80=/b': address and port mapped twice" --connect '[fd00::1]:80=/a' --connect '[fd00::1]:80=/b' -- true
 expect_usage_error "--require-uid 'no-such-user-sb': no such user" --map '[::]:80=/x' --require-uid no-such-user-sb -- true
 
 rc=0
@@ -39,6 +41,16 @@ sb_assert_eq "$lib:/nonexistent/other.so" "$(sed -n 1p <<<"$out")" "LD_PRELOAD"
 sb_assert_eq "[::]:80=$SB_TMP/rel.sock" "$(sed -n 2p <<<"$out")" "first mapping"
 sb_assert_eq "192.0.2.1:22=/s" "$(sed -n 3p <<<"$out")" "second mapping"
 sb_assert_eq "$(id -u nobody)" "$(sed -n 4p <<<"$out")" "SB_PRELOAD_UID"
+
+# --connect alone: SB_PRELOAD_CONNECT only; two addresses may share a path.
+out=$(cd "$SB_TMP" && SB_PRELOAD_MAP=stale sb-preload --connect '[fd00::1]:80=srv.sock' --connect '192.0.2.1:80=srv.sock' \
+  -- sh -c 'echo "map=[${SB_PRELOAD_MAP-unset}]"; echo "$SB_PRELOAD_CONNECT"' 2>/dev/null)
+sb_assert_eq "map=[unset]" "$(sed -n 1p <<<"$out")" "SB_PRELOAD_MAP with --connect only"
+sb_assert_eq "[fd00::1]:80=$SB_TMP/srv.sock" "$(sed -n 2p <<<"$out")" "first connect mapping"
+sb_assert_eq "192.0.2.1:80=$SB_TMP/srv.sock" "$(sed -n 3p <<<"$out")" "second connect mapping"
+out=$(LD_PRELOAD=$lib SB_PRELOAD_CONNECT='[fd00::1]:80' sh -c 'echo ran' 2>"$SB_TMP/err")
+sb_assert_eq ran "$out" "program under a bad SB_PRELOAD_CONNECT"
+sb_assert_contains "$(cat "$SB_TMP/err")" "SB_PRELOAD_CONNECT: mapping 1 '[fd00::1]:80': expected ADDR:PORT=PATH; not intercepting anything"
 
 # A broken environment disables the library with one line; the program runs.
 out=$(LD_PRELOAD=$lib SB_PRELOAD_MAP='garbage' sh -c 'echo ran' 2>"$SB_TMP/err")

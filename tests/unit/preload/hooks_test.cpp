@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,8 +41,12 @@ struct Reexec {
     if (::mkdtemp(tmpl) == nullptr) std::_Exit(99);
     std::string d = tmpl;
     std::string maps = "[::1]:7001=" + d + "/a.sock\n127.0.0.1:7002=" + d +
-                       "/b.sock\n[::]:7003=" + d + "/c.sock\n[::1]:7004=" + d + "/missing/d.sock\n";
+                       "/b.sock\n[::]:7003=" + d + "/c.sock\n[::1]:7004=" + d +
+                       "/missing/d.sock\n[::1]:7005=" + d + "/e.sock\n";
+    std::string connects = "[fd00::7]:7101=" + d + "/e.sock\n192.0.2.7:7102=" + d +
+                           "/e.sock\n[fd00::7]:7103=" + d + "/nobody.sock\n";
     ::setenv("SB_PRELOAD_MAP", maps.c_str(), 1);
+    ::setenv("SB_PRELOAD_CONNECT", connects.c_str(), 1);
     ::setenv("SB_HOOKTEST_DIR", d.c_str(), 1);
     std::ifstream in("/proc/self/cmdline");
     std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -344,4 +349,192 @@ TEST_CASE("a mapping that cannot be created fails bind with errno") {
   CHECK(errno == EADDRINUSE);
   ::close(second);
   ::close(first);
+}
+
+namespace {
+
+std::string shown(const sockaddr_storage& a) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (a.ss_family == AF_INET6) {
+    auto* p = reinterpret_cast<const sockaddr_in6*>(&a);
+    inet_ntop(AF_INET6, &p->sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(p->sin6_port));
+  }
+  if (a.ss_family == AF_INET) {
+    auto* p = reinterpret_cast<const sockaddr_in*>(&a);
+    inet_ntop(AF_INET, &p->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(p->sin_port));
+  }
+  return "family " + std::to_string(a.ss_family);
+}
+
+std::string name_of(int fd, bool peer) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  int rc = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len)
+                : ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  if (rc != 0) return "error " + std::to_string(errno);
+  return shown(a);
+}
+
+bool writable(int fd, int ms) {
+  pollfd p{fd, POLLOUT, 0};
+  return ::poll(&p, 1, ms) == 1 && (p.revents & POLLOUT);
+}
+
+}  // namespace
+
+TEST_CASE("a connect to a --connect address reaches that server and looks like TCP") {
+  int ep = bound_endpoint("::1", 7005);
+  REQUIRE(ep >= 0);
+
+  int c = ::socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  REQUIRE(c >= 0);
+  int one = 1;
+  REQUIRE(::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);  // still real TCP
+  sockaddr_in6 to = v6("fd00::7", 7101);
+  errno = 12345;
+  // Non-blocking: connected at once (0), writable, SO_ERROR 0.
+  REQUIRE(::connect(c, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  CHECK(errno == 12345);  // untouched on success
+  CHECK((::fcntl(c, F_GETFL) & O_NONBLOCK) != 0);
+  CHECK((::fcntl(c, F_GETFD) & FD_CLOEXEC) != 0);
+  CHECK(writable(c, 0));
+  int ep_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLOUT | EPOLLIN;
+  REQUIRE(::epoll_ctl(ep_fd, EPOLL_CTL_ADD, c, &ev) == 0);
+  epoll_event got_ev{};
+  CHECK(::epoll_wait(ep_fd, &got_ev, 1, 0) == 1);
+  CHECK(got_ev.events == EPOLLOUT);  // writable, nothing to read yet
+  ::close(ep_fd);
+  CHECK(int_option(c, SOL_SOCKET, SO_ERROR) == 0);
+  CHECK(int_option(c, SOL_SOCKET, SO_TYPE) == SOCK_STREAM);
+  CHECK(int_option(c, SOL_SOCKET, SO_DOMAIN) == AF_INET6);
+  CHECK(int_option(c, SOL_SOCKET, SO_PROTOCOL) == IPPROTO_TCP);
+  CHECK(int_option(c, SOL_SOCKET, SO_ACCEPTCONN) == 0);
+  CHECK(::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
+  CHECK(::setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &one, sizeof one) == 0);
+  CHECK(::setsockopt(c, IPPROTO_IPV6, IPV6_TCLASS, &one, sizeof one) == 0);
+  CHECK(::setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) == 0);
+  CHECK(int_option(c, IPPROTO_TCP, TCP_NODELAY) == 0);
+  CHECK(name_of(c, true) == "[fd00::7]:7101");
+  std::string me = name_of(c, false);
+  CHECK(me.rfind("[::1]:", 0) == 0);
+  errno = 0;
+  CHECK(::connect(c, reinterpret_cast<sockaddr*>(&to), sizeof to) == -1);
+  CHECK(errno == EISCONN);
+
+  // The server's side: accept names the client, getsockname the address dialled.
+  REQUIRE(readable(ep, 2000));
+  sockaddr_in6 peer{};
+  socklen_t plen = sizeof peer;
+  int s = ::accept4(ep, reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_CLOEXEC);
+  REQUIRE(s >= 0);
+  sockaddr_storage peer_st{};
+  std::memcpy(&peer_st, &peer, sizeof peer);
+  CHECK(plen == sizeof peer);
+  CHECK(shown(peer_st) == me);
+  CHECK(name_of(s, true) == me);
+  CHECK(name_of(s, false) == "[fd00::7]:7101");
+  // The receiver library's reading gives the same, with the preload loaded.
+  sockaddr_storage lib_addr{};
+  socklen_t lib_len = sizeof lib_addr;
+  REQUIRE(sb_connection_address(s, 1, reinterpret_cast<sockaddr*>(&lib_addr), &lib_len) == 0);
+  CHECK(shown(lib_addr) == me);
+  CHECK(int_option(s, SOL_SOCKET, SO_DOMAIN) == AF_INET6);
+  CHECK(::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
+  REQUIRE(::write(c, "ping", 4) == 4);
+  char buf[8] = {};
+  CHECK(::read(s, buf, sizeof buf) == 4);
+  CHECK(std::string(buf) == "ping");
+  ::close(c);
+  CHECK(::read(s, buf, sizeof buf) == 0);
+  ::close(s);
+
+  // IPv4 (and its v4-mapped form on an IPv6 socket), blocking, without CLOEXEC.
+  int c4 = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to4{};
+  to4.sin_family = AF_INET;
+  to4.sin_port = htons(7102);
+  inet_pton(AF_INET, "192.0.2.7", &to4.sin_addr);
+  REQUIRE(::connect(c4, reinterpret_cast<sockaddr*>(&to4), sizeof to4) == 0);
+  CHECK((::fcntl(c4, F_GETFL) & O_NONBLOCK) == 0);
+  CHECK((::fcntl(c4, F_GETFD) & FD_CLOEXEC) == 0);
+  CHECK(int_option(c4, SOL_SOCKET, SO_DOMAIN) == AF_INET);
+  CHECK(name_of(c4, true) == "192.0.2.7:7102");
+  CHECK(name_of(c4, false).rfind("127.0.0.1:", 0) == 0);
+  int m6 = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 mapped = v6("::ffff:192.0.2.7", 7102);
+  REQUIRE(::connect(m6, reinterpret_cast<sockaddr*>(&mapped), sizeof mapped) == 0);
+  CHECK(name_of(m6, true) == "[::ffff:192.0.2.7]:7102");
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(readable(ep, 2000));
+    int s4 = ::accept(ep, nullptr, nullptr);
+    REQUIRE(s4 >= 0);
+    CHECK(name_of(s4, false) == "[::ffff:192.0.2.7]:7102");  // as sbd's connections
+    CHECK(name_of(s4, true).rfind("[::ffff:127.0.0.1]:", 0) == 0);
+    ::close(s4);
+  }
+  ::close(m6);
+  ::close(c4);
+  ::close(ep);
+}
+
+TEST_CASE("a connect to a --connect address without a server is refused") {
+  for (int type : {0, static_cast<int>(SOCK_NONBLOCK)}) {
+    INFO("flags " << type);
+    int c = ::socket(AF_INET6, SOCK_STREAM | type | SOCK_CLOEXEC, 0);
+    sockaddr_in6 to = v6("fd00::7", 7103);  // nobody.sock does not exist
+    errno = 0;
+    CHECK(::connect(c, reinterpret_cast<sockaddr*>(&to), sizeof to) == -1);
+    CHECK(errno == ECONNREFUSED);
+    CHECK(int_option(c, SOL_SOCKET, SO_DOMAIN) == AF_INET6);  // still the TCP socket
+    ::close(c);
+
+    // A stale socket file (the server is gone): refused too.
+    int ep = bound_endpoint("::1", 7005);
+    REQUIRE(ep >= 0);
+    ::close(ep);
+    c = ::socket(AF_INET6, SOCK_STREAM | type | SOCK_CLOEXEC, 0);
+    to = v6("fd00::7", 7101);
+    errno = 0;
+    CHECK(::connect(c, reinterpret_cast<sockaddr*>(&to), sizeof to) == -1);
+    CHECK(errno == ECONNREFUSED);
+    ::close(c);
+  }
+}
+
+TEST_CASE("connects that are not mapped are left alone") {
+  int client = -1;
+  int server_side = tcp_connection("::1", "::1", &client);  // a real loopback connect
+  REQUIRE(server_side >= 0);
+  CHECK(int_option(client, SOL_SOCKET, SO_DOMAIN) == AF_INET6);
+  int nodelay = -1;
+  socklen_t len = sizeof nodelay;
+  int one = 1;
+  CHECK(::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
+  CHECK(::getsockopt(client, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) == 0);
+  CHECK(nodelay == 1);  // the real option
+  ::close(server_side);
+  ::close(client);
+
+  // UDP to a mapped address is not TCP: a real connect (no route here or a
+  // real association), the socket stays UDP.
+  int udp = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 to = v6("fd00::7", 7101);
+  ::connect(udp, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  CHECK(int_option(udp, SOL_SOCKET, SO_TYPE) == SOCK_DGRAM);
+  CHECK(int_option(udp, SOL_SOCKET, SO_DOMAIN) == AF_INET6);
+  ::close(udp);
+
+  // A TCP option on an ordinary Unix socket still fails as the kernel says.
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+  errno = 0;
+  CHECK(::setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1);
+  CHECK(errno == EOPNOTSUPP);
+  CHECK(int_option(sv[0], SOL_SOCKET, SO_DOMAIN) == AF_UNIX);
+  ::close(sv[0]);
+  ::close(sv[1]);
 }

@@ -123,3 +123,47 @@ TEST_CASE("a mapping matches only the exact address, port and family bound") {
   CHECK_FALSE(map_matches(one4, reinterpret_cast<sockaddr*>(&a4), sizeof a4));
   CHECK_FALSE(map_matches(one4, nullptr, 0));
 }
+
+TEST_CASE("connect mappings: several addresses may share a path; v4-mapped dials match IPv4") {
+  MapSpec maps[kMaxMaps];
+  int n = -1;
+  char err[300];
+  // --connect: two addresses of one server lead to the same receiving socket.
+  REQUIRE(parse_map_list("[fd00::1]:80=/srv.sock\n192.0.2.1:80=/srv.sock", maps, kMaxMaps, n, err,
+                         sizeof err, false));
+  CHECK(n == 2);
+  CHECK_FALSE(parse_map_list("[fd00::1]:80=/a\n[fd00::1]:80=/b", maps, kMaxMaps, n, err, sizeof err,
+                             false));
+  CHECK(std::string(err) == "mapping 2 '[fd00::1]:80=/b': address and port mapped twice");
+  CHECK_FALSE(parse_map_list("[fd00::1]:80=relative", maps, kMaxMaps, n, err, sizeof err, false));
+  CHECK(std::string(err) == "mapping 1 '[fd00::1]:80=relative': socket path must be absolute");
+
+  const MapSpec& six = maps[0];
+  MapSpec four;
+  const char* why;
+  REQUIRE(parse_map("192.0.2.1:80=/b", 15, four, &why));
+  REQUIRE(parse_map_list("[fd00::1]:80=/a", maps, kMaxMaps, n, err, sizeof err, false));
+
+  sockaddr_in6 a6{};
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons(80);
+  inet_pton(AF_INET6, "fd00::1", &a6.sin6_addr);
+  CHECK(connect_matches(six, reinterpret_cast<sockaddr*>(&a6), sizeof a6));
+  a6.sin6_port = htons(8080);
+  CHECK_FALSE(connect_matches(six, reinterpret_cast<sockaddr*>(&a6), sizeof a6));
+
+  inet_pton(AF_INET6, "::ffff:192.0.2.1", &a6.sin6_addr);
+  a6.sin6_port = htons(80);
+  CHECK(connect_matches(four, reinterpret_cast<sockaddr*>(&a6), sizeof a6));
+  CHECK_FALSE(connect_matches(four, reinterpret_cast<sockaddr*>(&a6), sizeof(sockaddr_in)));
+  inet_pton(AF_INET6, "::ffff:192.0.2.2", &a6.sin6_addr);
+  CHECK_FALSE(connect_matches(four, reinterpret_cast<sockaddr*>(&a6), sizeof a6));
+
+  sockaddr_in a4{};
+  a4.sin_family = AF_INET;
+  a4.sin_port = htons(80);
+  inet_pton(AF_INET, "192.0.2.1", &a4.sin_addr);
+  CHECK(connect_matches(four, reinterpret_cast<sockaddr*>(&a4), sizeof a4));
+  CHECK_FALSE(connect_matches(six, reinterpret_cast<sockaddr*>(&a4), sizeof a4));
+  CHECK_FALSE(connect_matches(four, nullptr, 0));
+}

@@ -18,6 +18,7 @@
 #define SOCKETBOX_RECEIVER_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -98,6 +99,38 @@ SB_RECEIVER_API int sb_send_fd_on(int sock, const char *path, int fd);
 /* Same with a payload of len (1..64) bytes of one's own instead of the NUL. */
 SB_RECEIVER_API int sb_send_fd_payload(int sock, const char *path, int fd, const void *payload,
                                        size_t len);
+
+/* Outbound connections: a client reaches a receiver without any network.
+ * sb_connect makes an AF_UNIX SOCK_STREAM socketpair, sends one end to the
+ * receiver at path exactly as sbd sends a connection (so every receiver,
+ * sb-preload'ed servers included, accepts it as a new one) and returns the
+ * other end, with O_NONBLOCK/FD_CLOEXEC as SOCK_NONBLOCK/SOCK_CLOEXEC in
+ * flags say. dest (AF_INET or AF_INET6, with port) is the address the
+ * connection stands for: the server's end is named after it and the
+ * client's end after the client's address (loopback of dest's family, a
+ * random port from 32768-60999), as abstract Unix names that
+ * sb_connection_address (and the preload's getsockname/getpeername) read
+ * back as IP addresses.
+ * Errors: ECONNREFUSED when no receiver is bound at path (missing or stale
+ * socket file), or its queue is full and SOCK_NONBLOCK is set; without it a
+ * full queue is waited out (poll), up to 127 s (then ETIMEDOUT) or a signal
+ * (EINTR). EACCES without write permission on the socket file,
+ * ENAMETOOLONG, EAFNOSUPPORT/EINVAL for a bad dest. */
+SB_RECEIVER_API int sb_connect(const char *path, const struct sockaddr *dest, socklen_t dest_len,
+                               int flags);
+
+/* Same, naming the client's end after local instead (a wildcard address
+ * becomes loopback, port 0 a random port; NULL as in sb_connect). */
+SB_RECEIVER_API int sb_connect_from(const char *path, const struct sockaddr *dest,
+                                    socklen_t dest_len, const struct sockaddr *local,
+                                    socklen_t local_len, int flags);
+
+/* For either end of a connection made by sb_connect: the IP address it
+ * stands for, fd's own (peer 0) or the other end's (peer 1). On the
+ * server's end peer 1 is the client, 0 the destination the client dialled.
+ * Truncates like getsockname. -1 with EINVAL when fd is not such a
+ * connection (or the errno of getsockname/getpeername). */
+SB_RECEIVER_API int sb_connection_address(int fd, int peer, struct sockaddr *addr, socklen_t *len);
 
 /* A receiving endpoint with a queue for datagrams that carry several fds. */
 typedef struct sb_receiver sb_receiver;
