@@ -1,5 +1,7 @@
 // Load-time limits and validation: whatever loads decides every connection
 // without a per-connection failure, and loading stays linear.
+#include <sys/un.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -164,6 +166,18 @@ TEST_CASE("NUL, control bytes and invalid UTF-8 are refused where they are", "[l
       "default jump-unix:/" +
       std::string(106, 'a') + "\n");
   CHECK(decide(t, tuple("::1", 1)) == "unix:/srv/caf\xc3\xa9/\xf0\x9f\x93\xa6");
+}
+
+TEST_CASE("the longest path with placeholders still fits a socket address", "[limits]") {
+  // Placeholders are five bytes and expand to five digits, so a path that
+  // loads cannot become too long for sockaddr_un per connection.
+  const std::string path = "/" + std::string(96, 'a') + "#//7_#//P_";  // 107 bytes
+  const Table t = parse_table("rule-set:0\ndefault jump-unix:" + path + "\n");
+  REQUIRE(t.targets.size() == 1);
+  CHECK(t.targets[0].has_placeholders);
+  char out[sizeof(sockaddr_un::sun_path)];
+  CHECK(expand_path(t.targets[0].path, tuple("::1:2", 443), out, sizeof out) == 107);
+  CHECK(std::string(out).substr(97) == "0000200443");
 }
 
 TEST_CASE("check_socket_path refuses what a jump-unix path may not hold", "[limits]") {
