@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <new>
 #include <unordered_map>
 
 #include "socketbox/table/table_file.hpp"
@@ -25,6 +26,8 @@ ParseError::ParseError(std::string file, std::uint32_t line, std::uint32_t colum
       message_(message) {}
 
 namespace {
+
+constexpr std::size_t kMaxWordsPerLine = 256;
 
 struct Word {
   std::string_view name;   // before the colon
@@ -104,6 +107,11 @@ class Parser {
         word.value = w.substr(colon + 1);
         word.has_value = true;
       }
+      // No valid line has more than a dozen words; a cap keeps one huge
+      // line from costing 40 bytes of Word per two bytes of text.
+      if (words.size() == kMaxWordsPerLine)
+        fail({line_no, word.column},
+             "more than " + std::to_string(kMaxWordsPerLine) + " words on one line");
       words.push_back(word);
       i = j;
     }
@@ -602,11 +610,23 @@ class Parser {
 }  // namespace
 
 Table parse_table(std::string_view text, std::string_view source, const LoadLimits& limits) {
-  return Parser(text, source, limits).run();
+  try {
+    return Parser(text, source, limits).run();
+  } catch (const std::bad_alloc&) {
+    // Within the limits this needs a few GiB at most; if even that is not
+    // there, still say which table it was.
+    throw ParseError(std::string(source), 0, 0, "out of memory while loading the table");
+  }
 }
 
 Table load_table_file(const std::string& path, const LoadLimits& limits) {
-  return parse_table(read_table_text(path, limits), path, limits);
+  std::string text;
+  try {
+    text = read_table_text(path, limits);
+  } catch (const std::bad_alloc&) {
+    throw ParseError(path, 0, 0, "out of memory while reading the table");
+  }
+  return parse_table(text, path, limits);
 }
 
 }  // namespace socketbox::table

@@ -112,6 +112,12 @@ TEST_CASE("many paths through a wide, deep graph are checked in linear time", "[
   CHECK(decide(t, tuple("::1", 2)) == "unix:/end");
 }
 
+TEST_CASE("one line of very many words is refused early", "[limits]") {
+  std::string line = "rule-set:0\n";
+  for (int i = 0; i < 300; ++i) line += "size:1 ";
+  CHECK(error_of(line + "\n") == "t.conf:2:1793: error: more than 256 words on one line");
+}
+
 TEST_CASE("more entries than the limit are refused at the first one over", "[limits]") {
   const std::string text = "rule-set:0\nport:1 fail\nport:2 fail\nmap-set:1\nport:3 fail\n";
   CHECK(error_of(text, {kDefaultMaxTableBytes, 5}) == "(loaded)");
