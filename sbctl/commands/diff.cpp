@@ -7,6 +7,7 @@
 #include "compile/desired_state.hpp"
 #include "output/line_diff.hpp"
 #include "output/style.hpp"
+#include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
 
 namespace socketbox::sbctl {
@@ -37,7 +38,7 @@ int run(const DiffOptions& o) {
     }
   }
 
-  const auto on_disk = read_file_if_exists(p.daemon.table);
+  const auto on_disk = table::read_table_text_if_exists(p.daemon.table);
   if (!on_disk) {
     changes = true;
     std::printf("%s %s does not exist; apply writes it (%zu lines)\n",

@@ -9,6 +9,7 @@
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
 #include "output/text_table.hpp"
+#include "socketbox/table/table_file.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"
 #include "util/files.hpp"
@@ -84,7 +85,7 @@ Report gather(const StatusOptions& o) {
       r.kernel_error = e.what();
     }
     try {
-      const auto on_disk = read_file_if_exists(r.table_path);
+      const auto on_disk = table::read_table_text_if_exists(r.table_path);
       r.table_state = !on_disk                 ? (after.table ? "missing" : "in-step")
                       : on_disk == after.table ? "in-step"
                                                : "differs";

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
 
 namespace socketbox::sbctl {
@@ -11,7 +12,9 @@ Snapshot take_snapshot(const std::string& table_path, netcfg::KernelState* read)
   const netcfg::KernelState k = netcfg::read_kernel_state();
   if (read) *read = k;
   if (k.table_present) s.kernel = k.steering;
-  s.table = read_file_if_exists(table_path);
+  // The installed table is sbd's file: read it as sbd does (a FIFO or a
+  // device there must not hang or flood sbctl).
+  s.table = table::read_table_text_if_exists(table_path);
   return s;
 }
 

@@ -1,6 +1,7 @@
 #include "state/snapshot.hpp"
 
 #include "compile/desired_state.hpp"
+#include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
 
 namespace socketbox::sbctl {
@@ -57,7 +58,7 @@ Snapshot load_snapshot(const std::string& dir) {
     throw FileError("incomplete generation: neither " + dir +
                     "/kernel.toml nor kernel.none exists");
   }
-  s.table = read_file_if_exists(dir + "/sbd.conf");
+  s.table = table::read_table_text_if_exists(dir + "/sbd.conf");
   if (!s.table && !read_file_if_exists(dir + "/sbd.conf.none"))
     throw FileError("incomplete generation: neither " + dir + "/sbd.conf nor sbd.conf.none exists");
   return s;

@@ -5,13 +5,15 @@
 #include <set>
 
 #include "socketbox/table/parser.hpp"
+#include "socketbox/table/text_check.hpp"
 
 namespace socketbox::daemon {
 
 namespace tbl = socketbox::table;
 
-std::shared_ptr<const tbl::Table> load_table(const std::string& path) {
-  return std::make_shared<const tbl::Table>(tbl::load_table_file(path));
+std::shared_ptr<const tbl::Table> load_table(const std::string& path,
+                                             const tbl::LoadLimits& limits) {
+  return std::make_shared<const tbl::Table>(tbl::load_table_file(path, limits));
 }
 
 std::vector<std::string> table_warnings(const tbl::Table& t) {
@@ -28,7 +30,10 @@ std::vector<std::string> table_warnings(const tbl::Table& t) {
 }
 
 std::shared_ptr<const tbl::Table> send_all_table(const std::string& path) {
-  // Built directly rather than parsed, so any path (spaces, '#', ':') works.
+  // Built directly rather than parsed, so any path (spaces, '#', ':') works;
+  // but it is held to the rules of a jump-unix path.
+  if (const auto bad = tbl::check_socket_path(path))
+    throw tbl::ParseError("--send-all", 0, 0, bad->what);
   auto t = std::make_shared<tbl::Table>();
   t->source = "--send-all " + path;
   tbl::RuleSet rs;

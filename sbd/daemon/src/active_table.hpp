@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "counters.hpp"
+#include "socketbox/table/limits.hpp"
 #include "socketbox/table/table.hpp"
 
 namespace socketbox::daemon {
@@ -32,9 +33,12 @@ void for_each_action(const socketbox::table::Table& t, F&& f) {
   }
 }
 
-// Reads and parses a table file. Throws socketbox::table::ParseError (whose
-// what() is "file:line:col: error: ...").
-std::shared_ptr<const socketbox::table::Table> load_table(const std::string& path);
+// Reads and parses a table file within `limits` (a regular file only, never
+// more than limits.max_bytes read). Throws socketbox::table::ParseError
+// (whose what() is "file:line:col: error: ..." or, for the file as a whole,
+// "file: ...").
+std::shared_ptr<const socketbox::table::Table> load_table(
+    const std::string& path, const socketbox::table::LoadLimits& limits);
 
 // Problems a table that parsed can still have in this process, one line
 // each: jump-fd descriptors that sbd does not have open. (Path lengths are

@@ -116,7 +116,7 @@ ReloadOutcome Daemon::reload() {
   notify_reloading();
   try {
     // Parsed off to the side; the table in service changes only on success.
-    install(load_table(opts_.table));
+    install(load_table(opts_.table, opts_.table_limits));
     r.ok = true;
     r.generation = generation_;
     log_line("reloaded: %s", summary().c_str());

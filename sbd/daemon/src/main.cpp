@@ -26,7 +26,8 @@ namespace {
 
 int check_table(const Options& o) {
   try {
-    const auto t = o.send_all.empty() ? load_table(o.table) : send_all_table(o.send_all);
+    const auto t =
+        o.send_all.empty() ? load_table(o.table, o.table_limits) : send_all_table(o.send_all);
     for (const auto& w : table_warnings(*t))
       std::fprintf(stderr, "sbd: %s: warning: %s\n", t->source.c_str(), w.c_str());
     std::printf("%s: ok: %zu rule sets, %zu map sets, %zu targets\n",
@@ -42,7 +43,7 @@ int check_table(const Options& o) {
 int serve(const Options& o) {
   std::shared_ptr<const tbl::Table> table;
   try {
-    table = o.send_all.empty() ? load_table(o.table) : send_all_table(o.send_all);
+    table = o.send_all.empty() ? load_table(o.table, o.table_limits) : send_all_table(o.send_all);
   } catch (const tbl::ParseError& e) {
     log_line("%s", e.what());
     return kExitUsage;

@@ -66,6 +66,16 @@ ParseResult parse_options(const std::vector<std::string>& args) {
       ->type_name("PATH");
   app.add_flag("--check", o.check,
                "Load the table, report what it holds, and exit (0 ok, 2 broken)");
+  app.add_option("--max-table-bytes", o.table_limits.max_bytes,
+                 "Refuse a table file larger than N bytes (checked before reading it)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, socketbox::table::kLargestMaxTableBytes));
+  app.add_option("--max-table-entries", o.table_limits.max_entries,
+                 "Refuse a table with more than N entries (rules, map entries, sets)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, socketbox::table::kLargestMaxTableEntries));
   app.add_flag("--seccomp", o.seccomp,
                "Restrict sbd to the system calls it needs once it is serving");
 

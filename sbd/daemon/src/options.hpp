@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "socketbox/table/limits.hpp"
+
 namespace socketbox::daemon {
 
 struct Options {
@@ -27,6 +29,7 @@ struct Options {
   std::string control;  // control socket path, empty = none
   bool check = false;   // load the table, report, exit
   bool seccomp = false;
+  socketbox::table::LoadLimits table_limits;  // --max-table-bytes, --max-table-entries
 };
 
 // What parsing decided: run with `options`, or exit with `exit_code` after

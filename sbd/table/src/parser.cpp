@@ -3,18 +3,23 @@
 #include <sys/un.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <new>
+#include <unordered_map>
+
+#include "socketbox/table/table_file.hpp"
+#include "socketbox/table/text_check.hpp"
+#include "string_interner.hpp"
 
 namespace socketbox::table {
 
 ParseError::ParseError(std::string file, std::uint32_t line, std::uint32_t column,
                        const std::string& message)
-    : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                         ": error: " + message),
+    // Line 0 is about the file as a whole (unreadable, not a regular file,
+    // too large): "FILE: MESSAGE".
+    : std::runtime_error(line == 0 ? file + ": " + message
+                                   : file + ":" + std::to_string(line) + ":" +
+                                         std::to_string(column) + ": error: " + message),
       file_(std::move(file)),
       line_(line),
       column_(column),
@@ -22,7 +27,7 @@ ParseError::ParseError(std::string file, std::uint32_t line, std::uint32_t colum
 
 namespace {
 
-constexpr std::size_t kMaxUnixPath = sizeof(sockaddr_un::sun_path) - 1;
+constexpr std::size_t kMaxWordsPerLine = 256;
 
 struct Word {
   std::string_view name;   // before the colon
@@ -42,9 +47,14 @@ struct PendingJump {
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string_view source) : text_(text), source_(source) {}
+  Parser(std::string_view text, std::string_view source, const LoadLimits& limits)
+      : text_(text), source_(source), limits_(limits) {}
 
   Table run() {
+    if (text_.size() > limits_.max_bytes)
+      throw ParseError(std::string(source_), 0, 0,
+                       "larger than the limit of " + std::to_string(limits_.max_bytes) +
+                           " bytes (--max-table-bytes)");
     std::uint32_t line_no = 0;
     std::size_t start = 0;
     while (start <= text_.size()) {
@@ -68,8 +78,10 @@ class Parser {
     throw ParseError(std::string(source_), p.line, p.column, msg);
   }
 
-  static std::vector<Word> split(std::string_view line) {
-    std::vector<Word> words;
+  // Splits into words_ (reused across lines: no allocation per line).
+  void split(std::string_view line, std::uint32_t line_no) {
+    std::vector<Word>& words = words_;
+    words.clear();
     std::size_t i = 0;
     while (i < line.size()) {
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -80,6 +92,14 @@ class Parser {
       Word word;
       word.column = static_cast<std::uint32_t>(i + 1);
       const std::size_t colon = w.find(':');
+      // Every word reaches messages, and a path the kernel, logs and status.
+      if (const auto bad = check_text(w)) {
+        const SourcePos p{line_no, static_cast<std::uint32_t>(i + bad->offset + 1)};
+        if (colon != std::string_view::npos && bad->offset > colon)
+          fail(p, "'" + std::string(w.substr(0, colon + 1)) + "' value contains " + bad->what +
+                      "; table text must be printable UTF-8");
+        fail(p, "word contains " + bad->what + "; table text must be printable UTF-8");
+      }
       if (colon == std::string_view::npos) {
         word.name = w;
       } else {
@@ -87,10 +107,14 @@ class Parser {
         word.value = w.substr(colon + 1);
         word.has_value = true;
       }
+      // No valid line has more than a dozen words; a cap keeps one huge
+      // line from costing 40 bytes of Word per two bytes of text.
+      if (words.size() == kMaxWordsPerLine)
+        fail({line_no, word.column},
+             "more than " + std::to_string(kMaxWordsPerLine) + " words on one line");
       words.push_back(word);
       i = j;
     }
-    return words;
   }
 
   template <typename T>
@@ -106,9 +130,12 @@ class Parser {
     return v;
   }
 
+  // Interned by hash: a linear search per entry made loading quadratic in
+  // the number of distinct paths. Keys view text_, which outlives parsing;
+  // the interner numbers paths as targets_ does.
   std::uint32_t target_index(std::string_view path) {
-    for (std::size_t i = 0; i < targets_.size(); ++i)
-      if (targets_[i].path == path) return static_cast<std::uint32_t>(i);
+    const auto [index, added] = target_ids_.intern(path);
+    if (!added) return index;
     Target t;
     t.path = std::string(path);
     for (std::size_t i = 0; i + 5 <= path.size(); ++i) {
@@ -130,9 +157,9 @@ class Parser {
     }
     if (w.name == "jump-unix") {
       if (w.value.empty()) fail(p, "'jump-unix:' expects a socket path");
-      if (w.value.size() > kMaxUnixPath)
-        fail(p, "socket path is " + std::to_string(w.value.size()) + " bytes; at most " +
-                    std::to_string(kMaxUnixPath) + " fit in a Unix socket address");
+      // split() has refused NUL, control bytes and invalid UTF-8 (naming
+      // their column); what is left to check is the length.
+      if (const auto bad = check_socket_path(w.value)) fail(p, bad->what);
       a = {ActionKind::Unix, target_index(w.value)};
       return true;
     }
@@ -153,21 +180,20 @@ class Parser {
   void start_set(const Word& w, SourcePos p, bool map) {
     const auto id = number<std::uint32_t>(w, p, 0, 0xffffffff, "a set number");
     if (pending_default_) fail(pending_default_pos_, "'default' is not followed by an action");
+    count_entry(p);
+    auto& ids = map ? map_ids_ : rule_ids_;
+    const auto [it, added] = ids.try_emplace(id, map ? maps_.size() : rules_.size());
+    if (!added)
+      fail(p, std::string(map ? "map-set:" : "rule-set:") + std::to_string(id) +
+                  " is already defined at line " +
+                  std::to_string(map ? maps_[it->second].pos.line : rules_[it->second].pos.line));
     if (map) {
-      for (const auto& m : maps_)
-        if (m.id == id)
-          fail(p, "map-set:" + std::to_string(id) + " is already defined at line " +
-                      std::to_string(m.pos.line));
       MapSet m;
       m.id = id;
       m.pos = p;
       maps_.push_back(std::move(m));
       kind_ = Kind::Map;
     } else {
-      for (const auto& r : rules_)
-        if (r.id == id)
-          fail(p, "rule-set:" + std::to_string(id) + " is already defined at line " +
-                      std::to_string(r.pos.line));
       RuleSet r;
       r.id = id;
       r.pos = p;
@@ -177,8 +203,15 @@ class Parser {
     current_ = map ? maps_.size() - 1 : rules_.size() - 1;
   }
 
+  void count_entry(SourcePos p) {
+    if (++entries_ > limits_.max_entries)
+      fail(p, "more than " + std::to_string(limits_.max_entries) +
+                  " entries (rules, map entries and set headers; --max-table-entries)");
+  }
+
   void parse_line(std::string_view line, std::uint32_t line_no) {
-    const std::vector<Word> words = split(line);
+    split(line, line_no);
+    const std::vector<Word>& words = words_;
     if (words.empty()) return;
 
     // One entry per line: the match words and the one action found on it.
@@ -300,6 +333,7 @@ class Parser {
       fail(entry_pos,
            "entry has no action (expected jump-unix:, jump-fd:, jump-map:, jump-rule: or fail)");
 
+    count_entry(entry_pos);
     if (kind_ == Kind::Rules) {
       RuleSet& r = rules_[current_];
       Rule rule;
@@ -394,11 +428,11 @@ class Parser {
   }
 
   Table finish() {
-    if (rules_.empty() ||
-        std::none_of(rules_.begin(), rules_.end(), [](const RuleSet& r) { return r.id == 0; }))
+    if (rule_ids_.find(0) == rule_ids_.end())
       fail({1, 1}, "no rule-set:0 (every lookup starts there)");
 
-    // Dense order is by set number, so rule-set:0 is rule_sets[0].
+    // Dense order is by set number, so rule-set:0 is rule_sets[0] and
+    // Table::rule_set_index() can search by number.
     std::vector<std::size_t> rule_order(rules_.size()), map_order(maps_.size());
     for (std::size_t i = 0; i < rule_order.size(); ++i) rule_order[i] = i;
     for (std::size_t i = 0; i < map_order.size(); ++i) map_order[i] = i;
@@ -409,6 +443,8 @@ class Parser {
     std::vector<std::size_t> rule_pos(rules_.size()), map_pos(maps_.size());
     Table t;
     t.source = std::string(source_);
+    t.rule_sets.reserve(rules_.size());
+    t.map_sets.reserve(maps_.size());
     for (std::size_t i = 0; i < rule_order.size(); ++i) {
       rule_pos[rule_order[i]] = i;
       t.rule_sets.push_back(std::move(rules_[rule_order[i]]));
@@ -423,82 +459,148 @@ class Parser {
     for (const PendingJump& j : jumps_) {
       Action& a = action_at(t, j, rule_pos, map_pos);
       const bool to_map = a.kind == ActionKind::JumpMap;
-      const long idx = to_map ? t.map_set_index(j.raw) : t.rule_set_index(j.raw);
-      if (idx < 0)
+      const auto& ids = to_map ? map_ids_ : rule_ids_;
+      const auto it = ids.find(j.raw);
+      if (it == ids.end())
         fail(j.pos, std::string(to_map ? "jump-map:" : "jump-rule:") + std::to_string(j.raw) +
                         " names " + (to_map ? "map-set:" : "rule-set:") + std::to_string(j.raw) +
                         ", which is not defined");
-      a.arg = static_cast<std::uint32_t>(idx);
+      a.arg = static_cast<std::uint32_t>(to_map ? map_pos[it->second] : rule_pos[it->second]);
     }
-    check_loops(t);
+    check_chains(t);
     return t;
   }
 
-  // Rejects any cycle in the jump graph, naming the jump that closes it.
-  void check_loops(const Table& t) const {
+  // The jump graph in compressed form: node = rule sets, then map sets;
+  // the edges of node v are targets[first[v] .. first[v+1]).
+  struct JumpGraph {
+    std::size_t rule_nodes = 0;
+    std::vector<std::size_t> first;
+    std::vector<std::uint32_t> to;
+    std::vector<SourcePos> pos;
+  };
+
+  static JumpGraph jump_graph(const Table& t) {
+    JumpGraph g;
     const std::size_t nr = t.rule_sets.size();
-    const std::size_t n = nr + t.map_sets.size();  // node = rule sets, then map sets
-    std::vector<std::vector<std::pair<std::size_t, SourcePos>>> edges(n);
-    auto add = [&](std::size_t from, const Action& a, SourcePos p) {
-      if (a.kind == ActionKind::JumpRule) edges[from].push_back({a.arg, p});
-      if (a.kind == ActionKind::JumpMap) edges[from].push_back({nr + a.arg, p});
+    const std::size_t n = nr + t.map_sets.size();
+    g.rule_nodes = nr;
+    g.first.assign(n + 1, 0);
+    auto each = [&](auto&& f) {
+      for (std::size_t i = 0; i < nr; ++i) {
+        for (const Rule& r : t.rule_sets[i].rules) f(i, r.action, r.pos);
+        f(i, t.rule_sets[i].default_action, t.rule_sets[i].default_pos);
+      }
+      for (std::size_t i = 0; i < t.map_sets.size(); ++i) {
+        const MapSet& m = t.map_sets[i];
+        for (std::size_t e = 0; e < m.size(); ++e) f(nr + i, m.action(e), m.entry_pos(e));
+        f(nr + i, m.default_action, m.default_pos);
+      }
     };
-    for (std::size_t i = 0; i < nr; ++i) {
-      for (const Rule& r : t.rule_sets[i].rules) add(i, r.action, r.pos);
-      add(i, t.rule_sets[i].default_action, t.rule_sets[i].default_pos);
-    }
-    for (std::size_t i = 0; i < t.map_sets.size(); ++i) {
-      const MapSet& m = t.map_sets[i];
-      for (std::size_t e = 0; e < m.size(); ++e) add(nr + i, m.action(e), m.entry_pos(e));
-      add(nr + i, m.default_action, m.default_pos);
-    }
+    auto is_jump = [](const Action& a) {
+      return a.kind == ActionKind::JumpRule || a.kind == ActionKind::JumpMap;
+    };
+    each([&](std::size_t from, const Action& a, SourcePos) {
+      if (is_jump(a)) ++g.first[from + 1];
+    });
+    for (std::size_t v = 0; v < n; ++v) g.first[v + 1] += g.first[v];
+    g.to.resize(g.first[n]);
+    g.pos.resize(g.first[n]);
+    std::vector<std::size_t> fill(g.first.begin(), g.first.end() - 1);
+    each([&](std::size_t from, const Action& a, SourcePos p) {
+      if (!is_jump(a)) return;
+      const std::size_t k = fill[from]++;
+      g.to[k] = static_cast<std::uint32_t>(a.kind == ActionKind::JumpRule ? a.arg : nr + a.arg);
+      g.pos[k] = p;
+    });
+    return g;
+  }
+
+  // Rejects any cycle in the jump graph, naming the jump that closes it, and
+  // any chain longer than kMaxJumpChain, naming the jump that starts it, so
+  // that every lookup in a table that loads ends within the step limit.
+  // One iterative depth-first pass (a deep chain cannot overflow the stack)
+  // computes each set's longest chain from its children's: linear time.
+  void check_chains(const Table& t) const {
+    const JumpGraph g = jump_graph(t);
+    const std::size_t n = g.first.size() - 1;
     auto name = [&](std::size_t node) {
-      return node < nr ? "rule-set:" + std::to_string(t.rule_sets[node].id)
-                       : "map-set:" + std::to_string(t.map_sets[node - nr].id);
+      return node < g.rule_nodes ? "rule-set:" + std::to_string(t.rule_sets[node].id)
+                                 : "map-set:" + std::to_string(t.map_sets[node - g.rule_nodes].id);
     };
-    std::vector<int> color(n, 0);  // 0 new, 1 on stack, 2 done
-    // Iterative DFS: a million-entry map would not overflow, but deep jump
-    // chains could.
+    constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    std::vector<std::uint8_t> color(n, 0);     // 0 new, 1 on stack, 2 done
+    std::vector<std::uint32_t> longest(n, 0);  // jumps in the longest chain from the set
+    std::vector<std::size_t> via(n, kNone);    // the edge that chain takes first
+    auto relax = [&](std::size_t from, std::size_t edge) {
+      const std::uint32_t len = longest[g.to[edge]] + 1;  // <= n, no overflow
+      if (via[from] == kNone || len > longest[from]) {
+        longest[from] = len;
+        via[from] = edge;
+      }
+    };
     struct Frame {
       std::size_t node;
-      std::size_t next;
+      std::size_t next;  // edge index
     };
+    std::vector<Frame> frames;
     for (std::size_t root = 0; root < n; ++root) {
       if (color[root]) continue;
-      std::vector<Frame> frames{{root, 0}};
+      frames.push_back({root, g.first[root]});
       color[root] = 1;
       while (!frames.empty()) {
         Frame& f = frames.back();
-        if (f.next == edges[f.node].size()) {
+        if (f.next == g.first[f.node + 1]) {
           color[f.node] = 2;
           frames.pop_back();
+          if (!frames.empty()) relax(frames.back().node, frames.back().next - 1);
           continue;
         }
-        const auto [to, pos] = edges[f.node][f.next++];
+        const std::size_t edge = f.next++;
+        const std::size_t to = g.to[edge];
         if (color[to] == 1) {
           std::string path;
           bool on = false;
-          for (const Frame& g : frames) {
-            if (g.node == to) on = true;
-            if (on) path += name(g.node) + " -> ";
+          for (const Frame& h : frames) {
+            if (h.node == to) on = true;
+            if (on) path += name(h.node) + " -> ";
           }
           path += name(to);
-          fail(pos, "jump loop: " + path);
+          fail(g.pos[edge], "jump loop: " + path);
         }
-        if (color[to] == 0) {
+        if (color[to] == 2) {
+          relax(f.node, edge);
+        } else {
           color[to] = 1;
-          frames.push_back({to, 0});
+          frames.push_back({to, g.first[to]});
         }
       }
     }
+    // The set with the longest chain; the lowest index wins a tie, so a
+    // chain from rule-set:0 is the one named.
+    std::size_t start = 0;
+    for (std::size_t v = 1; v < n; ++v)
+      if (longest[v] > longest[start]) start = v;
+    if (n == 0 || longest[start] <= kMaxJumpChain) return;
+    std::size_t end = start;
+    while (via[end] != kNone) end = g.to[via[end]];
+    fail(g.pos[via[start]], "a chain of " + std::to_string(longest[start]) +
+                                " jumps starts here (" + name(start) + " -> ... -> " + name(end) +
+                                "); a lookup follows at most " + std::to_string(kMaxJumpChain) +
+                                " jumps");
   }
 
   std::string_view text_;
   std::string_view source_;
+  LoadLimits limits_;
+  std::vector<Word> words_;
   std::vector<RuleSet> rules_;
   std::vector<MapSet> maps_;
+  std::unordered_map<std::uint32_t, std::size_t> rule_ids_, map_ids_;  // set number -> index
   std::vector<Target> targets_;
+  StringInterner target_ids_;  // path -> index in targets_
   std::vector<PendingJump> jumps_;
+  std::uint64_t entries_ = 0;
   Kind kind_ = Kind::None;
   std::size_t current_ = 0;
   bool pending_default_ = false;
@@ -507,18 +609,24 @@ class Parser {
 
 }  // namespace
 
-Table parse_table(std::string_view text, std::string_view source) {
-  return Parser(text, source).run();
+Table parse_table(std::string_view text, std::string_view source, const LoadLimits& limits) {
+  try {
+    return Parser(text, source, limits).run();
+  } catch (const std::bad_alloc&) {
+    // Within the limits this needs a few GiB at most; if even that is not
+    // there, still say which table it was.
+    throw ParseError(std::string(source), 0, 0, "out of memory while loading the table");
+  }
 }
 
-Table load_table_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError(path, 0, 0, "cannot read table: " + std::string(std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad())
-    throw ParseError(path, 0, 0, "cannot read table: " + std::string(std::strerror(errno)));
-  return parse_table(ss.str(), path);
+Table load_table_file(const std::string& path, const LoadLimits& limits) {
+  std::string text;
+  try {
+    text = read_table_text(path, limits);
+  } catch (const std::bad_alloc&) {
+    throw ParseError(path, 0, 0, "out of memory while reading the table");
+  }
+  return parse_table(text, path, limits);
 }
 
 }  // namespace socketbox::table

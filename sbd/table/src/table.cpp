@@ -1,5 +1,6 @@
 #include "socketbox/table/table.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace socketbox::table {
@@ -22,8 +23,6 @@ std::uint64_t hash_key(const MapKey& k) noexcept {
   h = mix(h ^ k.remote.lo);
   return mix(h ^ (std::uint64_t{k.lport} << 16 | k.rport));
 }
-
-constexpr int kMaxSteps = 4096;  // far beyond any loop-free table; a guard only
 
 }  // namespace
 
@@ -83,7 +82,9 @@ Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
   if (rule_sets.empty()) return {};
   bool in_map = false;
   std::uint32_t set = 0;
-  for (int step = 0; step < kMaxSteps; ++step) {
+  // kMaxJumpChain jumps visit kMaxJumpChain + 1 sets; the parser refuses
+  // longer chains, so the loop only ends here for a hand-built table.
+  for (std::uint32_t visit = 0; visit <= kMaxJumpChain; ++visit) {
     Action a;
     long entry = -1;
     SourcePos pos;
@@ -131,17 +132,20 @@ Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
   return {};
 }
 
-long Table::rule_set_index(std::uint32_t id) const noexcept {
-  for (std::size_t i = 0; i < rule_sets.size(); ++i)
-    if (rule_sets[i].id == id) return static_cast<long>(i);
-  return -1;
+namespace {
+
+template <class Sets>
+long index_by_id(const Sets& sets, std::uint32_t id) noexcept {
+  const auto it = std::lower_bound(sets.begin(), sets.end(), id,
+                                   [](const auto& s, std::uint32_t v) { return s.id < v; });
+  return it != sets.end() && it->id == id ? static_cast<long>(it - sets.begin()) : -1;
 }
 
-long Table::map_set_index(std::uint32_t id) const noexcept {
-  for (std::size_t i = 0; i < map_sets.size(); ++i)
-    if (map_sets[i].id == id) return static_cast<long>(i);
-  return -1;
-}
+}  // namespace
+
+long Table::rule_set_index(std::uint32_t id) const noexcept { return index_by_id(rule_sets, id); }
+
+long Table::map_set_index(std::uint32_t id) const noexcept { return index_by_id(map_sets, id); }
 
 std::size_t expand_path(const std::string& tmpl, const Tuple& t, char* out,
                         std::size_t cap) noexcept {

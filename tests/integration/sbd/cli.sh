@@ -23,7 +23,25 @@ printf 'rule-set:0\nport:22 jump-map:7\n' >"$SB_TMP/bad.conf"
 out=$(sbd --check -f "$SB_TMP/bad.conf" 2>&1) && sb_fail "--check accepted a jump to an undefined set"
 [[ $out == "sbd: $SB_TMP/bad.conf:2:"*": error: "* && $out != *$'\n'* ]] || sb_fail "--check message: $out"
 
-run_sbd 2 "sbd: $SB_TMP/none.conf:0:0: error: cannot read table: No such file or directory" -f "$SB_TMP/none.conf" -p 8080
+run_sbd 2 "sbd: $SB_TMP/none.conf: cannot read table: No such file or directory" -f "$SB_TMP/none.conf" -p 8080
+
+# Only regular files, within limits (timeout 10 in run_sbd catches a FIFO
+# that blocks or a device read without end).
+mkfifo "$SB_TMP/fifo.conf"
+run_sbd 2 "sbd: $SB_TMP/fifo.conf: is a FIFO, not a regular file" --check -f "$SB_TMP/fifo.conf"
+run_sbd 2 "sbd: $SB_TMP/fifo.conf: is a FIFO, not a regular file" -f "$SB_TMP/fifo.conf" -p 8080
+mkdir "$SB_TMP/dir.conf"
+run_sbd 2 "sbd: $SB_TMP/dir.conf: is a directory, not a regular file" --check -f "$SB_TMP/dir.conf"
+ln -s /dev/zero "$SB_TMP/zero.conf"
+run_sbd 2 "sbd: $SB_TMP/zero.conf: is a character device, not a regular file" --check -f "$SB_TMP/zero.conf"
+run_sbd 2 "sbd: $SB_TMP/seed.conf: larger than the limit of 100 bytes (--max-table-bytes)" \
+  --check --max-table-bytes 100 -f "$SB_TMP/seed.conf"
+run_sbd 2 "sbd: $SB_TMP/seed.conf:4:1: error: more than 3 entries (rules, map entries and set headers; --max-table-entries)" \
+  --check --max-table-entries 3 -f "$SB_TMP/seed.conf"
+run_sbd 2 "sbd: --max-table-bytes: Value 0 not in range 1 to 4294967295 (see sbd --help)" --max-table-bytes 0
+printf 'rule-set:0\ndefault jump-unix:/a\001b\n' >"$SB_TMP/ctl.conf"
+run_sbd 2 "sbd: $SB_TMP/ctl.conf:2:21: error: 'jump-unix:' value contains control byte 0x01; table text must be printable UTF-8" \
+  --check -f "$SB_TMP/ctl.conf"
 run_sbd 2 "sbd: --port: Value 70000 not in range 1 to 65535 (see sbd --help)" -p 70000
 run_sbd 2 "sbd: invalid listen address 'example.org': expected an IPv6 address or a dotted quad" \
   -l example.org -p 8080 -f "$SB_TMP/seed.conf"
@@ -42,7 +60,7 @@ run_sbd 1 "sbd: cannot bind [2001:db8::1]:8080: Address already in use" -F -l 20
 help=$(sbd --help)
 for opt in -f,--table -l,--listen-address -p,--port -t,--transparent -F,--freebind -r,--reuseport -R,--no-reuseaddr \
   -s,--listen-fd -u,--user -g,--group -G,--groups -x,--chroot -S,--send-all -b,--backlog -U,--substitute-paths \
-  --control --check --seccomp; do
+  --control --check --max-table-bytes --max-table-entries --seccomp; do
   sb_assert_contains "$help" "$opt" "sbd --help"
 done
 # Every tool answers --version with one line and exit 0.

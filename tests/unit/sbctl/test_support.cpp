@@ -1,6 +1,7 @@
 // The pieces around the compiler: the generations store, kernel-state
 // snapshots, sbd's control answers, the table diff and JSON output.
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include "output/json_writer.hpp"
 #include "output/line_diff.hpp"
 #include "output/text_table.hpp"
+#include "socketbox/table/parser.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"
 #include "util/files.hpp"
@@ -65,6 +67,22 @@ TEST_CASE("snapshots: absent table and absent kernel state are recorded as such"
   CHECK(again.kernel);
   CHECK(again.table == "rule-set:0\n");
   CHECK_THROWS_AS(load_snapshot(t.path + "/nothing"), FileError);
+}
+
+TEST_CASE("a saved table that is not a regular file is refused, not waited on", "[state]") {
+  TempDir t;
+  Snapshot s;
+  s.table = "rule-set:0\n";
+  save_snapshot(s, t.path + "/before");
+  const std::string table = t.path + "/before/sbd.conf";
+  REQUIRE(::unlink(table.c_str()) == 0);
+  REQUIRE(::mkfifo(table.c_str(), 0600) == 0);
+  try {
+    load_snapshot(t.path + "/before");
+    FAIL("loaded");
+  } catch (const socketbox::table::ParseError& e) {
+    CHECK(std::string(e.what()) == table + ": is a FIFO, not a regular file");
+  }
 }
 
 TEST_CASE("the generations store: ids, meta, current", "[state]") {

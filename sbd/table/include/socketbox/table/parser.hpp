@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "socketbox/table/limits.hpp"
 #include "socketbox/table/table.hpp"
 
 namespace socketbox::table {
@@ -26,11 +27,16 @@ class ParseError : public std::runtime_error {
 };
 
 // Parses table text. `source` names it in error messages ("file:line:col: ...").
-// Throws ParseError. Rejects jumps to undefined sets and jump loops.
-Table parse_table(std::string_view text, std::string_view source = "<table>");
+// Throws ParseError. Rejects jumps to undefined sets, jump loops, chains of
+// more than kMaxJumpChain jumps, text over limits.max_bytes, more than
+// limits.max_entries entries, and words with NUL, control bytes or invalid
+// UTF-8. Linear in the size of the text.
+Table parse_table(std::string_view text, std::string_view source = "<table>",
+                  const LoadLimits& limits = {});
 
-// Reads and parses a file. Throws ParseError (also for an unreadable file,
-// with line 0).
-Table load_table_file(const std::string& path);
+// Reads (read_table_text() in table_file.hpp: regular files only, bounded)
+// and parses a file. Throws ParseError; for the file as a whole (unreadable,
+// not a regular file, too large) with line 0 and what() "PATH: MESSAGE".
+Table load_table_file(const std::string& path, const LoadLimits& limits = {});
 
 }  // namespace socketbox::table

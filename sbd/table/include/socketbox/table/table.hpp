@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "socketbox/table/address.hpp"
+#include "socketbox/table/limits.hpp"
 
 namespace socketbox::table {
 
@@ -127,11 +128,14 @@ struct Table {
   std::string source;  // file name the table was read from, for messages
 
   // Follows jumps from rule set 0 to a final action (Fail, Unix or Fd).
-  // Jump loops are rejected at load time, so this always terminates. Pass a
-  // Trace only off the hot path: it allocates.
+  // The parser refuses jump loops and chains longer than kMaxJumpChain, so
+  // for a parsed table the result is always the table's own decision; the
+  // same limit stops a hand-built table with Fail. Pass a Trace only off
+  // the hot path: it allocates.
   Action lookup(const Tuple& t, Trace* trace = nullptr) const noexcept;
 
-  // Dense index of a set by its written number, or -1.
+  // Dense index of a set by its written number, or -1. The sets must be in
+  // order of their numbers, as the parser builds them (binary search).
   long rule_set_index(std::uint32_t id) const noexcept;
   long map_set_index(std::uint32_t id) const noexcept;
 };
