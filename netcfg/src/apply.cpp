@@ -19,6 +19,7 @@
 #include "nft_interpret.hpp"
 #include "nft_read.hpp"
 #include "nft_replace.hpp"
+#include "retry.hpp"
 #include "routes.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
 
@@ -43,6 +44,7 @@ KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix>
     k.table_present = true;
     Interpreted i = interpret_nft(*nft);
     k.steering = std::move(i.steering);
+    k.items = std::move(i.items);
     k.unrecognized = std::move(i.unrecognized);
   }
   k.routes = std::move(routes);
@@ -71,12 +73,11 @@ KernelState read_kernel_state() {
   return state_from(nft.table, std::move(routes), std::move(odd));
 }
 
-void apply(const DesiredState& desired_in) {
-  const DesiredState desired = normalize(desired_in);
-  validate(desired);
+namespace {
 
-  require_ipv6();
-
+// One read-diff-commit pass. Throws ConcurrentChange, with nothing changed,
+// if the ruleset changed between reading it and the commit.
+void apply_once(const DesiredState& desired, const NftObjects& table) {
   // What is there now, kept as it was read so it can be loaded back verbatim.
   const NftSnapshot snapshot = read_nft_table();
   const std::optional<NftObjects>& before_nft = snapshot.table;
@@ -96,15 +97,18 @@ void apply(const DesiredState& desired_in) {
 
   const bool nft_changes = !diff_nft(desired, before).empty();
   if (nft_changes) {
-    NftObjects table = build_nft(desired);
     try {
       // Only if nobody changed the ruleset since the snapshot was taken.
       replace_nft_table(&table, snapshot.generation);
+    } catch (const ConcurrentChange&) {
+      throw;  // nothing changed: the caller reads again and retries
     } catch (const NetcfgError& e) {
       throw NetcfgError(std::string("applying the nft table: ") + e.what());
     }
   }
 
+  // Route steps are idempotent: a route another tool added or removed in
+  // the meantime is no failure, and only what this pass changed is undone.
   std::vector<Prefix> added, removed;
   try {
     maybe_fail("after-nft");
@@ -118,14 +122,12 @@ void apply(const DesiredState& desired_in) {
     // Additions first: a prefix moving between blocks never loses its route.
     for (const auto& p : want) {
       if (std::binary_search(before_routes.begin(), before_routes.end(), p)) continue;
-      rs.add_local_route(p);
-      added.push_back(p);
+      if (rs.add_local_route(p)) added.push_back(p);
       step_done();
     }
     for (const auto& p : before_routes) {
       if (std::binary_search(want.begin(), want.end(), p)) continue;
-      rs.delete_local_route(p);
-      removed.push_back(p);
+      if (rs.delete_local_route(p)) removed.push_back(p);
       step_done();
     }
     step_done();
@@ -149,6 +151,20 @@ void apply(const DesiredState& desired_in) {
                         "; the previous nft table and routes were put back");
     throw NetcfgError(std::string("applying routes: ") + e.what() + problems);
   }
+}
+
+}  // namespace
+
+void apply(const DesiredState& desired_in, const RetryPolicy& retry) {
+  const DesiredState desired = normalize(desired_in);
+  validate(desired);
+
+  require_ipv6();
+
+  // Built once, before any reading: the window between reading the
+  // generation and committing stays short.
+  const NftObjects table = build_nft(desired);
+  run_with_retry(retry, [&] { apply_once(desired, table); });
 }
 
 void remove_all() {

@@ -18,4 +18,7 @@ struct NftSnapshot {
 // result is one consistent snapshot.
 NftSnapshot read_nft_table();
 
+// The nf_tables generation of the current network namespace (all 32 bits).
+std::uint32_t read_nft_generation();
+
 }  // namespace socketbox::netcfg
