@@ -17,6 +17,7 @@
 #include "error.hpp"
 #include "nft_build.hpp"
 #include "nft_interpret.hpp"
+#include "nft_monitor.hpp"
 #include "nft_read.hpp"
 #include "nft_replace.hpp"
 #include "retry.hpp"
@@ -75,11 +76,16 @@ KernelState read_kernel_state() {
 
 namespace {
 
+// Commits tried again at once within one pass, against a writer that keeps
+// committing to other tables (each try costs one GETGEN and one batch).
+constexpr int kRecommits = 64;
+
 // One read-diff-commit pass. Throws ConcurrentChange, with nothing changed,
 // if the ruleset changed between reading it and the commit.
 void apply_once(const DesiredState& desired, const NftObjects& table) {
   // What is there now, kept as it was read so it can be loaded back verbatim.
-  const NftSnapshot snapshot = read_nft_table();
+  NftMonitor monitor;
+  const NftSnapshot snapshot = read_nft_table(&monitor);
   const std::optional<NftObjects>& before_nft = snapshot.table;
   RouteSocket rs;
   const std::vector<Prefix> before_routes = rs.read_local_routes();
@@ -97,13 +103,23 @@ void apply_once(const DesiredState& desired, const NftObjects& table) {
 
   const bool nft_changes = !diff_nft(desired, before).empty();
   if (nft_changes) {
-    try {
-      // Only if nobody changed the ruleset since the snapshot was taken.
-      replace_nft_table(&table, snapshot.generation);
-    } catch (const ConcurrentChange&) {
-      throw;  // nothing changed: the caller reads again and retries
-    } catch (const NetcfgError& e) {
-      throw NetcfgError(std::string("applying the nft table: ") + e.what());
+    std::uint32_t generation = snapshot.generation;
+    for (int recommit = 0;; ++recommit) {
+      try {
+        // Only if nobody changed the ruleset since `generation`.
+        replace_nft_table(&table, generation);
+        break;
+      } catch (const ConcurrentChange&) {
+        // Other tools' commits to their own tables move the generation too.
+        // If none touched the socketbox table since it was read, the
+        // snapshot still holds at the new generation: commit at once.
+        // Otherwise (or too often) the caller reads everything again.
+        const std::uint32_t now = read_nft_generation();
+        if (recommit >= kRecommits || !monitor.untouched_through(now)) throw;
+        generation = now;
+      } catch (const NetcfgError& e) {
+        throw NetcfgError(std::string("applying the nft table: ") + e.what());
+      }
     }
   }
 

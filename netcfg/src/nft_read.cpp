@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "nft_monitor.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
 
 namespace socketbox::netcfg {
@@ -213,13 +214,21 @@ std::optional<NftObjects> read_once(NftReader& r) {
 
 }  // namespace
 
-NftSnapshot read_nft_table() {
+NftSnapshot read_nft_table(NftMonitor* monitor) {
+  std::optional<NftMonitor> own;
+  if (!monitor) monitor = &own.emplace();
   for (int attempt = 0; attempt < 10; ++attempt) {
     try {
       NftReader reader;  // fresh socket: no answers left over from an interrupted dump
+      monitor->forget();
       const std::uint32_t before = read_genid(reader);
       auto snapshot = read_once(reader);
-      if (read_genid(reader) == before) return NftSnapshot{std::move(snapshot), before};
+      const std::uint32_t after = read_genid(reader);
+      // Consistent if nothing was committed meanwhile, or if what was
+      // committed touched only other tables: then the table read is the
+      // table at generation `after`.
+      if (after == before || monitor->untouched_through(after))
+        return NftSnapshot{std::move(snapshot), after};
     } catch (const Interrupted&) {
     }
   }
