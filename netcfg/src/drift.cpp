@@ -71,10 +71,10 @@ std::vector<Change> object_drift(const std::optional<DesiredState>& desired,
       for (const auto& odd : actual.unrecognized) out.push_back({Change::Kind::Remove, odd});
     return out;
   }
+  const std::vector<NftItem> want = nft_items(*desired);
   if (!actual.table_present) {
     out.push_back({Change::Kind::Add, table});
   } else {
-    const std::vector<NftItem> want = nft_items(*desired);
     std::vector<bool> matched(actual.items.size(), false);
     for (const auto& w : want) {
       std::size_t i = 0;
@@ -92,7 +92,13 @@ std::vector<Change> object_drift(const std::optional<DesiredState>& desired,
     for (std::size_t i = 0; i < actual.items.size(); ++i)
       if (!matched[i]) out.push_back({Change::Kind::Remove, describe(actual.items[i])});
   }
-  for (const auto& odd : actual.unrecognized) out.push_back({Change::Kind::Remove, odd});
+  for (const auto& odd : actual.unrecognized) {
+    // A set that should be there but lost its rule: the missing rule says it.
+    const bool wanted_set = std::any_of(want.begin(), want.end(), [&](const NftItem& w) {
+      return w.kind == NftItem::Kind::Set && odd == unused_set_text(w.name);
+    });
+    if (!wanted_set) out.push_back({Change::Kind::Remove, odd});
+  }
   for (auto& c : diff_routes(*desired, actual)) out.push_back(std::move(c));
   return out;
 }

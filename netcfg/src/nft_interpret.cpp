@@ -316,7 +316,7 @@ Interpreted interpret_nft(const NftObjects& t) {
     }
   }
   for (const auto& [name, info] : sets)
-    if (!info.used) out.unrecognized.push_back("nft set " + name + " is used by no rule");
+    if (!info.used) out.unrecognized.push_back(unused_set_text(name));
 
   std::size_t expect = 0;
   for (auto& [n, steer] : steers) {

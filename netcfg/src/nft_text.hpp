@@ -23,6 +23,11 @@ std::string chain_text();
 std::vector<std::string> prefix_elements(std::vector<Prefix> prefixes, int family);
 std::vector<std::string> port_elements(std::vector<PortRange> ports);
 
+// What the reader says of a set that no rule looks up.
+inline std::string unused_set_text(const std::string& name) {
+  return "nft set " + name + " is used by no rule";
+}
+
 // The chain, sets and rules build_nft() makes for `desired`.
 std::vector<NftItem> nft_items(const DesiredState& desired);
 
