@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "kernel_support.hpp"
 #include "nft_build.hpp"
+#include "nft_monitor.hpp"
 #include "nft_read.hpp"
 #include "nft_replace.hpp"
 
@@ -62,4 +63,32 @@ TEST_CASE("the generation past 16 bits is read in full", "[.generation32]") {
   INFO("generation " << g);
   CHECK(g > 65535);
   CHECK(read_nft_table().generation == g);
+}
+
+TEST_CASE("the monitor tells commits to other tables from changes to socketbox's") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  NetnsScope in(ns.name());
+  NftMonitor m;
+  CHECK(m.untouched_through(read_nft_generation()));  // nothing committed yet
+  ns.sh("nft add table inet firewall; nft add table ip socketbox; nft delete table ip socketbox");
+  CHECK(m.untouched_through(read_nft_generation()));  // other tables, other families
+  ns.sh("nft add table inet socketbox");
+  CHECK_FALSE(m.untouched_through(read_nft_generation()));
+  m.forget();  // a new window: the commit seen in full no longer counts
+  CHECK(m.untouched_through(read_nft_generation()));
+  ns.sh("nft add chain inet socketbox c; nft add table inet other");
+  CHECK_FALSE(m.untouched_through(read_nft_generation()));
+  m.forget();
+  // A read beside another table's commits is consistent and carries the
+  // generation the batch is then sent with.
+  ns.sh("nft add table inet other2");
+  const NftSnapshot snap = read_nft_table(&m);
+  REQUIRE(snap.table);
+  CHECK(snap.generation == read_nft_generation());
+  ns.sh("nft delete table inet other2");  // moves the generation past the snapshot
+  NftObjects objs = build_nft(DesiredState{});
+  CHECK_THROWS_AS(replace_nft_table(&objs, snap.generation), ConcurrentChange);
+  CHECK(m.untouched_through(read_nft_generation()));
+  replace_nft_table(&objs, read_nft_generation());
 }
