@@ -221,14 +221,14 @@ NftSnapshot read_nft_table(NftMonitor* monitor) {
     try {
       NftReader reader;  // fresh socket: no answers left over from an interrupted dump
       monitor->forget();
-      const std::uint32_t before = read_genid(reader);
       auto snapshot = read_once(reader);
-      const std::uint32_t after = read_genid(reader);
-      // Consistent if nothing was committed meanwhile, or if what was
-      // committed touched only other tables: then the table read is the
-      // table at generation `after`.
-      if (after == before || monitor->untouched_through(after))
-        return NftSnapshot{std::move(snapshot), after};
+      const std::uint32_t generation = read_genid(reader);
+      // Consistent if what was committed since forget() (also a commit
+      // already under way then) touched only other tables: the table read is
+      // then the table at `generation`. With nothing committed this asks
+      // nothing of the kernel.
+      if (monitor->untouched_through(generation))
+        return NftSnapshot{std::move(snapshot), generation};
     } catch (const Interrupted&) {
     }
   }
