@@ -17,8 +17,10 @@
 #include "error.hpp"
 #include "nft_build.hpp"
 #include "nft_interpret.hpp"
+#include "nft_monitor.hpp"
 #include "nft_read.hpp"
 #include "nft_replace.hpp"
+#include "retry.hpp"
 #include "routes.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
 
@@ -43,6 +45,7 @@ KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix>
     k.table_present = true;
     Interpreted i = interpret_nft(*nft);
     k.steering = std::move(i.steering);
+    k.items = std::move(i.items);
     k.unrecognized = std::move(i.unrecognized);
   }
   k.routes = std::move(routes);
@@ -71,14 +74,18 @@ KernelState read_kernel_state() {
   return state_from(nft.table, std::move(routes), std::move(odd));
 }
 
-void apply(const DesiredState& desired_in) {
-  const DesiredState desired = normalize(desired_in);
-  validate(desired);
+namespace {
 
-  require_ipv6();
+// Commits tried again at once within one pass, against a writer that keeps
+// committing to other tables (each try costs one GETGEN and one batch).
+constexpr int kRecommits = 64;
 
+// One read-diff-commit pass. Throws ConcurrentChange, with nothing changed,
+// if the ruleset changed between reading it and the commit.
+void apply_once(const DesiredState& desired, const NftObjects& table) {
   // What is there now, kept as it was read so it can be loaded back verbatim.
-  const NftSnapshot snapshot = read_nft_table();
+  NftMonitor monitor;
+  const NftSnapshot snapshot = read_nft_table(&monitor);
   const std::optional<NftObjects>& before_nft = snapshot.table;
   RouteSocket rs;
   const std::vector<Prefix> before_routes = rs.read_local_routes();
@@ -96,15 +103,28 @@ void apply(const DesiredState& desired_in) {
 
   const bool nft_changes = !diff_nft(desired, before).empty();
   if (nft_changes) {
-    NftObjects table = build_nft(desired);
-    try {
-      // Only if nobody changed the ruleset since the snapshot was taken.
-      replace_nft_table(&table, snapshot.generation);
-    } catch (const NetcfgError& e) {
-      throw NetcfgError(std::string("applying the nft table: ") + e.what());
+    std::uint32_t generation = snapshot.generation;
+    for (int recommit = 0;; ++recommit) {
+      try {
+        // Only if nobody changed the ruleset since `generation`.
+        replace_nft_table(&table, generation);
+        break;
+      } catch (const ConcurrentChange&) {
+        // Other tools' commits to their own tables move the generation too.
+        // If none touched the socketbox table since it was read, the
+        // snapshot still holds at the new generation: commit at once.
+        // Otherwise (or too often) the caller reads everything again.
+        const std::uint32_t now = read_nft_generation();
+        if (recommit >= kRecommits || !monitor.untouched_through(now)) throw;
+        generation = now;
+      } catch (const NetcfgError& e) {
+        throw NetcfgError(std::string("applying the nft table: ") + e.what());
+      }
     }
   }
 
+  // Route steps are idempotent: a route another tool added or removed in
+  // the meantime is no failure, and only what this pass changed is undone.
   std::vector<Prefix> added, removed;
   try {
     maybe_fail("after-nft");
@@ -118,14 +138,12 @@ void apply(const DesiredState& desired_in) {
     // Additions first: a prefix moving between blocks never loses its route.
     for (const auto& p : want) {
       if (std::binary_search(before_routes.begin(), before_routes.end(), p)) continue;
-      rs.add_local_route(p);
-      added.push_back(p);
+      if (rs.add_local_route(p)) added.push_back(p);
       step_done();
     }
     for (const auto& p : before_routes) {
       if (std::binary_search(want.begin(), want.end(), p)) continue;
-      rs.delete_local_route(p);
-      removed.push_back(p);
+      if (rs.delete_local_route(p)) removed.push_back(p);
       step_done();
     }
     step_done();
@@ -149,6 +167,20 @@ void apply(const DesiredState& desired_in) {
                         "; the previous nft table and routes were put back");
     throw NetcfgError(std::string("applying routes: ") + e.what() + problems);
   }
+}
+
+}  // namespace
+
+void apply(const DesiredState& desired_in, const RetryPolicy& retry) {
+  const DesiredState desired = normalize(desired_in);
+  validate(desired);
+
+  require_ipv6();
+
+  // Built once, before any reading: the window between reading the
+  // generation and committing stays short.
+  const NftObjects table = build_nft(desired);
+  run_with_retry(retry, [&] { apply_once(desired, table); });
 }
 
 void remove_all() {

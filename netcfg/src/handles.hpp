@@ -6,6 +6,7 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -33,6 +34,7 @@ using SetPtr = std::unique_ptr<nftnl_set, Deleter<nftnl_set_free>>;
 using SetElemPtr = std::unique_ptr<nftnl_set_elem, Deleter<nftnl_set_elem_free>>;
 using RulePtr = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule_free>>;
 using ExprPtr = std::unique_ptr<nftnl_expr, Deleter<nftnl_expr_free>>;
+using GenPtr = std::unique_ptr<nftnl_gen, Deleter<nftnl_gen_free>>;
 using BatchPtr = std::unique_ptr<nftnl_batch, Deleter<nftnl_batch_free>>;
 using MnlSocketPtr = std::unique_ptr<mnl_socket, Deleter<mnl_socket_close>>;
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -126,6 +127,7 @@ void NftBatch::commit() {
   std::size_t acked = 0;
   int first_err = 0;
   std::string first_what;
+  bool refused_at_begin = false;
   const std::size_t expected = what_.size();
   // Bounded wait: the answers are already queued, so this never sleeps long.
   timeval tv{5, 0};
@@ -145,16 +147,20 @@ void NftBatch::commit() {
       if (e->error != 0 && !first_err) {
         first_err = -e->error;
         const std::uint32_t idx = nlh->nlmsg_seq - first_seq_;
-        if (nlh->nlmsg_seq == begin_seq_)
-          first_what = first_err == ERESTART
-                           ? "begin (the ruleset changed since it was read; try again)"
-                           : "begin";
+        refused_at_begin = nlh->nlmsg_seq == begin_seq_;
+        if (refused_at_begin)
+          first_what = "begin";
         else
           first_what =
               idx < what_.size() ? what_[idx] : "message " + std::to_string(nlh->nlmsg_seq);
       }
     }
   }
+  // ERESTART at "begin": NFNL_BATCH_GENID no longer matches the ruleset.
+  if (first_err == ERESTART && refused_at_begin)
+    throw ConcurrentChange(
+        "nftables transaction refused: the ruleset changed since it was read (nothing was "
+        "changed)");
   if (first_err)
     throw_errno("nftables transaction refused at \"" + first_what + "\" (nothing was changed)",
                 first_err);

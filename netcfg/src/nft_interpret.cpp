@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <new>
 #include <optional>
 
 #include "interval.hpp"
 #include "layout.hpp"
+#include "nft_text.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -31,7 +33,10 @@ struct DecodedRule {
 
 class ExprCursor {
  public:
-  explicit ExprCursor(nftnl_rule* r) { nftnl_expr_foreach(r, &ExprCursor::collect, &exprs_); }
+  explicit ExprCursor(nftnl_rule* r) {
+    // collect() fails only when push_back could not allocate.
+    if (nftnl_expr_foreach(r, &ExprCursor::collect, &exprs_) < 0) throw std::bad_alloc();
+  }
   bool done() const { return pos_ == exprs_.size(); }
   // The next expression if it is of kind `name`.
   nftnl_expr* next(const char* name) {
@@ -49,8 +54,13 @@ class ExprCursor {
   }
 
  private:
-  static int collect(nftnl_expr* e, void* data) {
-    static_cast<std::vector<nftnl_expr*>*>(data)->push_back(e);
+  // Called by libnftnl (C): no exception may leave it.
+  static int collect(nftnl_expr* e, void* data) noexcept {
+    try {
+      static_cast<std::vector<nftnl_expr*>*>(data)->push_back(e);
+    } catch (...) {
+      return -1;
+    }
     return 0;
   }
   std::vector<nftnl_expr*> exprs_;
@@ -218,9 +228,10 @@ Interpreted interpret_nft(const NftObjects& t) {
                       nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO) == layout::kChainPriority &&
                       (!nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY) ||
                        nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY) == NF_ACCEPT);
-    if (ours && !chain_ok)
+    if (ours && !chain_ok) {
       chain_ok = true;
-    else
+      out.items.push_back({NftItem::Kind::Chain, layout::kChain, chain_text(), {}});
+    } else
       out.unrecognized.push_back(std::string("nft chain ") + (name ? name : "?") +
                                  " is not socketbox's");
   }
@@ -247,7 +258,21 @@ Interpreted interpret_nft(const NftObjects& t) {
       out.unrecognized.push_back("nft set " + name + " is not socketbox's");
       continue;
     }
-    sets[name] = SetInfo{*ref, set_ranges(s.get())};
+    SetInfo info{*ref, set_ranges(s.get())};
+    NftItem item{NftItem::Kind::Set, name, "", {}};
+    if (ref->kind == SetKind::Ports) {
+      std::vector<PortRange> ports;
+      for (const auto& range : info.ranges) ports.push_back(ports_from_range(range));
+      item.elements = port_elements(std::move(ports));
+    } else {
+      const int family = ref->kind == SetKind::V6 ? AF_INET6 : AF_INET;
+      std::vector<Prefix> prefixes;
+      for (const auto& range : info.ranges)
+        for (const auto& p : prefixes_from_range(family, range)) prefixes.push_back(p);
+      item.elements = prefix_elements(std::move(prefixes), family);
+    }
+    out.items.push_back(std::move(item));
+    sets[name] = std::move(info);
   }
 
   std::map<std::size_t, Steer> steers;
@@ -272,6 +297,11 @@ Interpreted interpret_nft(const NftObjects& t) {
     port = port.value_or(d->port);
     local_clients = local_clients.value_or(!d->skips_loopback);
     out.has_rules = true;
+    out.items.push_back(
+        {NftItem::Kind::Rule,
+         d->addr_set,
+         steer_rule_text(d->family, d->addr_set, d->port_set, d->port, !d->skips_loopback),
+         {}});
 
     Steer& steer = steers[addr->second.ref.steer];
     addr->second.used = true;
@@ -286,7 +316,7 @@ Interpreted interpret_nft(const NftObjects& t) {
     }
   }
   for (const auto& [name, info] : sets)
-    if (!info.used) out.unrecognized.push_back("nft set " + name + " is used by no rule");
+    if (!info.used) out.unrecognized.push_back(unused_set_text(name));
 
   std::size_t expect = 0;
   for (auto& [n, steer] : steers) {

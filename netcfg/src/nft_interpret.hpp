@@ -12,7 +12,8 @@ namespace socketbox::netcfg {
 
 struct Interpreted {
   DesiredState steering;
-  bool has_rules = false;  // tproxy_port and local_clients mean something
+  bool has_rules = false;      // tproxy_port and local_clients mean something
+  std::vector<NftItem> items;  // what was recognised, named
   std::vector<std::string> unrecognized;
 };
 

@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "error.hpp"
+#include "nft_monitor.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
 
 namespace socketbox::netcfg {
@@ -42,12 +45,14 @@ class NftReader {
     if (build) build(nlh);
     if (mnl_socket_sendto(nl_.get(), nlh, nlh->nlmsg_len) < 0)
       throw_errno(std::string("asking for ") + what, errno);
-    Context ctx{each};
+    Context ctx{each, nullptr};
     while (true) {
       const ssize_t n = mnl_socket_recvfrom(nl_.get(), buf.data(), buf.size());
       if (n < 0) throw_errno(std::string("reading ") + what, errno);
       const int ret =
           mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid_, &NftReader::cb, &ctx);
+      // What `each` threw, thrown again now that libmnl's frames are gone.
+      if (ctx.error) std::rethrow_exception(ctx.error);
       if (ret == MNL_CB_STOP) break;
       if (ret < 0) {
         // A dump interrupted by a concurrent change (NLM_F_DUMP_INTR): start over.
@@ -61,9 +66,18 @@ class NftReader {
  private:
   struct Context {
     const std::function<void(const nlmsghdr*)>& each;
+    std::exception_ptr error;
   };
-  static int cb(const nlmsghdr* nlh, void* data) {
-    static_cast<Context*>(data)->each(nlh);
+  // Called by libmnl (C): no exception may leave it, so it is kept and
+  // libmnl is told to stop.
+  static int cb(const nlmsghdr* nlh, void* data) noexcept {
+    auto* ctx = static_cast<Context*>(data);
+    try {
+      ctx->each(nlh);
+    } catch (...) {
+      ctx->error = std::current_exception();
+      return MNL_CB_ERROR;
+    }
     return MNL_CB_OK;
   }
 
@@ -72,17 +86,26 @@ class NftReader {
   std::uint32_t seq_ = static_cast<std::uint32_t>(time(nullptr));
 };
 
+// The full 32-bit generation from the answer's NFTA_GEN_ID attribute, as
+// iptables-nft reads it. nfgenmsg.res_id holds only its low 16 bits, and the
+// kernel compares NFNL_BATCH_GENID with all 32: a namespace past 65,535
+// commits would refuse every batch.
 std::uint32_t read_genid(NftReader& r) {
-  std::uint32_t gen = 0;
+  std::optional<std::uint32_t> gen;
   const int err = r.talk(
       NFT_MSG_GETGEN, 0, nullptr,
       [&](const nlmsghdr* nlh) {
-        const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
-        gen = ntohs(nfg->res_id);
+        if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN)) return;
+        GenPtr g(nftnl_gen_alloc());
+        if (!g) throw_errno("allocating nft generation", ENOMEM);
+        if (nftnl_gen_nlmsg_parse(nlh, g.get()) < 0 || !nftnl_gen_is_set(g.get(), NFTNL_GEN_ID))
+          throw_error("reading the nftables generation: the answer has no NFTA_GEN_ID");
+        gen = nftnl_gen_get_u32(g.get(), NFTNL_GEN_ID);
       },
       "the nftables generation");
   if (err) throw_errno("reading the nftables generation", err);
-  return gen;
+  if (!gen) throw_error("reading the nftables generation: no answer");
+  return *gen;
 }
 
 std::optional<NftObjects> read_once(NftReader& r) {
@@ -191,17 +214,30 @@ std::optional<NftObjects> read_once(NftReader& r) {
 
 }  // namespace
 
-NftSnapshot read_nft_table() {
+NftSnapshot read_nft_table(NftMonitor* monitor) {
+  std::optional<NftMonitor> own;
+  if (!monitor) monitor = &own.emplace();
   for (int attempt = 0; attempt < 10; ++attempt) {
     try {
       NftReader reader;  // fresh socket: no answers left over from an interrupted dump
-      const std::uint32_t before = read_genid(reader);
+      monitor->forget();
       auto snapshot = read_once(reader);
-      if (read_genid(reader) == before) return NftSnapshot{std::move(snapshot), before};
+      const std::uint32_t generation = read_genid(reader);
+      // Consistent if what was committed since forget() (also a commit
+      // already under way then) touched only other tables: the table read is
+      // then the table at `generation`. With nothing committed this asks
+      // nothing of the kernel.
+      if (monitor->untouched_through(generation))
+        return NftSnapshot{std::move(snapshot), generation};
     } catch (const Interrupted&) {
     }
   }
   throw_error("reading the nft table inet socketbox: the ruleset kept changing while it was read");
+}
+
+std::uint32_t read_nft_generation() {
+  NftReader reader;
+  return read_genid(reader);
 }
 
 }  // namespace socketbox::netcfg

@@ -43,7 +43,8 @@ std::string route_text(const Prefix& p) { return "route local " + p.str() + " de
 namespace {
 
 // libnl folds errnos into its own coarser codes; keep the kernel's errno.
-int record_errno(sockaddr_nl*, nlmsgerr* e, void* arg) {
+// Called by libnl (C); cannot throw.
+int record_errno(sockaddr_nl*, nlmsgerr* e, void* arg) noexcept {
   *static_cast<int*>(arg) = -e->error;
   return NL_STOP;
 }
@@ -134,21 +135,37 @@ RoutePtr local_route(const Prefix& p, int lo) {
 
 }  // namespace
 
-void RouteSocket::add_local_route(const Prefix& p) {
+bool RouteSocket::add_local_route(const Prefix& p) {
   RoutePtr r = local_route(p, lo_);
   last_errno_ = 0;
   if (int err = rtnl_route_add(sock_.get(), r.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
-    std::string hint =
-        err == -NLE_EXIST ? " (a route for this prefix that is not socketbox's is in the way)" : "";
-    fail("adding " + route_text(p) + hint, err);
+    const bool exists = err == -NLE_EXIST || last_errno_ == EEXIST;
+    if (exists) {
+      // Ours already (made since the routes were read): the goal is reached.
+      last_errno_ = 0;
+      const std::vector<Prefix> ours = read_local_routes();
+      if (std::binary_search(ours.begin(), ours.end(), p)) return false;
+      last_errno_ = EEXIST;
+    }
+    fail("adding " + route_text(p) +
+             (exists ? " (a route for this prefix that is not socketbox's is in the way)" : ""),
+         err);
   }
+  return true;
 }
 
-void RouteSocket::delete_local_route(const Prefix& p) {
+bool RouteSocket::delete_local_route(const Prefix& p) {
   RoutePtr r = local_route(p, lo_);  // protocol 91: the kernel deletes only ours
   last_errno_ = 0;
-  if (int err = rtnl_route_delete(sock_.get(), r.get(), 0); err < 0)
+  if (int err = rtnl_route_delete(sock_.get(), r.get(), 0); err < 0) {
+    // Gone already (another tool removed it since it was read): the goal is reached.
+    if (last_errno_ == ESRCH || err == -NLE_OBJ_NOTFOUND) {
+      last_errno_ = 0;
+      return false;
+    }
     fail("removing " + route_text(p), err);
+  }
+  return true;
 }
 
 void RouteSocket::delete_all_tagged() {

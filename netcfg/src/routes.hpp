@@ -21,8 +21,10 @@ class RouteSocket {
   // Routes tagged kRouteProtocol that have socketbox's shape; tagged routes
   // of any other shape are described in *odd (if given).
   std::vector<Prefix> read_local_routes(std::vector<std::string>* odd = nullptr);
-  void add_local_route(const Prefix& p);
-  void delete_local_route(const Prefix& p);
+  // Both are idempotent, so a route another tool added or removed since it
+  // was read is no failure: false = it was already so, nothing was done.
+  bool add_local_route(const Prefix& p);
+  bool delete_local_route(const Prefix& p);
   // Every route tagged kRouteProtocol, whatever its shape.
   void delete_all_tagged();
   // Local routes on a loopback that is down are refused by the kernel.

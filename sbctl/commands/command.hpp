@@ -13,7 +13,7 @@ namespace socketbox::sbctl {
 
 // Exit codes, as diff(1) uses them.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitChanges = 1;  // diff: differences found
+inline constexpr int kExitChanges = 1;  // diff: differences found; status: drift
 inline constexpr int kExitError = 2;
 
 // A command that already printed its error(s) and ends with `code`.

@@ -1,5 +1,7 @@
 // sbctl status [--netns NAME] [--state-dir DIR] [--control PATH] [--json]:
-// the generation in force, drift between it and the box, and sbd's counters.
+// the generation in force, drift between it and the box (each missing,
+// extra or changed object named), and sbd's counters. Exit 0 in step, 1
+// drift, 2 error, as diff.
 #include <cstdio>
 #include <ctime>
 
@@ -67,16 +69,8 @@ Report gather(const StatusOptions& o) {
       netcfg::NetnsScope ns(r.netns);
       const netcfg::KernelState k = netcfg::read_kernel_state();
       r.kernel_checked = true;
-      std::vector<netcfg::Change> changes;
-      if (after.kernel) {
-        changes = netcfg::diff(*after.kernel, k);
-      } else if (k.table_present || !k.routes.empty()) {
-        changes = netcfg::diff(netcfg::DesiredState{}, k);
-        if (changes.empty())
-          changes.push_back({netcfg::Change::Kind::Remove, "table inet socketbox"});
-      }
-      // diff() says what apply would do; drift is the other way round.
-      for (const auto& c : changes)
+      // Object by object: Add = the generation has it and the kernel lacks it.
+      for (const auto& c : netcfg::object_drift(after.kernel, k))
         r.kernel_drift.push_back((c.kind == netcfg::Change::Kind::Add      ? "missing: "
                                   : c.kind == netcfg::Change::Kind::Remove ? "extra: "
                                                                            : "changed: ") +
@@ -204,6 +198,14 @@ void print_text(const Report& r) {
   }
 }
 
+// 0 in step (or nothing applied), 1 drift (kernel or table file), 2 the
+// kernel could not be read; sbd not running is reported, not an exit code.
+int exit_code(const Report& r) {
+  if (!r.kernel_error.empty() || r.table_state.rfind("unknown", 0) == 0) return kExitError;
+  const bool drift = !r.kernel_drift.empty() || (r.gen && r.table_state != "in-step");
+  return drift ? kExitChanges : kExitOk;
+}
+
 int run(const StatusOptions& o) {
   const Report r = gather(o);
   if (o.json) {
@@ -211,7 +213,7 @@ int run(const StatusOptions& o) {
   } else {
     print_text(r);
   }
-  return kExitOk;
+  return exit_code(r);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "kernel_support.hpp"
+#include "routes.hpp"
 
 using namespace socketbox::netcfg;
 using sbtest::P;
@@ -304,4 +305,39 @@ TEST_CASE("a large table goes in one transaction and reads back") {
   CHECK(diff(d, k).empty());
   remove_all();
   CHECK(read_kernel_state().routes.empty());
+}
+
+TEST_CASE("object_drift names hand-made changes object by object") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  {
+    NetnsScope in(ns.name());
+    apply(state_a());
+    CHECK(object_drift(state_a(), read_kernel_state()).empty());
+  }
+  ns.sh("nft add element inet socketbox s04 { 10.1.0.0/16 }");
+  ns.sh("ip route del local 198.51.100.7 dev lo table local proto 91");
+  NetnsScope in(ns.name());
+  std::vector<std::string> lines;
+  for (const auto& c : object_drift(state_a(), read_kernel_state())) lines.push_back(to_string(c));
+  CHECK(lines == std::vector<std::string>{"~ nft set s04: extra { 10.1.0.0/16 }",
+                                          "+ route local 198.51.100.7 dev lo"});
+}
+
+TEST_CASE("route steps are idempotent against another tool's changes") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  NetnsScope in(ns.name());
+  RouteSocket rs;
+  CHECK(rs.add_local_route(P("192.0.2.0/24")));
+  CHECK_FALSE(rs.add_local_route(P("192.0.2.0/24")));  // ours already: nothing to do
+  CHECK(rs.delete_local_route(P("192.0.2.0/24")));
+  CHECK_FALSE(rs.delete_local_route(P("192.0.2.0/24")));  // gone already
+  // A foreign route in the way is still an error.
+  ns.sh("ip route add local 198.51.100.0/24 dev lo table local proto static");
+  CHECK_THROWS_WITH(
+      rs.add_local_route(P("198.51.100.0/24")),
+      Catch::Contains("a route for this prefix that is not socketbox's is in the way"));
+  CHECK_FALSE(rs.delete_local_route(P("198.51.100.0/24")));  // not ours: untouched
+  CHECK(sbtest::all_local_routes(ns).find("198.51.100.0/24") != std::string::npos);
 }

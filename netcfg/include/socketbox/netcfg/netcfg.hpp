@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -60,10 +62,21 @@ struct DesiredState {
   bool local_clients = false;     // processes on the box reach steered addresses too
 };
 
+// One object of the socketbox nft table that netcfg recognises, named as
+// `nft list table inet socketbox` shows it.
+struct NftItem {
+  enum class Kind { Chain, Set, Rule } kind;
+  std::string name;                   // chain or set name; a rule: the address set it looks up
+  std::string text;                   // chain: its hook line; rule: the rule as nft prints it
+  std::vector<std::string> elements;  // set: its elements ("2001:db8::/64", "80-443"), sorted
+  friend bool operator==(const NftItem&, const NftItem&) = default;
+};
+
 // What the kernel holds now, read back from it (never from a file).
 struct KernelState {
   bool table_present = false;
   DesiredState steering;       // reconstructed from the socketbox nft table
+  std::vector<NftItem> items;  // the table's chains, sets and rules netcfg recognises
   std::vector<Prefix> routes;  // local routes on lo tagged kRouteProtocol
   // Whatever in the socketbox table netcfg would not have put there (e.g. a
   // hand-added rule), and tagged routes of another shape, one line each;
@@ -95,14 +108,40 @@ KernelState read_kernel_state();
 // What apply(desired) would change, as human-readable lines; empty = nothing.
 std::vector<Change> diff(const DesiredState& desired, const KernelState& actual);
 
+// Drift, object by object, for an operator: each object of the socketbox
+// table (the table itself, its chain, each set, each rule) and each route
+// that `desired` needs and the kernel lacks (Add), holds differently
+// (Modify) or holds besides (Remove). `desired` nullopt: nothing of
+// socketbox's should be there. Empty = in step.
+std::vector<Change> object_drift(const std::optional<DesiredState>& desired,
+                                 const KernelState& actual);
+
+// How apply() retries when another tool commits to nftables between its
+// reading the kernel and its commit (the kernel refuses the batch then).
+struct RetryPolicy {
+  int attempts = 8;
+  // The wait before attempt n >= 2 is random in [cap/2, cap],
+  // cap = min(first_wait * 2^(n-2), max_wait).
+  std::chrono::milliseconds first_wait{10};
+  std::chrono::milliseconds max_wait{100};
+  // Waits between attempts; empty = std::this_thread::sleep_for (tests inject one).
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
 // Makes the kernel hold `desired`: the nft table is replaced in ONE netlink
 // batch transaction, routes are added and removed after it. If anything
 // fails, what was changed is put back (nft table and routes) and NetcfgError
-// is thrown. The environment variable SB_NETCFG_FAIL_AT (tests only) injects
-// a failure: "after-nft" (before any route change) or "mid-routes".
-void apply(const DesiredState& desired);
+// is thrown. If the ruleset changed between reading it and the commit, the
+// kernel refuses the batch, nothing is changed, and apply reads the kernel
+// again and retries under `retry`; when the attempts run out it throws "the
+// ruleset kept changing while applying: gave up after N attempts; ...".
+// The environment variable SB_NETCFG_FAIL_AT (tests only) injects a
+// failure: "after-nft" (before any route change) or "mid-routes".
+void apply(const DesiredState& desired, const RetryPolicy& retry = {});
 
 // Removes the socketbox nft table and every route tagged kRouteProtocol.
+// Whatever the table holds goes, so the batch does not depend on the
+// generation and a concurrent writer cannot make it fail.
 void remove_all();
 
 // The nft ruleset text (nft -f syntax) equivalent to what apply() loads.
