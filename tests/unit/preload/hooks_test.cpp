@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "socketbox/receiver.h"
+#include "test_addresses.hpp"
 
 namespace {
 
@@ -64,13 +65,7 @@ struct Reexec {
   }
 } g_reexec;
 
-sockaddr_in6 v6(const char* addr, int port) {
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  a.sin6_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET6, addr, &a.sin6_addr);
-  return a;
-}
+using socketbox::test::v6;
 
 int bound_endpoint(const char* addr, int port, int type_flags = SOCK_NONBLOCK) {
   int fd = ::socket(AF_INET6, SOCK_STREAM | type_flags, 0);

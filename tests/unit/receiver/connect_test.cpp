@@ -16,25 +16,13 @@
 #include <vector>
 
 #include "socketbox/receiver.h"
+#include "test_addresses.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-sockaddr_in6 v6(const char* addr, int port) {
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  a.sin6_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET6, addr, &a.sin6_addr);
-  return a;
-}
-
-sockaddr_in v4(const char* addr, int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, addr, &a.sin_addr);
-  return a;
-}
+using socketbox::test::v4;
+using socketbox::test::v6;
 
 std::string shown(const sockaddr_storage& a) {
   char host[INET6_ADDRSTRLEN] = "?";
