@@ -38,7 +38,7 @@ int run(const ApplyOptions& o) {
   netcfg::NetnsScope ns(netns);
 
   PlannedChange c;
-  c.kind = "apply";
+  c.kind = GenKind::Apply;
   c.kernel = desired_state(p);
   c.table_text = l.compiled.text;
   c.socketdirs = socket_dirs(p);
@@ -60,6 +60,13 @@ int run(const ApplyOptions& o) {
   const ChangeResult r = apply_change(store, c);
   for (const auto& w : r.warnings) print_warning(w);
   const Style& s = out_style();
+  if (r.unchanged) {
+    std::printf("%s: generation %u%s stays current (kernel 0 changes, table %s unchanged)\n",
+                s.paint("no changes", Color::Green).c_str(), r.generation,
+                netns.empty() ? "" : (" in netns " + netns).c_str(), p.daemon.table.c_str());
+    if (o.confirm > 0) std::printf("nothing to confirm\n");
+    return kExitOk;
+  }
   std::printf("%s generation %u%s: kernel %zu change%s, table %s %s",
               s.paint("applied", Color::Green).c_str(), r.generation,
               netns.empty() ? "" : (" in netns " + netns).c_str(), r.kernel_changes.size(),

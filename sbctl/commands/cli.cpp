@@ -8,6 +8,7 @@
 
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
+#include "commands/completion.hpp"
 #include "output/style.hpp"
 #include "socketbox/version.hpp"
 
@@ -115,12 +116,34 @@ void add_status(CLI::App& app, Runner& runner) {
   sub->callback([o, &runner] { runner = [o] { return run_status(*o); }; });
 }
 
+void add_generations(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<GenerationsOptions>();
+  CLI::App* sub =
+      app.add_subcommand("generations", "List the recorded generations: time, kind, state and why");
+  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
+  sub->add_flag("--json", o->json, "print as JSON");
+  sub->callback([o, &runner] { runner = [o] { return run_generations(*o); }; });
+}
+
 void add_reload(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<ReloadOptions>();
   CLI::App* sub = app.add_subcommand(
       "reload", "Ask sbd to reload its table file (exit 2 if it refuses it or is not running)");
   sub->add_option("--control", o->control, "sbd's control socket")->capture_default_str();
   sub->callback([o, &runner] { runner = [o] { return run_reload(*o); }; });
+}
+
+void add_completion(CLI::App& app, Runner& runner) {
+  auto shell = std::make_shared<std::string>();
+  CLI::App* sub =
+      app.add_subcommand("completion", "Print a shell completion script (bash) for sbctl");
+  sub->add_option("SHELL", *shell, "the shell")->required()->check(CLI::IsMember({"bash"}));
+  sub->callback([&app, &runner] {
+    runner = [&app] {
+      std::fputs(bash_completion(app).c_str(), stdout);
+      return kExitOk;
+    };
+  });
 }
 
 }  // namespace
@@ -139,7 +162,9 @@ int run_command_line(int argc, char** argv) {
   add_rollback(app, runner);
   add_down(app, runner);
   add_status(app, runner);
+  add_generations(app, runner);
   add_reload(app, runner);
+  add_completion(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -63,6 +63,12 @@ struct StatusOptions {
 };
 int run_status(const StatusOptions& o);
 
+struct GenerationsOptions {
+  std::string state_dir = kDefaultStateDir;
+  bool json = false;
+};
+int run_generations(const GenerationsOptions& o);
+
 struct ReloadOptions {
   std::string control = kDefaultControlPath;
 };

@@ -14,8 +14,8 @@ int run(const ConfirmOptions& o) {
   store.lock();  // the watcher decides under this lock too: no lost confirm
   if (const auto cur = store.current()) {
     GenerationMeta m = store.read_meta(*cur);
-    if (m.state == "pending") {
-      m.state = "applied";
+    if (m.state == GenState::Pending) {
+      m.state = GenState::Applied;
       m.deadline = 0;
       m.note = "confirmed";
       store.write_meta(m);
@@ -27,7 +27,7 @@ int run(const ConfirmOptions& o) {
   const auto ids = store.list();
   if (!ids.empty()) {
     const GenerationMeta last = store.read_meta(ids.back());
-    if (last.state == "rolled-back" && last.note.find("not confirmed") != std::string::npos) {
+    if (last.state == GenState::RolledBack && last.reason == RollbackReason::NotConfirmed) {
       print_error("generation " + std::to_string(last.id) +
                   " was already rolled back: " + last.note);
       return kExitError;

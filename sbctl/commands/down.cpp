@@ -20,7 +20,7 @@ int run(const DownOptions& o) {
   store.lock();
   netcfg::NetnsScope ns(netns);
   PlannedChange c;
-  c.kind = "down";
+  c.kind = GenKind::Down;
   c.table_path = l.profile.daemon.table;
   c.control_path = l.profile.daemon.control;
   c.profile_source = absolute_path(o.profile);

@@ -24,7 +24,8 @@ int run(const RollbackOptions& o) {
   const GenerationMeta m = store.read_meta(*cur);
   netcfg::NetnsScope ns(pick_netns(o.netns, m.netns));
   std::vector<std::string> warnings;
-  rollback_generation(store, *cur, "rolled back by 'sbctl rollback'", warnings);
+  rollback_generation(store, *cur, RollbackReason::Operator, "rolled back by 'sbctl rollback'",
+                      warnings);
   for (const auto& w : warnings) print_warning(w);
   const auto now = store.current();
   std::printf("%s generation %u; %s\n", out_style().paint("rolled back", Color::Yellow).c_str(),

@@ -11,6 +11,7 @@
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
 #include "output/text_table.hpp"
+#include "output/timestamp.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"
@@ -32,20 +33,12 @@ struct Report {
   std::string sbd_error;
 };
 
-std::string when(std::time_t t) {
-  char buf[64];
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 Report gather(const StatusOptions& o) {
   Report r;
   GenerationStore store(absolute_path(o.state_dir));
   // status only reads; apply, rollback and down repair what a killed run left.
   for (const unsigned id : store.list())
-    if (store.read_meta(id).state == "incomplete")
+    if (store.read_meta(id).state == GenState::Incomplete)
       print_warning(
           "generation " + std::to_string(id) +
           " was interrupted before it finished (the box may hold part of it); "
@@ -105,13 +98,13 @@ void print_json(const Report& r) {
     w.null();
   if (r.gen) {
     w.key("state")
-        .value(r.gen->state)
+        .value(to_word(r.gen->state))
         .key("kind")
-        .value(r.gen->kind)
+        .value(to_word(r.gen->kind))
         .key("profile")
         .value(r.gen->profile);
     w.key("applied_at").value(static_cast<std::int64_t>(r.gen->created));
-    if (r.gen->state == "pending")
+    if (r.gen->state == GenState::Pending)
       w.key("confirm_deadline").value(static_cast<std::int64_t>(r.gen->deadline));
   }
   w.key("netns").value(r.netns);
@@ -144,14 +137,15 @@ void print_text(const Report& r) {
   const Style& s = out_style();
   TextTable t;
   if (r.gen) {
-    const Color c = r.gen->state == "pending" ? Color::Yellow : Color::Green;
-    std::string g = std::to_string(r.gen->id) + " (" + r.gen->state;
-    if (r.gen->state == "pending")
-      g += ", rolled back at " + when(r.gen->deadline) + " unless confirmed";
-    g += "; " + r.gen->kind + " of " + r.gen->profile + " at " + when(r.gen->created) + ")";
-    t.add({"generation", Cell(g, c)});
+    const Color c = r.gen->state == GenState::Pending ? Color::Yellow : Color::Green;
+    std::string g = std::to_string(r.gen->id) + " (" + std::string(to_word(r.gen->state));
+    if (r.gen->state == GenState::Pending)
+      g += ", rolled back at " + utc_time(r.gen->deadline) + " unless confirmed";
+    g += "; " + std::string(to_word(r.gen->kind)) + " of " + r.gen->profile + " at " +
+         utc_time(r.gen->created) + ")";
+    t.add({"generation", Cell("sbctl " + g, c)});
   } else {
-    t.add({"generation", Cell("none applied", Color::Dim)});
+    t.add({"generation", Cell("none applied by sbctl", Color::Dim)});
   }
   t.add({"netns", r.netns.empty() ? "(current)" : r.netns});
   if (r.kernel_checked) {
@@ -174,7 +168,10 @@ void print_text(const Report& r) {
                            std::to_string(d.uptime_s) + " s",
                        Color::Green)});
     t.add({"listen", d.listen});
-    t.add({"sbd table", d.table + " (generation " + std::to_string(d.generation) + ")"});
+    // sbd counts its own table loads; say so, so that it is not read as
+    // sbctl's generation above.
+    t.add({"sbd table",
+           d.table + " (sbd's table load " + std::to_string(d.generation) + " since it started)"});
     t.add({"connections", "accepted " + std::to_string(d.accepted) + ", dispatched " +
                               std::to_string(d.dispatched) + ", no match " +
                               std::to_string(d.no_match) + ", failed " + std::to_string(d.failed)});

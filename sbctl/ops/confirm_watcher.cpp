@@ -38,8 +38,9 @@ int watch(const std::string& state_dir, unsigned id) {
     GenerationStore store(state_dir);
     for (;;) {
       const GenerationMeta m = store.read_meta(id);
-      if (m.state != "pending") {
-        log_line("generation " + std::to_string(id) + " is " + m.state + "; nothing to do");
+      if (m.state != GenState::Pending) {
+        log_line("generation " + std::to_string(id) + " is " + std::string(to_word(m.state)) +
+                 "; nothing to do");
         return 0;
       }
       if (std::time(nullptr) >= m.deadline) break;
@@ -48,13 +49,14 @@ int watch(const std::string& state_dir, unsigned id) {
     }
     store.lock();
     const GenerationMeta m = store.read_meta(id);
-    if (m.state != "pending" || store.current() != id) {
-      log_line("generation " + std::to_string(id) + " was " + m.state + " in time");
+    if (m.state != GenState::Pending || store.current() != id) {
+      log_line("generation " + std::to_string(id) + " was " + std::string(to_word(m.state)) +
+               " in time");
       return 0;
     }
     std::vector<std::string> warnings;
-    rollback_generation(store, id, "not confirmed in time; rolled back by the confirm watcher",
-                        warnings);
+    rollback_generation(store, id, RollbackReason::NotConfirmed,
+                        "not confirmed in time; rolled back by the confirm watcher", warnings);
     for (const auto& w : warnings) log_line("warning: " + w);
     log_line("generation " + std::to_string(id) + " was not confirmed in time: rolled back");
     return 0;

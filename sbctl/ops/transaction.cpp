@@ -27,24 +27,42 @@ void reload_or_throw(const std::string& control, ChangeResult& r) {
   }
 }
 
+// True when generation `id` already installs exactly `after` in the same
+// netns and table file, and the box holds it: a re-apply then changes
+// nothing and records nothing.
+bool same_as_generation(const GenerationStore& store, unsigned id, const PlannedChange& c,
+                        const Snapshot& after) {
+  const GenerationMeta m = store.read_meta(id);
+  if (m.state != GenState::Applied || m.netns != c.netns || m.table != c.table_path ||
+      m.control != c.control_path)
+    return false;
+  const Snapshot prev = load_snapshot(store.path_of(id) + "/after");
+  auto text = [](const std::optional<netcfg::DesiredState>& k) {
+    return k ? kernel_state_to_toml(*k, "") : std::string();
+  };
+  return prev.kernel.has_value() == after.kernel.has_value() &&
+         text(prev.kernel) == text(after.kernel) && prev.table == after.table;
+}
+
 }  // namespace
 
 std::vector<std::string> repair_interrupted(GenerationStore& store) {
   std::vector<std::string> notes;
   for (const unsigned id : store.list()) {
     GenerationMeta m = store.read_meta(id);
-    if (m.state != "incomplete") continue;
+    if (m.state != GenState::Incomplete) continue;
     // Only a run that died leaves "incomplete" behind: every run holds the
     // store's lock from before it records a generation until it is done.
     const Snapshot before = load_snapshot(store.path_of(id) + "/before");
     const netcfg::NetnsScope ns(m.netns);
     restore_kernel(before.kernel);
     restore_table_file(m.table, before.table);
-    m.state = "interrupted";
+    m.state = GenState::Interrupted;
     m.note = "interrupted before it finished; the state from before it was put back";
     store.write_meta(m);
     notes.push_back(
-        "generation " + std::to_string(id) + " (" + m.kind + " of " + m.profile +
+        "generation " + std::to_string(id) + " (" + std::string(to_word(m.kind)) + " of " +
+        m.profile +
         ") was interrupted before it finished; put back the kernel state and table from before it");
   }
   return notes;
@@ -56,7 +74,7 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   const auto previous = store.current();
   if (previous) {
     const GenerationMeta pm = store.read_meta(*previous);
-    if (pm.state == "pending")
+    if (pm.state == GenState::Pending)
       throw ChangeError("generation " + std::to_string(*previous) +
                         " is waiting for 'sbctl confirm'; confirm or roll it back first");
   }
@@ -68,11 +86,18 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   after.table = c.table_text ? c.table_text : before.table;
   r.kernel_changes = netcfg::diff(c.kernel.value_or(netcfg::DesiredState{}), as_read);
   r.table_changed = c.table_text && c.table_text != before.table;
+  if (previous && c.kind == GenKind::Apply && r.kernel_changes.empty() && !r.table_changed &&
+      same_as_generation(store, *previous, c, after)) {
+    for (const auto& d : c.socketdirs) netcfg::ensure_socketdir(d);
+    r.generation = *previous;
+    r.unchanged = true;
+    return r;
+  }
 
   const unsigned id = store.next_id();
   GenerationMeta m;
   m.id = id;
-  m.state = "incomplete";
+  m.state = GenState::Incomplete;
   m.kind = c.kind;
   m.previous = previous.value_or(0);
   m.profile = c.profile_source;
@@ -123,7 +148,7 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   }
 
   // 3. In force: the new generation becomes current.
-  m.state = c.confirm_seconds > 0 ? "pending" : "applied";
+  m.state = c.confirm_seconds > 0 ? GenState::Pending : GenState::Applied;
   if (c.confirm_seconds > 0) m.deadline = std::time(nullptr) + c.confirm_seconds;
   store.write_meta(m);
   store.set_current(id);
@@ -131,8 +156,8 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   return r;
 }
 
-void rollback_generation(GenerationStore& store, unsigned id, const std::string& note,
-                         std::vector<std::string>& warnings) {
+void rollback_generation(GenerationStore& store, unsigned id, RollbackReason reason,
+                         const std::string& note, std::vector<std::string>& warnings) {
   GenerationMeta m = store.read_meta(id);
   const std::string dir = store.path_of(id);
   const Snapshot before = load_snapshot(dir + "/before");
@@ -149,7 +174,8 @@ void rollback_generation(GenerationStore& store, unsigned id, const std::string&
         warnings.push_back("sbd refused the restored table: " + o.message);
     }
   }
-  m.state = "rolled-back";
+  m.state = GenState::RolledBack;
+  m.reason = reason;
   m.deadline = 0;
   m.note = note;
   store.write_meta(m);

@@ -15,7 +15,7 @@
 namespace socketbox::sbctl {
 
 struct PlannedChange {
-  std::string kind = "apply";                  // apply | down
+  GenKind kind = GenKind::Apply;
   std::optional<netcfg::DesiredState> kernel;  // nullopt: remove everything socketbox owns
   std::optional<std::string> table_text;       // nullopt: leave the table file alone
   std::vector<netcfg::SocketDir> socketdirs;
@@ -26,6 +26,7 @@ struct PlannedChange {
 
 struct ChangeResult {
   unsigned generation = 0;
+  bool unchanged = false;  // the box already held it: no generation was recorded
   std::vector<netcfg::Change> kernel_changes;
   bool table_changed = false;
   std::vector<std::string> warnings;
@@ -46,7 +47,7 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& change);
 
 // Puts the box back to the state recorded before generation `id` and makes
 // the generation before it current. Warnings (sbd not running) are added.
-void rollback_generation(GenerationStore& store, unsigned id, const std::string& note,
-                         std::vector<std::string>& warnings);
+void rollback_generation(GenerationStore& store, unsigned id, RollbackReason reason,
+                         const std::string& note, std::vector<std::string>& warnings);
 
 }  // namespace socketbox::sbctl

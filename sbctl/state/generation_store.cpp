@@ -110,16 +110,27 @@ bool GenerationStore::exists(unsigned id) const {
 GenerationMeta GenerationStore::read_meta(unsigned id) const {
   GenerationMeta m;
   m.id = id;
-  std::istringstream in(read_file(path_of(id) + "/meta"));
+  const std::string path = path_of(id) + "/meta";
+  std::istringstream in(read_file(path));
   std::string line;
+  unsigned lineno = 0;
+  // A word this version does not know is an error, not a silent default.
+  auto word = [&](const char* what, auto parsed, const std::string& v) {
+    if (!parsed)
+      throw FileError(path + ":" + std::to_string(lineno) + ": unknown " + what + " '" + v + "'");
+    return *parsed;
+  };
   while (std::getline(in, line)) {
+    ++lineno;
     const auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     const std::string k = line.substr(0, eq), v = line.substr(eq + 1);
     if (k == "state")
-      m.state = v;
+      m.state = word("state", parse_gen_state(v), v);
     else if (k == "kind")
-      m.kind = v;
+      m.kind = word("kind", parse_gen_kind(v), v);
+    else if (k == "reason")
+      m.reason = word("rollback reason", parse_rollback_reason(v), v);
     else if (k == "previous")
       m.previous = static_cast<unsigned>(std::strtoul(v.c_str(), nullptr, 10));
     else if (k == "profile")
@@ -146,8 +157,9 @@ void GenerationStore::write_meta(const GenerationMeta& m) const {
     return s;
   };
   std::string out;
-  out += "state=" + m.state + "\n";
-  out += "kind=" + m.kind + "\n";
+  out += "state=" + std::string(to_word(m.state)) + "\n";
+  out += "kind=" + std::string(to_word(m.kind)) + "\n";
+  out += "reason=" + std::string(to_word(m.reason)) + "\n";
   out += "previous=" + std::to_string(m.previous) + "\n";
   out += "profile=" + clean(m.profile) + "\n";
   out += "netns=" + clean(m.netns) + "\n";

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "socketbox/unique_fd.hpp"
+#include "state/generation_state.hpp"
 
 namespace socketbox::sbctl {
 
@@ -25,13 +26,14 @@ inline constexpr const char* kDefaultStateDir = "/var/lib/socketbox";
 
 struct GenerationMeta {
   unsigned id = 0;
-  std::string state = "applied";  // applied | pending (awaits confirm) | rolled-back
-  std::string kind = "apply";     // apply | down
-  unsigned previous = 0;          // the generation current before this one; 0 = none
+  GenState state = GenState::Applied;
+  GenKind kind = GenKind::Apply;
+  unsigned previous = 0;  // the generation current before this one; 0 = none
   std::string profile, netns, table, control;
   std::time_t created = 0;
   std::time_t deadline = 0;  // pending: rolled back at this time unless confirmed
-  std::string note;          // why it was rolled back, etc.
+  RollbackReason reason = RollbackReason::None;  // RolledBack: why, as data
+  std::string note;                              // the same in words, for people
 };
 
 class GenerationStore {
@@ -50,6 +52,7 @@ class GenerationStore {
 
   std::string path_of(unsigned id) const { return dir_ + "/generations/" + std::to_string(id); }
   bool exists(unsigned id) const;
+  // Throws FileError naming FILE:LINE for a state, kind or reason it does not know.
   GenerationMeta read_meta(unsigned id) const;
   void write_meta(const GenerationMeta& m) const;
   // Makes DIR/generations/N (and before/, after/) for a new generation.

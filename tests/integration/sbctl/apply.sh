@@ -40,11 +40,11 @@ expect_reset "$p::1:11" 22        # steered, but no route: closed
 expect_reset "$p::1:12" 443
 expect_reset 192.0.2.9 443
 
-# Applying again changes nothing; now sbd is running and reloads.
+# Applying again changes nothing, so it records no generation.
 sbctl apply "$SB_TMP/box.toml" --netns "$SB_NS_ROUTER" --state-dir "$STATE" >"$SB_TMP/apply2.out" 2>&1 ||
   sb_fail "second apply failed: $(cat "$SB_TMP/apply2.out")"
-sb_assert_contains "$(cat "$SB_TMP/apply2.out")" "applied generation 2" "second apply"
-sb_assert_contains "$(cat "$SB_TMP/apply2.out")" "kernel 0 changes, table $SB_TMP/sbd.conf unchanged, sbd reloaded" "second apply"
+sb_assert_contains "$(cat "$SB_TMP/apply2.out")" "no changes: generation 1 in netns $SB_NS_ROUTER stays current (kernel 0 changes, table $SB_TMP/sbd.conf unchanged)" "second apply"
+sb_assert_eq 1 "$(ls "$STATE/generations")" "a re-apply with no changes records no generation"
 sb_assert_eq "$expected_nft" "$(nft_summary "$SB_NS_ROUTER")" "nft table after the second apply"
 rc=0
 sbctl diff "$SB_TMP/box.toml" --netns "$SB_NS_ROUTER" >"$SB_TMP/diff.out" || rc=$?
@@ -53,14 +53,14 @@ expect_box "$p::1:10" 443 nginx
 
 # status: the generation, no drift, sbd's counters.
 status=$(sbctl status --state-dir "$STATE" --json)
-sb_assert_eq 2 "$(json_get "$status" "j['generation']")" "status generation"
+sb_assert_eq 1 "$(json_get "$status" "j['generation']")" "status generation"
 sb_assert_eq True "$(json_get "$status" "j['kernel']['in_step']")" "status kernel in step"
 sb_assert_eq in-step "$(json_get "$status" "j['table']['state']")" "status table"
 sb_assert_eq 7 "$(json_get "$status" "j['sbd']['connections']['dispatched']")" "sbd dispatched"
 sb_assert_eq 3 "$(json_get "$status" "j['sbd']['connections']['no_match']")" "sbd no_match"
 sb_assert_eq 2 "$(json_get "$status" "next(t['sent'] for t in j['sbd']['targets'] if t.get('path')=='$SB_TMP/vm7/sb-00443')")" "nginx sent"
 text=$(sbctl status --state-dir "$STATE")
-sb_assert_contains "$text" "in step with generation 2" "status text"
+sb_assert_contains "$text" "in step with generation 1" "status text"
 sb_assert_contains "$text" "dispatched 7" "status text"
 
 # explain: the route by profile line and name, the trace, the kernel's view.

@@ -77,4 +77,15 @@ out=$(sbctl explain "$SB_TMP/box.toml" 192.0.2.9 80 --netns "$ns" --json)
 sb_assert_eq "unix:$SB_TMP/v4.sock 5 True False" \
   "$(json_get "$out" "'%s %d %s %s' % (j['verdict'], j['route']['index'], j['steered_by_profile'], j['kernel']['steered'])")" "explain --json"
 [[ $(sbctl explain "$SB_TMP/box.toml" 192.0.2.9 80 --netns "$ns") != *$'\033'* ]] || sb_fail "colour escapes in piped output"
+# Bash completion comes from the command line itself.
+run sbctl completion bash
+sb_assert_eq 0 "$RC" "sbctl completion bash"
+complete_words() { # WORDS...: what bash offers for the last word
+  bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _sbctl; echo "${COMPREPLY[*]}"' _ "$SB_TMP/out" "$@"
+}
+sb_assert_eq "generations" "$(complete_words sbctl gen)" "completion of a verb"
+sb_assert_eq "--state-dir --strict" "$(complete_words sbctl apply --st)" "completion of apply's options"
+sb_assert_eq "$ns" "$(complete_words sbctl diff --netns "$ns")" "completion of --netns"
+run sbctl completion zsh
+sb_assert_eq 2 "$RC" "completion for an unknown shell"
 sb_pass

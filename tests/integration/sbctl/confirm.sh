@@ -42,8 +42,15 @@ sb_wait_for 5 "the watcher to exit after confirm" bash -c "! kill -0 $watcher"
 sb_assert_eq applied "$(status_of "j['state']")" "state after confirm"
 sb_assert_eq "$stateA" "$(box_state "$r")" "state after confirm"
 
+# Applying the same profile again changes nothing: no generation, nothing to confirm.
+out=$(sbctl apply "$SB_TMP/a.toml" --netns "$r" --state-dir "$STATE" --confirm 30 2>&1) || sb_fail "re-apply failed: $out"
+sb_assert_contains "$out" "no changes: generation 2 in netns $r stays current" "re-apply output"
+sb_assert_contains "$out" "nothing to confirm" "re-apply output"
+[[ ! -e $STATE/generations/3 ]] || sb_fail "a re-apply with no changes recorded generation 3"
+
 # A pending generation blocks the next apply; rollback ends it (and its watcher).
-sbctl apply "$SB_TMP/a.toml" --netns "$r" --state-dir "$STATE" --confirm 30 >/dev/null 2>&1 || sb_fail "third apply failed"
+write_profile "$SB_TMP/b.toml" "22, 80"
+sbctl apply "$SB_TMP/b.toml" --netns "$r" --state-dir "$STATE" --confirm 30 >/dev/null 2>&1 || sb_fail "third apply failed"
 watcher=$(cat "$STATE/generations/3/watcher.pid")
 rc=0
 out=$(sbctl apply "$SB_TMP/a.toml" --netns "$r" --state-dir "$STATE" 2>&1) || rc=$?
@@ -53,4 +60,12 @@ sbctl rollback --state-dir "$STATE" >/dev/null 2>&1 || sb_fail "rollback of the 
 sb_wait_for 5 "the watcher to exit after rollback" bash -c "! kill -0 $watcher"
 sb_assert_eq 2 "$(status_of "j['generation']")" "generation after rolling back the pending one"
 sb_assert_eq "$stateA" "$(box_state "$r")" "state after rolling back the pending one"
+
+# generations lists all three with what happened to each, as text and JSON.
+out=$(sbctl generations --state-dir "$STATE") || sb_fail "generations failed: $out"
+sb_assert_contains "$out" "rolled-back" "generations text"
+sb_assert_contains "$out" "not confirmed in time" "generations text names why 1 was rolled back"
+sb_assert_eq "1:rolled-back:not-confirmed 2:applied:None 3:rolled-back:operator current=2" \
+  "$(json_get "$(sbctl generations --state-dir "$STATE" --json)" "' '.join('%d:%s:%s' % (g['id'], g['state'], g['reason']) for g in j['generations']) + ' current=%d' % j['current']")" \
+  "generations --json"
 sb_pass

@@ -94,7 +94,7 @@ TEST_CASE("the generations store: ids, meta, current", "[state]") {
   store.create(1);
   GenerationMeta m;
   m.id = 1;
-  m.state = "pending";
+  m.state = GenState::Pending;
   m.previous = 0;
   m.profile = "/etc/p.toml";
   m.netns = "router";
@@ -108,7 +108,7 @@ TEST_CASE("the generations store: ids, meta, current", "[state]") {
   CHECK(store.current() == 1u);
   CHECK(store.next_id() == 2);
   const GenerationMeta r = store.read_meta(1);
-  CHECK(r.state == "pending");
+  CHECK(r.state == GenState::Pending);
   CHECK(r.netns == "router");
   CHECK(r.deadline == 1060);
   CHECK(r.note == "two lines");
@@ -178,4 +178,32 @@ TEST_CASE("JSON output escapes strings; aligned tables pad plain text", "[output
   t.add({"verdict", Cell("closed", Color::Red)});
   CHECK(t.render(Style(false)) == "route    1\nverdict  closed\n");
   CHECK(t.render(Style(true)) == "route    1\nverdict  \033[31mclosed\033[0m\n");
+}
+
+TEST_CASE("generation states are words in the meta file and enums in code", "[state]") {
+  for (const GenState s : {GenState::Incomplete, GenState::Interrupted, GenState::Pending,
+                           GenState::Applied, GenState::RolledBack})
+    CHECK(parse_gen_state(to_word(s)) == s);
+  CHECK(parse_rollback_reason(to_word(RollbackReason::NotConfirmed)) ==
+        RollbackReason::NotConfirmed);
+  CHECK_FALSE(parse_gen_state("Applied"));
+
+  TempDir t;
+  GenerationStore store(t.path + "/state");
+  store.lock();
+  store.create(1);
+  GenerationMeta m;
+  m.id = 1;
+  m.state = GenState::RolledBack;
+  m.kind = GenKind::Down;
+  m.reason = RollbackReason::Operator;
+  store.write_meta(m);
+  const GenerationMeta r = store.read_meta(1);
+  CHECK(r.state == GenState::RolledBack);
+  CHECK(r.kind == GenKind::Down);
+  CHECK(r.reason == RollbackReason::Operator);
+
+  // A word this version does not know is refused with the file and line.
+  write_file_atomic(store.path_of(1) + "/meta", "kind=apply\nstate=half-done\n");
+  CHECK_THROWS_WITH(store.read_meta(1), store.path_of(1) + "/meta:2: unknown state 'half-done'");
 }
