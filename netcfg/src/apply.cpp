@@ -7,14 +7,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
-#include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <string>
 
 #include "diff_parts.hpp"
 #include "error.hpp"
+#include "fault_point.hpp"
 #include "nft_build.hpp"
 #include "nft_interpret.hpp"
 #include "nft_monitor.hpp"
@@ -26,17 +24,6 @@
 
 namespace socketbox::netcfg {
 namespace {
-
-// SB_NETCFG_FAIL_AT (tests only) names a point where apply() fails on purpose;
-// "kill-POINT" dies there by SIGKILL instead, as a `kill -9` of the caller
-// would, so tests can show the next run repairs a half-made change.
-void maybe_fail(const char* point) {
-  const char* at = std::getenv("SB_NETCFG_FAIL_AT");
-  if (!at) return;
-  if (std::strncmp(at, "kill-", 5) == 0 && std::strcmp(at + 5, point) == 0) raise(SIGKILL);
-  if (std::strcmp(at, point) == 0)
-    throw_error(std::string("injected failure at ") + point + " (SB_NETCFG_FAIL_AT)");
-}
 
 KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix> routes,
                        std::vector<std::string> route_oddities) {
@@ -127,12 +114,12 @@ void apply_once(const DesiredState& desired, const NftObjects& table) {
   // the meantime is no failure, and only what this pass changed is undone.
   std::vector<Prefix> added, removed;
   try {
-    maybe_fail("after-nft");
+    fault_point("after-nft");
     bool injected = false;
     auto step_done = [&] {
       if (!injected) {
         injected = true;
-        maybe_fail("mid-routes");
+        fault_point("mid-routes");
       }
     };
     // Additions first: a prefix moving between blocks never loses its route.

@@ -30,7 +30,8 @@ std::string bash_completion(const CLI::App& app) {
         opts += " " + name;
         const std::string w = value_words(name);
         if (!w.empty() && valued.insert(name).second)
-          value_cases += "    " + name + ") COMPREPLY=($(compgen -W \"" + w + "\" -- \"$cur\")); return ;;\n";
+          value_cases +=
+              "    " + name + ") COMPREPLY=($(compgen -W \"" + w + "\" -- \"$cur\")); return ;;\n";
       }
       for (const auto& s : o->get_snames()) opts += " -" + s;
     }

@@ -19,7 +19,6 @@ Snapshot take_snapshot(const std::string& table_path, netcfg::KernelState* read)
 }
 
 void restore_kernel(const std::optional<netcfg::DesiredState>& kernel) {
-  ::unsetenv("SB_NETCFG_FAIL_AT");
   if (kernel) {
     netcfg::apply(*kernel);
   } else {

@@ -19,9 +19,14 @@ apply_rc() {
   sbctl apply "$@" --netns "$r" --state-dir "$STATE" >"$SB_TMP/apply.out" 2>&1 || rc=$?
   echo "$rc"
 }
+fault_apply_rc() { # POINT PROFILE: an apply that fails at POINT (netcfg's test hook)
+  local rc=0
+  sb-test-sbctl-fault "$1" apply "$2" --netns "$r" --state-dir "$STATE" >"$SB_TMP/apply.out" 2>&1 || rc=$?
+  echo "$rc"
+}
 
 # Nothing applied yet: an injected failure after the nft batch.
-sb_assert_eq 2 "$(SB_NETCFG_FAIL_AT=after-nft apply_rc "$SB_TMP/a.toml")" "apply with a failure after nft"
+sb_assert_eq 2 "$(fault_apply_rc after-nft "$SB_TMP/a.toml")" "apply with a failure after nft"
 sb_assert_contains "$(cat "$SB_TMP/apply.out")" "nothing was changed" "error line"
 sb_assert_eq "$state0" "$(box_state "$r")" "state after the failed apply"
 sb_assert_eq "None" "$(json_get "$(sbctl status --state-dir "$STATE" --json)" "j['generation']")" "no generation"
@@ -31,7 +36,7 @@ sb_assert_eq 0 "$(apply_rc "$SB_TMP/a.toml")" "apply a.toml"
 stateA=$(box_state "$r")
 
 for fault in after-nft mid-routes; do
-  sb_assert_eq 2 "$(SB_NETCFG_FAIL_AT=$fault apply_rc "$SB_TMP/b.toml")" "apply b with fault $fault"
+  sb_assert_eq 2 "$(fault_apply_rc "$fault" "$SB_TMP/b.toml")" "apply b with fault $fault"
   sb_assert_eq "$stateA" "$(box_state "$r")" "state after fault $fault"
 done
 

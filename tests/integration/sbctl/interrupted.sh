@@ -21,7 +21,7 @@ stateA=$(box_state "$r")
 
 kill_at() { # POINT PROFILE: an apply that dies by SIGKILL at POINT
   local rc=0
-  SB_NETCFG_FAIL_AT=kill-$1 sbctl apply "$2" --netns "$r" --state-dir "$STATE" >"$SB_TMP/killed.log" 2>&1 || rc=$?
+  sb-test-sbctl-fault --kill "$1" apply "$2" --netns "$r" --state-dir "$STATE" >"$SB_TMP/killed.log" 2>&1 || rc=$?
   sb_assert_eq 137 "$rc" "exit status of the apply killed at $1"
 }
 

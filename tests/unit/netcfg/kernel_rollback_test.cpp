@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "kernel_support.hpp"
+#include "socketbox/netcfg/fault_hook.hpp"
 
 using namespace socketbox::netcfg;
 using sbtest::P;
@@ -28,10 +29,18 @@ DesiredState after_state() {
   return d;
 }
 
-// Sets SB_NETCFG_FAIL_AT for its lifetime.
+// Makes apply fail at one named point, through netcfg's test hook, for its
+// lifetime.
 struct FailAt {
-  explicit FailAt(const char* point) { setenv("SB_NETCFG_FAIL_AT", point, 1); }
-  ~FailAt() { unsetenv("SB_NETCFG_FAIL_AT"); }
+  static inline const char* point = nullptr;
+  explicit FailAt(const char* p) {
+    point = p;
+    set_fault_hook([](const char* at) {
+      if (std::string_view(at) == point)
+        throw NetcfgError(std::string("injected failure at ") + at);
+    });
+  }
+  ~FailAt() { set_fault_hook(nullptr); }
 };
 
 struct Snapshot {
@@ -66,7 +75,7 @@ void expect_failure_restores(const TestNetns& ns, const char* point) {
 
 }  // namespace
 
-TEST_CASE("SB_NETCFG_FAIL_AT=after-nft puts the previous table back") {
+TEST_CASE("a failure after the nft batch puts the previous table back") {
   SB_REQUIRE_KERNEL();
   TestNetns ns;
   {
@@ -79,7 +88,7 @@ TEST_CASE("SB_NETCFG_FAIL_AT=after-nft puts the previous table back") {
   expect_failure_restores(ns, "after-nft");
 }
 
-TEST_CASE("SB_NETCFG_FAIL_AT=mid-routes undoes route changes and the table") {
+TEST_CASE("a failure between route changes undoes route changes and the table") {
   SB_REQUIRE_KERNEL();
   TestNetns ns;
   {

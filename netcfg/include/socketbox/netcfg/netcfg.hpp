@@ -135,8 +135,7 @@ struct RetryPolicy {
 // kernel refuses the batch, nothing is changed, and apply reads the kernel
 // again and retries under `retry`; when the attempts run out it throws "the
 // ruleset kept changing while applying: gave up after N attempts; ...".
-// The environment variable SB_NETCFG_FAIL_AT (tests only) injects a
-// failure: "after-nft" (before any route change) or "mid-routes".
+// Tests can make it fail at a named point (fault_hook.hpp).
 void apply(const DesiredState& desired, const RetryPolicy& retry = {});
 
 // Removes the socketbox nft table and every route tagged kRouteProtocol.

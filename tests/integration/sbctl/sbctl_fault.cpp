@@ -1,0 +1,43 @@
+// sb-test-sbctl-fault [--kill] POINT SBCTL-ARGS...: sbctl with netcfg's
+// fault hook installed, so that integration tests can make a real apply fail
+// (or die by SIGKILL, as a `kill -9` would) at a named point. It fires once:
+// the restore after the failure runs unhooked. The hook is injected here, in
+// a test program; sbctl itself never reads one from the environment.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "commands/commands.hpp"
+#include "socketbox/netcfg/fault_hook.hpp"
+#include "socketbox/netcfg/netcfg.hpp"
+
+namespace {
+
+const char* g_point = nullptr;
+bool g_kill = false;
+
+void hook(const char* at) {
+  if (!g_point || std::strcmp(at, g_point) != 0) return;
+  g_point = nullptr;
+  if (g_kill) std::raise(SIGKILL);
+  throw socketbox::netcfg::NetcfgError(std::string("injected failure at ") + at);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int i = 1;
+  if (i < argc && std::strcmp(argv[i], "--kill") == 0) {
+    g_kill = true;
+    ++i;
+  }
+  if (i >= argc) {
+    std::fprintf(stderr, "usage: sb-test-sbctl-fault [--kill] POINT SBCTL-ARGS...\n");
+    return 2;
+  }
+  g_point = argv[i];
+  socketbox::netcfg::set_fault_hook(hook);
+  // argv[i] becomes the program name sbctl's parser skips.
+  return socketbox::sbctl::run_command_line(argc - i, argv + i);
+}
