@@ -21,6 +21,7 @@
 #include "retry.hpp"
 #include "routes.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -42,13 +43,12 @@ KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix>
 
 // TPROXY to [::ffff:127.0.0.1] needs the IPv6 stack even for IPv4 traffic.
 void require_ipv6() {
-  const int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 && errno == EAFNOSUPPORT)
+  const UniqueFd fd(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd && errno == EAFNOSUPPORT)
     throw_error(
         "IPv6 is disabled in this kernel (ipv6.disable=1?): sbd's TPROXY target [::ffff:127.0.0.1] "
         "needs it, "
         "for IPv4 traffic too");
-  if (fd >= 0) close(fd);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-#include "fault_point.hpp"
 #include "socketbox/netcfg/fault_hook.hpp"
+
+#include "fault_point.hpp"
 
 namespace socketbox::netcfg {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "error.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::netcfg {
 
@@ -17,34 +18,29 @@ NetnsScope::NetnsScope(const std::string& name) {
   if (name.find('/') != std::string::npos || name == "." || name == "..")
     throw_error("invalid network namespace name '" + name + "'");
   const std::string path = "/run/netns/" + name;
-  const int target = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (target < 0) {
+  const UniqueFd target(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target) {
     const int err = errno;
     if (err == ENOENT)
       throw_error("network namespace '" + name + "' does not exist (no " + path + ")");
     throw_errno("opening network namespace '" + name + "' (" + path + ")", err);
   }
-  original_fd_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (original_fd_ < 0) {
+  UniqueFd original(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!original) {
     const int err = errno;
-    close(target);
     throw_errno("opening the current network namespace", err);
   }
-  if (setns(target, CLONE_NEWNET) < 0) {
+  if (setns(target.get(), CLONE_NEWNET) < 0) {
     const int err = errno;
-    close(target);
-    close(original_fd_);
-    original_fd_ = -1;
     throw_errno("entering network namespace '" + name + "'", err);
   }
-  close(target);
+  original_fd_ = std::move(original);
 }
 
 NetnsScope::~NetnsScope() {
-  if (original_fd_ < 0) return;
+  if (!original_fd_) return;
   // Cannot fail for a namespace we were in a moment ago; nothing to report to.
-  (void)setns(original_fd_, CLONE_NEWNET);
-  close(original_fd_);
+  (void)setns(original_fd_.get(), CLONE_NEWNET);
 }
 
 }  // namespace socketbox::netcfg

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -70,12 +71,13 @@ void RouteSocket::fail(const std::string& what, int nl_err) {
 bool RouteSocket::loopback_up() const {
   ifreq ifr{};
   std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno("opening a socket to check the loopback interface", errno);
-  const int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-  const int err = errno;
-  close(fd);
-  if (rc < 0) throw_errno("checking the loopback interface", err);
+  const UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd || ioctl(fd.get(), SIOCGIFFLAGS, &ifr) < 0) {
+    const int err = errno;
+    throw_errno(
+        fd ? "checking the loopback interface" : "opening a socket to check the loopback interface",
+        err);
+  }
   return ifr.ifr_flags & IFF_UP;
 }
 

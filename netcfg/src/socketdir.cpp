@@ -18,6 +18,7 @@
 
 #include "error.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -29,20 +30,6 @@ struct AclFree {
   void operator()(void* p) const noexcept { acl_free(p); }
 };
 using AclPtr = std::unique_ptr<std::remove_pointer_t<acl_t>, AclFree>;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 gid_t group_id(const SocketDir& dir) {
   std::vector<char> buf(16384);
@@ -87,8 +74,8 @@ unsigned entry_perms(acl_entry_t e) {
          (acl_get_perm(ps, ACL_EXECUTE) == 1 ? 1u : 0u);
 }
 
-Fd open_dir(const std::string& path) {
-  return Fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+UniqueFd open_dir(const std::string& path) {
+  return UniqueFd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
 }  // namespace
@@ -115,7 +102,7 @@ std::vector<std::string> socketdir_drift(const SocketDir& dir) {
     out.push_back(dir.path + ": group gid " + std::to_string(st.st_gid) + ", want " +
                   dir.access_group + " (gid " + std::to_string(gid) + ")");
 
-  Fd fd = open_dir(dir.path);
+  UniqueFd fd = open_dir(dir.path);
   AclPtr acl(fd.get() >= 0 ? acl_get_fd(fd.get()) : nullptr);
   if (!acl) throw_errno("reading the ACL of " + dir.path, errno);
   // With an ACL, the mode's group bits show the mask; the owning group's own
@@ -167,14 +154,14 @@ void ensure_socketdir(const SocketDir& dir) {
     if (errno != ENOENT) throw_errno("checking " + parent, errno);
     if (mkdir(parent.c_str(), kParentMode) != 0 && errno != EEXIST)
       throw_errno("creating " + parent, errno);
-    Fd pfd = open_dir(parent);
+    UniqueFd pfd = open_dir(parent);
     if (pfd.get() < 0) throw_errno("opening " + parent, errno);
     if (fchown(pfd.get(), 0, gid) != 0) throw_errno("setting the owner of " + parent, errno);
     if (fchmod(pfd.get(), kParentMode) != 0) throw_errno("setting the mode of " + parent, errno);
   }
   if (mkdir(dir.path.c_str(), kDirMode) != 0 && errno != EEXIST)
     throw_errno("creating " + dir.path, errno);
-  Fd fd = open_dir(dir.path);  // O_NOFOLLOW: never repair through a symlink
+  UniqueFd fd = open_dir(dir.path);  // O_NOFOLLOW: never repair through a symlink
   if (fd.get() < 0) throw_errno("opening " + dir.path + " as a directory", errno);
   if (fchown(fd.get(), 0, gid) != 0) throw_errno("setting the owner of " + dir.path, errno);
   if (fchmod(fd.get(), kDirMode) != 0) throw_errno("setting the mode of " + dir.path, errno);

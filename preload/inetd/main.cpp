@@ -22,8 +22,9 @@ int main(int argc, char** argv) {
                  "Run at most N children at once; further connections wait in the socket's queue "
                  "(0: no limit)")
       ->type_name("N");
-  app.add_option("--uid", user,
-                 "Accept sockets only from this sender uid or user name (e.g. sbd's)")
+  app.add_option("--require-uid,--uid", user,
+                 "Accept sockets only from this sender uid or user name (e.g. sbd's); --uid is the "
+                 "old name")
       ->type_name("UID");
   app.prefix_command();
   app.footer("Example: sb-inetd /run/socketbox/ssh.sock /usr/sbin/sshd -i");

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "socketbox/receiver.hpp"
+#include "socketbox/unique_fd.hpp"
 #include "spawn.hpp"
 
 namespace socketbox::inetd {
@@ -29,17 +30,12 @@ class SignalFd {
     sigemptyset(&set);
     for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
     if (::sigprocmask(SIG_BLOCK, &set, nullptr) == 0)
-      fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+      fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   }
-  ~SignalFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  SignalFd(const SignalFd&) = delete;
-  SignalFd& operator=(const SignalFd&) = delete;
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 }  // namespace
@@ -67,14 +63,13 @@ int run_supervisor(const Options& opts) {
     bool room = opts.max_children == 0 || children < opts.max_children;
     // Hand out what a multi-fd datagram left queued before sleeping again.
     if (room && receiver.pending() > 0) {
-      int conn = receiver.accept(SOCK_CLOEXEC);
-      if (conn >= 0) {
-        if (spawn_for_connection(conn, argv.data()) > 0) {
+      const UniqueFd conn(receiver.accept(SOCK_CLOEXEC));
+      if (conn) {
+        if (spawn_for_connection(conn.get(), argv.data()) > 0) {
           ++children;
         } else if (fork_failures++ % 100 == 0) {
           std::cerr << "sb-inetd: fork: " << std::strerror(errno) << " (connection closed)\n";
         }
-        ::close(conn);
       }
       continue;
     }
@@ -96,18 +91,17 @@ int run_supervisor(const Options& opts) {
         if (children > 0) --children;
     }
     if (room && (fds[1].revents & POLLIN)) {
-      int conn = receiver.accept(SOCK_CLOEXEC);
-      if (conn < 0) {
+      const UniqueFd conn(receiver.accept(SOCK_CLOEXEC));
+      if (!conn) {
         if (errno != EAGAIN && errno != EINTR)
           std::cerr << "sb-inetd: receive: " << std::strerror(errno) << "\n";
         continue;
       }
-      if (spawn_for_connection(conn, argv.data()) > 0) {
+      if (spawn_for_connection(conn.get(), argv.data()) > 0) {
         ++children;
       } else if (fork_failures++ % 100 == 0) {
         std::cerr << "sb-inetd: fork: " << std::strerror(errno) << " (connection closed)\n";
       }
-      ::close(conn);
     }
   }
 }

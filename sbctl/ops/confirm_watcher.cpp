@@ -26,8 +26,12 @@ void log_line(const std::string& s) {
   std::fflush(stderr);
 }
 
+// The detached watcher keeps none of its parent's descriptors.
 void close_from(int first) {
-  for (int fd = first; fd < 65536; ++fd) ::close(fd);
+  if (::close_range(static_cast<unsigned>(first), ~0U, 0) == 0) return;
+  // Kernels before 5.9: one by one, up to the real limit.
+  const long max = ::sysconf(_SC_OPEN_MAX);
+  for (long fd = first; fd < (max > 0 ? max : 65536); ++fd) ::close(static_cast<int>(fd));
 }
 
 // The watcher's life: poll the generation's state (cheap: one small file)

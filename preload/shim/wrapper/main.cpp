@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
                  "ADDR:PORT syntax as --map; several addresses may share a PATH. Repeatable.")
       ->type_name("ADDR:PORT=PATH")
       ->allow_extra_args(false);
-  app.add_option("-u,--require-uid", user,
+  app.add_option("--require-uid", user,
                  "Accept sockets only from this sender (uid or user name, e.g. sbd's)")
       ->type_name("UID");
   app.add_flag("--no-inherit", no_inherit,

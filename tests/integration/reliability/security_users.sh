@@ -8,7 +8,7 @@
 # - sbd running as S with group ACC sends to both; it cannot create sockets
 #   there itself.
 # - Drift (chmod, setfacl -b) is reported, and repaired by ensure.
-# - A receiver requiring sbd's uid (sb-inetd --uid S) rejects and closes a
+# - A receiver requiring sbd's uid (sb-inetd --require-uid S) rejects and closes a
 #   socket sent by anyone else (a forged sender running as A).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rel_helpers.sh"
@@ -71,7 +71,7 @@ refused "S creates a socket in A's directory" setpriv --reuid "$S" --regid nogro
   /usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' "$dir_a/x.sock"
 [[ -S $dir_a/spare.sock && -S $dir_b/spare.sock ]] || sb_fail "a socket went missing"
 
-# Live receivers, one per container: A's requires sbd's uid (sb-inetd --uid).
+# Live receivers, one per container: A's requires sbd's uid (sb-inetd --require-uid).
 sb_topology
 srv=$(sb_netns srv)
 # The checkout may lie under a folder only root can enter (a 0700 home or
@@ -82,7 +82,7 @@ cp "$SB_BIN/sb-inetd" "$SBD_DIR/receiver.py" "$pub/"
 cp -P "$SB_BUILD_DIR"/lib/libsbreceiver.so* "$pub/"
 chmod -R a+rX "$pub"
 sb_bg inetd-a sb_in "$srv" setpriv --reuid "$A" --regid nogroup --clear-groups \
-  env LD_LIBRARY_PATH="$pub" "$pub/sb-inetd" --uid "$uid_s" "$dir_a/ssh.sock" sh -c 'echo served-by-A'
+  env LD_LIBRARY_PATH="$pub" "$pub/sb-inetd" --require-uid "$uid_s" "$dir_a/ssh.sock" sh -c 'echo served-by-A'
 sb_wait_path 10 "$dir_a/ssh.sock"
 sb_bg recv-b sb_in "$srv" setpriv --reuid "$B" --regid nogroup --clear-groups \
   /usr/bin/python3 "$pub/receiver.py" "$dir_b/web.sock" B

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "socketbox/unique_fd.hpp"
+
 namespace socketbox::netcfg {
 
 // The nftables table socketbox owns; nothing else is ever touched.
@@ -157,7 +159,7 @@ class NetnsScope {
   NetnsScope& operator=(const NetnsScope&) = delete;
 
  private:
-  int original_fd_ = -1;
+  UniqueFd original_fd_;
 };
 
 // A backend's socket directory with the seed's permission layout: owner root,
