@@ -10,6 +10,7 @@
 #include "compile/desired_state.hpp"
 #include "ops/confirm_watcher.hpp"
 #include "ops/transaction.hpp"
+#include "output/change_json.hpp"
 #include "output/style.hpp"
 
 namespace socketbox::sbctl {
@@ -23,6 +24,27 @@ bool operator_agrees(const std::vector<netcfg::Change>& kernel, bool table_chang
   char answer[16] = {};
   if (std::fgets(answer, sizeof answer, stdin) == nullptr) return false;
   return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+void print_change_json(const ChangeResult& r, const std::string& netns, const std::string& table,
+                       int confirm) {
+  JsonWriter w;
+  w.begin_object()
+      .key("generation")
+      .value(static_cast<std::int64_t>(r.generation))
+      .key("unchanged")
+      .value(r.unchanged)
+      .key("netns")
+      .value(netns)
+      .key("kernel_changes");
+  write_kernel_changes(w, r.kernel_changes);
+  w.key("table").begin_object().key("path").value(table).key("changed").value(r.table_changed);
+  w.end_object().key("sbd").begin_object().key("reloaded").value(r.sbd_reloaded);
+  if (r.sbd_reloaded) w.key("table_generation").value(static_cast<std::int64_t>(r.sbd_generation));
+  w.end_object().key("confirm_seconds").value(static_cast<std::int64_t>(confirm)).key("warnings");
+  write_strings(w, r.warnings);
+  w.end_object();
+  std::printf("%s\n", w.str().c_str());
 }
 
 int run(const ApplyOptions& o) {
@@ -49,7 +71,7 @@ int run(const ApplyOptions& o) {
   c.netns = netns;
   c.confirm_seconds = o.confirm;
 
-  if (!o.yes && ::isatty(0) && ::isatty(1)) {
+  if (!o.yes && !o.json && ::isatty(0) && ::isatty(1)) {
     const auto kernel = netcfg::diff(*c.kernel, netcfg::read_kernel_state());
     if (!operator_agrees(kernel, true)) {
       std::printf("nothing applied\n");
@@ -59,6 +81,11 @@ int run(const ApplyOptions& o) {
 
   const ChangeResult r = apply_change(store, c);
   for (const auto& w : r.warnings) print_warning(w);
+  if (o.json) {
+    if (o.confirm > 0 && !r.unchanged) spawn_confirm_watcher(store.dir(), r.generation);
+    print_change_json(r, netns, p.daemon.table, o.confirm > 0 && !r.unchanged ? o.confirm : 0);
+    return kExitOk;
+  }
   const Style& s = out_style();
   if (r.unchanged) {
     std::printf("%s: generation %u%s stays current (kernel 0 changes, table %s unchanged)\n",

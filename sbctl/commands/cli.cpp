@@ -61,6 +61,7 @@ void add_diff(CLI::App& app, Runner& runner) {
       app.add_subcommand("diff", "Show what apply would change (exit 0 none, 1 changes, 2 error)");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_option("--netns", o->netns, "network namespace to compare (default: the profile's)");
+  sub->add_flag("--json", o->json, "print the changes as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_diff(*o); }; });
 }
 
@@ -75,6 +76,7 @@ void add_apply(CLI::App& app, Runner& runner) {
                   "roll back after SECONDS unless 'sbctl confirm' comes first");
   sub->add_flag("-y,--yes", o->yes, "do not ask, even on a terminal");
   sub->add_flag("--strict", o->strict, "refuse a profile with warnings");
+  sub->add_flag("--json", o->json, "print the result as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_apply(*o); }; });
 }
 
@@ -82,6 +84,7 @@ void add_confirm(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<ConfirmOptions>();
   CLI::App* sub = app.add_subcommand("confirm", "Keep the generation applied with --confirm");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
+  sub->add_flag("--json", o->json, "print the result as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_confirm(*o); }; });
 }
 
@@ -91,6 +94,7 @@ void add_rollback(CLI::App& app, Runner& runner) {
   sub->add_option("--netns", o->netns,
                   "network namespace (default: the one the generation was applied in)");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
+  sub->add_flag("--json", o->json, "print the result as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_rollback(*o); }; });
 }
 
@@ -101,6 +105,7 @@ void add_down(CLI::App& app, Runner& runner) {
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_option("--netns", o->netns, "network namespace (default: the profile's)");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
+  sub->add_flag("--json", o->json, "print the result as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_down(*o); }; });
 }
 
@@ -130,6 +135,7 @@ void add_reload(CLI::App& app, Runner& runner) {
   CLI::App* sub = app.add_subcommand(
       "reload", "Ask sbd to reload its table file (exit 2 if it refuses it or is not running)");
   sub->add_option("--control", o->control, "sbd's control socket")->capture_default_str();
+  sub->add_flag("--json", o->json, "print the result as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_reload(*o); }; });
 }
 

@@ -31,6 +31,7 @@ int run_explain(const ExplainOptions& o);
 
 struct DiffOptions {
   std::string profile, netns;
+  bool json = false;
 };
 int run_diff(const DiffOptions& o);
 
@@ -39,21 +40,25 @@ struct ApplyOptions {
   int confirm = 0;
   bool yes = false;
   bool strict = false;
+  bool json = false;
 };
 int run_apply(const ApplyOptions& o);
 
 struct ConfirmOptions {
   std::string state_dir = kDefaultStateDir;
+  bool json = false;
 };
 int run_confirm(const ConfirmOptions& o);
 
 struct RollbackOptions {
   std::string netns, state_dir = kDefaultStateDir;
+  bool json = false;
 };
 int run_rollback(const RollbackOptions& o);
 
 struct DownOptions {
   std::string profile, netns, state_dir = kDefaultStateDir;
+  bool json = false;
 };
 int run_down(const DownOptions& o);
 
@@ -71,6 +76,7 @@ int run_generations(const GenerationsOptions& o);
 
 struct ReloadOptions {
   std::string control = kDefaultControlPath;
+  bool json = false;
 };
 int run_reload(const ReloadOptions& o);
 

@@ -19,7 +19,11 @@ int run(const ConfirmOptions& o) {
       m.deadline = 0;
       m.note = "confirmed";
       store.write_meta(m);
-      std::printf("%s generation %u\n", out_style().paint("confirmed", Color::Green).c_str(), *cur);
+      if (o.json)
+        std::printf("{\"confirmed\":%u}\n", *cur);
+      else
+        std::printf("%s generation %u\n", out_style().paint("confirmed", Color::Green).c_str(),
+                    *cur);
       return kExitOk;
     }
   }
@@ -33,7 +37,10 @@ int run(const ConfirmOptions& o) {
       return kExitError;
     }
   }
-  std::printf("nothing to confirm: no generation is waiting for confirmation\n");
+  if (o.json)
+    std::printf("{\"confirmed\":null}\n");
+  else
+    std::printf("nothing to confirm: no generation is waiting for confirmation\n");
   return kExitOk;
 }
 

@@ -5,6 +5,7 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "compile/desired_state.hpp"
+#include "output/change_json.hpp"
 #include "output/line_diff.hpp"
 #include "output/style.hpp"
 #include "socketbox/table/table_file.hpp"
@@ -27,6 +28,30 @@ int run(const DiffOptions& o) {
     for (const auto& d : socket_dirs(p))
       for (const auto& line : netcfg::socketdir_drift(d)) drift.push_back(d.path + ": " + line);
   }
+  const auto on_disk = table::read_table_text_if_exists(p.daemon.table);
+  if (o.json) {
+    const bool table_differs = !on_disk || *on_disk != l.compiled.text;
+    JsonWriter w;
+    w.begin_object()
+        .key("changes")
+        .value(!kernel.empty() || table_differs || !drift.empty())
+        .key("kernel");
+    write_kernel_changes(w, kernel);
+    w.key("table")
+        .begin_object()
+        .key("path")
+        .value(p.daemon.table)
+        .key("exists")
+        .value(on_disk.has_value())
+        .key("diff");
+    write_strings(w,
+                  on_disk ? unified_diff(*on_disk, l.compiled.text) : std::vector<std::string>{});
+    w.end_object().key("socket_dirs");
+    write_strings(w, drift);
+    w.end_object();
+    std::printf("%s\n", w.str().c_str());
+    return !kernel.empty() || table_differs || !drift.empty() ? kExitChanges : kExitOk;
+  }
   if (!kernel.empty()) {
     changes = true;
     std::printf("%s\n", s.paint("kernel:", Color::Bold).c_str());
@@ -38,7 +63,6 @@ int run(const DiffOptions& o) {
     }
   }
 
-  const auto on_disk = table::read_table_text_if_exists(p.daemon.table);
   if (!on_disk) {
     changes = true;
     std::printf("%s %s does not exist; apply writes it (%zu lines)\n",

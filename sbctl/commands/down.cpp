@@ -8,6 +8,7 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "ops/transaction.hpp"
+#include "output/change_json.hpp"
 #include "output/style.hpp"
 
 namespace socketbox::sbctl {
@@ -28,6 +29,21 @@ int run(const DownOptions& o) {
   c.netns = netns;
   const ChangeResult r = apply_change(store, c);
   for (const auto& w : r.warnings) print_warning(w);
+  if (o.json) {
+    JsonWriter w;
+    w.begin_object()
+        .key("generation")
+        .value(static_cast<std::int64_t>(r.generation))
+        .key("netns")
+        .value(netns)
+        .key("kernel_changes");
+    write_kernel_changes(w, r.kernel_changes);
+    w.key("warnings");
+    write_strings(w, r.warnings);
+    w.end_object();
+    std::printf("%s\n", w.str().c_str());
+    return kExitOk;
+  }
   std::printf(
       "%s generation %u: removed %zu kernel item%s (nft table inet socketbox, local routes proto "
       "91); "

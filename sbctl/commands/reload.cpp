@@ -15,7 +15,10 @@ int run_reload(const ReloadOptions& o) {
   const ReloadOutcome r = reload_sbd(o.control);
   switch (r.kind) {
     case ReloadOutcome::Kind::Reloaded:
-      std::printf("sbd reloaded its table (generation %lld)\n", r.generation);
+      if (o.json)
+        std::printf("{\"reloaded\":true,\"table_generation\":%lld}\n", r.generation);
+      else
+        std::printf("sbd reloaded its table (generation %lld)\n", r.generation);
       return kExitOk;
     case ReloadOutcome::Kind::NotRunning:
       print_error("sbd is not running at " + o.control + " (" + r.message + ")");

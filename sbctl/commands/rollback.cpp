@@ -5,6 +5,7 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "ops/transaction.hpp"
+#include "output/change_json.hpp"
 #include "output/style.hpp"
 
 namespace socketbox::sbctl {
@@ -16,7 +17,16 @@ int run(const RollbackOptions& o) {
   const std::vector<std::string> repaired = repair_interrupted(store);
   for (const auto& n : repaired) print_warning(n);
   const auto cur = store.current();
-  if (!cur && !repaired.empty()) return kExitOk;
+  if (!cur && !repaired.empty()) {
+    if (o.json) {
+      JsonWriter w;
+      w.begin_object().key("rolled_back").null().key("current").null().key("repaired");
+      write_strings(w, repaired);
+      w.end_object();
+      std::printf("%s\n", w.str().c_str());
+    }
+    return kExitOk;
+  }
   if (!cur) {
     print_error("nothing to roll back: no generation is applied (state dir " + store.dir() + ")");
     return kExitError;
@@ -28,6 +38,21 @@ int run(const RollbackOptions& o) {
                       warnings);
   for (const auto& w : warnings) print_warning(w);
   const auto now = store.current();
+  if (o.json) {
+    JsonWriter w;
+    w.begin_object().key("rolled_back").value(static_cast<std::int64_t>(*cur)).key("current");
+    if (now)
+      w.value(static_cast<std::int64_t>(*now));
+    else
+      w.null();
+    w.key("repaired");
+    write_strings(w, repaired);
+    w.key("warnings");
+    write_strings(w, warnings);
+    w.end_object();
+    std::printf("%s\n", w.str().c_str());
+    return kExitOk;
+  }
   std::printf("%s generation %u; %s\n", out_style().paint("rolled back", Color::Yellow).c_str(),
               *cur,
               now ? ("generation " + std::to_string(*now) + " is current").c_str()

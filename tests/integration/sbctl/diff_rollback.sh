@@ -54,13 +54,18 @@ sb_assert_contains "$out" "8080" "kernel diff"
 # diff changed nothing.
 sb_assert_eq "$stateA" "$(box_state "$r")" "state after diff"
 
-# Apply b, then roll back: exactly a's state again.
-sbctl apply "$SB_TMP/b.toml" --netns "$r" --state-dir "$STATE" >/dev/null 2>&1 || sb_fail "apply b.toml failed"
+# Apply b, then roll back: exactly a's state again. --json says the same as the text.
+rc=0
+out=$(sbctl diff "$SB_TMP/b.toml" --netns "$r" --json 2>&1) || rc=$?
+sb_assert_eq 1 "$rc" "diff --json exit code with changes"
+sb_assert_eq "True True" "$(json_get "$out" "'%s %s' % (j['changes'], any(c['op'] == 'add' and '8080' in c['what'] for c in j['kernel']))")" "diff --json names b's new port"
+out=$(sbctl apply "$SB_TMP/b.toml" --netns "$r" --state-dir "$STATE" --json 2>/dev/null) || sb_fail "apply b.toml failed: $out"
+sb_assert_eq "2 False True" "$(json_get "$out" "'%d %s %s' % (j['generation'], j['unchanged'], len(j['kernel_changes']) > 0)")" "apply --json"
 stateB=$(box_state "$r")
 [[ $stateB != "$stateA" ]] || sb_fail "applying b changed nothing"
 sb_assert_contains "$(nft_summary "$r")" "tcp dport 22,8080" "b's ports"
-out=$(sbctl rollback --state-dir "$STATE" 2>&1) || sb_fail "rollback failed: $out"
-sb_assert_contains "$out" "rolled back generation 2; generation 1 is current" "rollback output"
+out=$(sbctl rollback --state-dir "$STATE" --json 2>"$SB_TMP/rollback.err") || sb_fail "rollback failed: $(cat "$SB_TMP/rollback.err")"
+sb_assert_eq "2 1" "$(json_get "$out" "'%d %d' % (j['rolled_back'], j['current'])")" "rollback --json"
 sb_assert_eq "$stateA" "$(box_state "$r")" "state after rolling back b"
 sb_assert_eq 0 "$(diff_rc "$SB_TMP/a.toml" --netns "$r")" "diff of a after rollback"
 
@@ -74,7 +79,8 @@ sbctl rollback --state-dir "$STATE" >/dev/null 2>&1 || sb_fail "rollback of down
 sb_assert_eq "$stateA" "$(box_state "$r")" "state after rolling back down"
 
 # Back to before the first apply, foreign state untouched throughout.
-sbctl rollback --state-dir "$STATE" >/dev/null 2>&1 || sb_fail "rollback of generation 1 failed"
+out=$(sbctl rollback --state-dir "$STATE" 2>&1) || sb_fail "rollback of generation 1 failed: $out"
+sb_assert_contains "$out" "rolled back generation 1; no generation is current" "rollback output"
 sb_assert_eq "$state0" "$(box_state "$r")" "state after rolling back everything"
 rc=0
 out=$(sbctl rollback --state-dir "$STATE" 2>&1) || rc=$?
