@@ -36,8 +36,9 @@ struct ChangeMonitor::Sockets {
 
 ChangeMonitor::ChangeMonitor() : s_(std::make_unique<Sockets>()) {
   s_->nft = subscribe(NETLINK_NETFILTER, 1u << (NFNLGRP_NFTABLES - 1), "nftables notifications");
-  s_->route = subscribe(NETLINK_ROUTE, (1u << (RTNLGRP_IPV4_ROUTE - 1)) | (1u << (RTNLGRP_IPV6_ROUTE - 1)),
-                        "route notifications");
+  s_->route =
+      subscribe(NETLINK_ROUTE, (1u << (RTNLGRP_IPV4_ROUTE - 1)) | (1u << (RTNLGRP_IPV6_ROUTE - 1)),
+                "route notifications");
 }
 
 ChangeMonitor::~ChangeMonitor() = default;

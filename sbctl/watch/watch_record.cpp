@@ -7,9 +7,7 @@
 
 namespace socketbox::sbctl {
 
-std::string watch_record_path(const std::string& state_dir) {
-  return state_dir + "/watch-gave-up";
-}
+std::string watch_record_path(const std::string& state_dir) { return state_dir + "/watch-gave-up"; }
 
 std::optional<WatchRecord> read_watch_record(const std::string& state_dir) {
   const auto text = read_file_if_exists(watch_record_path(state_dir));
@@ -32,8 +30,6 @@ void write_watch_record(const std::string& state_dir, const WatchRecord& r) {
   write_file_atomic(watch_record_path(state_dir), out);
 }
 
-void clear_watch_record(const std::string& state_dir) {
-  remove_file(watch_record_path(state_dir));
-}
+void clear_watch_record(const std::string& state_dir) { remove_file(watch_record_path(state_dir)); }
 
 }  // namespace socketbox::sbctl

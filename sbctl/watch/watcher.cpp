@@ -35,8 +35,7 @@ std::string change_text(const netcfg::Change& c) {
 std::string joined(const std::vector<std::string>& items) {
   constexpr std::size_t kShown = 4;
   std::string out;
-  for (std::size_t i = 0; i < items.size() && i < kShown; ++i)
-    out += (i ? "; " : "") + items[i];
+  for (std::size_t i = 0; i < items.size() && i < kShown; ++i) out += (i ? "; " : "") + items[i];
   if (items.size() > kShown) out += "; and " + std::to_string(items.size() - kShown) + " more";
   return out;
 }
@@ -102,12 +101,12 @@ class Watcher {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     log_line("generation " + std::to_string(*cur) + " drifted (" + joined(lines) +
-             "); restored it in " + std::to_string(ms) + " ms: " +
-             (steps.empty() ? "nft table " + table_name() + " replaced" : joined(steps)));
+             "); restored it in " + std::to_string(ms) +
+             " ms: " + (steps.empty() ? "nft table " + table_name() + " replaced" : joined(steps)));
   }
 
   int loop(int signal_fd) {
-    netcfg::ChangeMonitor monitor;  // before the first check: no change slips between
+    netcfg::ChangeMonitor monitor;     // before the first check: no change slips between
     clear_watch_record(c_.state_dir);  // a restart starts afresh
     check();
     started_ = true;
@@ -156,8 +155,9 @@ class Watcher {
 
   // A new generation is the new truth: earlier fights are forgotten.
   void follow(const std::optional<unsigned>& cur) {
-    if (started_) log_line(cur ? "following generation " + std::to_string(*cur)
-                                : "no generation is current; nothing to keep");
+    if (started_)
+      log_line(cur ? "following generation " + std::to_string(*cur)
+                   : "no generation is current; nothing to keep");
     followed_ = cur;
     fight_.reset();
     stopped_ = false;
