@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # sbctl watch keeps the applied generation's kernel state in place while a
 # client connects nonstop: `nft flush ruleset`, `nft delete table inet
-# socketbox` and `ip route flush proto 91` are each restored within one
-# second (the outage is measured and printed); a foreign table flushed with
-# the ruleset stays gone; an apply and a rollback are followed, not taken for
-# drift; an object removed again and again is given up on (logged, shown by
-# `sbctl status`, exit 1) until the next apply; SIGTERM ends watch cleanly.
+# socketbox` and a flush of socketbox's routes (protocol 91) are each
+# restored within one second (the clients' outage is measured and printed);
+# a foreign table flushed with the ruleset stays gone and a foreign local
+# route is never touched; an apply and a rollback are followed, not taken
+# for drift; an object removed again and again is given up on (logged, shown
+# by `sbctl status`, exit 1) until the next apply; SIGTERM ends watch cleanly.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/sbctl_helpers.sh"
 sb_require_root
@@ -20,7 +21,16 @@ write_profile "$SB_TMP/b.toml" "22, 80, 443, 8443"
 out=$(sbctl apply "$SB_TMP/a.toml" --netns "$r" --state-dir "$STATE" 2>&1) || sb_fail "apply failed: $out"
 sbd_start "$r" "$SB_TMP/sbd.ctl" -t -p 1 -f "$SB_TMP/sbd.conf"
 expect_box fd01:db8:1:40::1:10 443 nginx
-applied=$(box_state "$r")
+# A foreign local route (another protocol) that no restore may touch.
+ip -n "$r" route add local 198.51.100.0/24 dev lo table local proto 92
+# socketbox's steering, every non-kernel local route, the table file.
+steering() {
+  nft_summary "$r"
+  local_routes "$r" | grep -v ' kernel$' || true
+  cat "$SB_TMP/sbd.conf"
+}
+applied=$(steering)
+sb_assert_contains "$applied" "local 198.51.100.0/24 92" "the foreign route"
 
 # A foreign table, made before any flush.
 sb_in "$r" nft add table inet sbwforeign
@@ -66,7 +76,7 @@ breaks() {
   # The outage the clients saw: from the first failed connection (the break
   # took effect) to the first good one after it.
   awk -v g="$down" 'BEGIN { exit !(g < 1.0) }' || sb_fail "$name: clients failed for $down s, not less than 1 s"
-  sb_assert_eq "$applied" "$(box_state "$r" | grep -v sbwforeign)" "box after $name"
+  sb_assert_eq "$applied" "$(steering)" "box after $name"
   # One burst is one restore; two commands (the route flush's two families)
   # may be two.
   (($(restored_count) <= before + ${MAX_RESTORES:-1})) ||
@@ -92,7 +102,7 @@ sb_wait_for 10 "watch to follow generation 2" grep -q "following generation 2" "
 sb_assert_contains "$(nft_summary "$r")" "443,80,8443" "the new generation's ports"
 out=$(sbctl rollback --state-dir "$STATE" 2>&1) || sb_fail "rollback failed: $out"
 sb_wait_for 10 "watch to follow generation 1 again" grep -q "following generation 1" "$WLOG"
-sb_assert_eq "$applied" "$(box_state "$r" | grep -v sbwforeign)" "box after the rollback"
+sb_assert_eq "$applied" "$(steering)" "box after the rollback"
 sb_assert_eq "$before" "$(restored_count)" "restores during apply and rollback"
 [[ $(grep -c "drifted" "$WLOG") == "$before" ]] || sb_fail "watch saw drift during apply/rollback: $(cat "$WLOG")"
 expect_box fd01:db8:1:40::1:10 443 nginx
