@@ -47,7 +47,8 @@ class Watcher {
   explicit Watcher(const WatcherConfig& c) : c_(c), fight_(c.fight_limit, c.fight_window) {}
 
   // One look at the box against the current generation; restores on drift.
-  void check() {
+  // `seen`: when the first notification of the burst came (none at start).
+  void check(std::optional<Clock::time_point> seen = std::nullopt) {
     GenerationStore store(c_.state_dir);
     // apply, rollback and down hold this lock for their whole change: a
     // commit of theirs is never taken for drift, and the generation read
@@ -98,11 +99,14 @@ class Watcher {
                "); restoring it failed: " + e.what());
       return;
     }
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    const auto done = Clock::now();
+    auto ms = [](Clock::duration d) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    };
     log_line("generation " + std::to_string(*cur) + " drifted (" + joined(lines) +
-             "); restored it in " + std::to_string(ms) +
-             " ms: " + (steps.empty() ? "nft table " + table_name() + " replaced" : joined(steps)));
+             "); restored it in " + ms(done - start) + " ms" +
+             (seen ? " (" + ms(done - *seen) + " ms after the change was seen)" : "") + ": " +
+             (steps.empty() ? "nft table " + table_name() + " replaced" : joined(steps)));
   }
 
   int loop(int signal_fd) {
@@ -114,7 +118,7 @@ class Watcher {
       c_.ready(followed_ ? "watching generation " + std::to_string(*followed_)
                          : "watching; no generation applied");
     const auto fds = monitor.fds();
-    std::optional<Clock::time_point> due;
+    std::optional<Clock::time_point> due, seen;
     for (;;) {
       int timeout = -1;
       if (due) {
@@ -135,12 +139,14 @@ class Watcher {
         return 0;
       }
       for (int i = 1; i < 3; ++i)
-        if ((p[i].revents & POLLIN) && monitor.take(p[i].fd) && !due)
-          due = Clock::now() + c_.debounce;  // a burst is one check, at most `debounce` late
+        if ((p[i].revents & POLLIN) && monitor.take(p[i].fd) && !due) {
+          seen = Clock::now();
+          due = *seen + c_.debounce;  // a burst is one check, at most `debounce` late
+        }
       if (due && Clock::now() >= *due) {
         due.reset();
         try {
-          check();
+          check(seen);
         } catch (const std::exception& e) {
           log_line(std::string("checking the kernel state failed: ") + e.what());
         }

@@ -76,6 +76,10 @@ breaks() {
   # The outage the clients saw: from the first failed connection (the break
   # took effect) to the first good one after it.
   awk -v g="$down" 'BEGIN { exit !(g < 1.0) }' || sb_fail "$name: clients failed for $down s, not less than 1 s"
+  # And as watch measured it: from the first notification to restored.
+  seen_ms=$(sed -n 's/.* (\([0-9]*\) ms after the change was seen).*/\1/p' <<<"$line")
+  [[ -n $seen_ms ]] || sb_fail "$name: watch's line does not say when it saw the change: $line"
+  ((seen_ms < 1000)) || sb_fail "$name: watch restored $seen_ms ms after it saw the change"
   sb_assert_eq "$applied" "$(steering)" "box after $name"
   # One burst is one restore; two commands (the route flush's two families)
   # may be two.

@@ -67,9 +67,9 @@ struct Batch {
 }  // namespace
 
 TEST_CASE("nf_tables: every object of table inet socketbox concerns socketbox") {
-  for (const int msg : {NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_DELCHAIN,
-                        NFT_MSG_NEWRULE, NFT_MSG_DELRULE, NFT_MSG_NEWSET, NFT_MSG_DELSET,
-                        NFT_MSG_NEWSETELEM, NFT_MSG_DELSETELEM}) {
+  for (const int msg :
+       {NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_DELCHAIN, NFT_MSG_NEWRULE,
+        NFT_MSG_DELRULE, NFT_MSG_NEWSET, NFT_MSG_DELSET, NFT_MSG_NEWSETELEM, NFT_MSG_DELSETELEM}) {
     Batch b;
     b.nft(msg, NFPROTO_INET, "socketbox").newgen(7);
     CHECK(b.nft_ours());
@@ -120,8 +120,9 @@ TEST_CASE("routes: other tools' routes do not concern socketbox") {
       Batch().route(RTM_NEWROUTE, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, RTPROT_RA).route_ours());
   CHECK_FALSE(
       Batch().route(RTM_DELROUTE, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, RTPROT_KERNEL).route_ours());
-  CHECK_FALSE(
-      Batch().route(RTM_NEWROUTE, AF_INET, RT_TABLE_LOCAL, RTN_BROADCAST, RTPROT_KERNEL).route_ours());
+  CHECK_FALSE(Batch()
+                  .route(RTM_NEWROUTE, AF_INET, RT_TABLE_LOCAL, RTN_BROADCAST, RTPROT_KERNEL)
+                  .route_ours());
   CHECK_FALSE(Batch().route(RTM_NEWROUTE, AF_INET, 100, RTN_UNICAST, 92).route_ours());
 }
 

@@ -89,7 +89,8 @@ TEST_CASE("the watch record round-trips through the state dir") {
   const auto r = read_watch_record(dir);
   REQUIRE(r);
   CHECK(r->generation == 7);
-  CHECK(r->gave_up == V{"watch: gave up restoring nft table inet socketbox after 5 removals in 60 s"});
+  CHECK(r->gave_up ==
+        V{"watch: gave up restoring nft table inet socketbox after 5 removals in 60 s"});
   clear_watch_record(dir);
   CHECK_FALSE(read_watch_record(dir));
   clear_watch_record(dir);  // already gone: fine
