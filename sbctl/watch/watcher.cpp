@@ -1,6 +1,7 @@
 #include "watch/watcher.hpp"
 
 #include <poll.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "ops/box_state.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/unique_fd.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"
 #include "watch/fight_limit.hpp"
@@ -48,7 +50,7 @@ class Watcher {
 
   // One look at the box against the current generation; restores on drift.
   // `seen`: when the first notification of the burst came (none at start).
-  void check(std::optional<Clock::time_point> seen = std::nullopt) {
+  void check(const Clock::time_point* seen = nullptr) {
     GenerationStore store(c_.state_dir);
     // apply, rollback and down hold this lock for their whole change: a
     // commit of theirs is never taken for drift, and the generation read
@@ -112,22 +114,37 @@ class Watcher {
   int loop(int signal_fd) {
     netcfg::ChangeMonitor monitor;     // before the first check: no change slips between
     clear_watch_record(c_.state_dir);  // a restart starts afresh
+    // A new generation is followed at once, also one that changed nothing
+    // in the kernel (only sbd's table): `current` is renamed into place or
+    // removed. (The first check's lock() has made the directory.)
+    UniqueFd gens(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     check();
+    if (gens && ::inotify_add_watch(gens.get(), c_.state_dir.c_str(),
+                                    IN_MOVED_TO | IN_CREATE | IN_DELETE) < 0)
+      log_line("cannot follow " + c_.state_dir + " (" + std::strerror(errno) +
+               "); a new generation is noticed at the next kernel change");
     started_ = true;
     if (c_.ready)
       c_.ready(followed_ ? "watching generation " + std::to_string(*followed_)
                          : "watching; no generation applied");
     const auto fds = monitor.fds();
-    std::optional<Clock::time_point> due, seen;
+    // A check is due at `due` when `pending`; `seen` is the burst's first
+    // kernel notification, when `have_seen`. (No std::optional: g++ 12
+    // warns, wrongly, that one may be read uninitialized.)
+    Clock::time_point due{}, seen{};
+    bool pending = false, have_seen = false;
     for (;;) {
       int timeout = -1;
-      if (due) {
+      if (pending) {
         const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()).count();
+            std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
         timeout = left > 0 ? static_cast<int>(left) : 0;
       }
-      pollfd p[3] = {{signal_fd, POLLIN, 0}, {fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
-      const int n = ::poll(p, 3, timeout);
+      pollfd p[4] = {{signal_fd, POLLIN, 0},
+                     {fds[0], POLLIN, 0},
+                     {fds[1], POLLIN, 0},
+                     {gens ? gens.get() : -1, POLLIN, 0}};
+      const int n = ::poll(p, 4, timeout);
       if (n < 0 && errno != EINTR) {
         log_line(std::string("poll failed: ") + std::strerror(errno));
         return 2;
@@ -139,14 +156,21 @@ class Watcher {
         return 0;
       }
       for (int i = 1; i < 3; ++i)
-        if ((p[i].revents & POLLIN) && monitor.take(p[i].fd) && !due) {
-          seen = Clock::now();
-          due = *seen + c_.debounce;  // a burst is one check, at most `debounce` late
+        if ((p[i].revents & POLLIN) && monitor.take(p[i].fd)) {
+          if (!have_seen) seen = Clock::now();
+          have_seen = true;
+          if (!pending) due = seen + c_.debounce;  // a burst is one check, at most `debounce` late
+          pending = true;
         }
-      if (due && Clock::now() >= *due) {
-        due.reset();
+      if ((p[3].revents & POLLIN) && generation_changed(gens.get()) && !pending) {
+        due = Clock::now() + c_.debounce;
+        pending = true;
+      }
+      if (pending && Clock::now() >= due) {
+        const bool timed = have_seen;
+        pending = have_seen = false;
         try {
-          check(seen);
+          check(timed ? &seen : nullptr);
         } catch (const std::exception& e) {
           log_line(std::string("checking the kernel state failed: ") + e.what());
         }
@@ -155,6 +179,22 @@ class Watcher {
   }
 
  private:
+  // Drains the inotify events; true if one was about `current`.
+  static bool generation_changed(int fd) {
+    alignas(inotify_event) char buf[4096];
+    bool changed = false;
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      for (ssize_t off = 0; off < n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
+        if ((ev->mask & IN_Q_OVERFLOW) || (ev->len && std::strcmp(ev->name, "current") == 0))
+          changed = true;
+        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      }
+    }
+    return changed;
+  }
+
   static std::string netns_name(const std::string& ns) {
     return ns.empty() ? "watch's own network namespace" : "network namespace " + ns;
   }

@@ -108,6 +108,12 @@ sb_assert_contains "$(nft_summary "$r")" "443,80,8443" "the new generation's por
 out=$(sbctl rollback --state-dir "$STATE" 2>&1) || sb_fail "rollback failed: $out"
 sb_wait_for 10 "watch to follow generation 1 again" grep -q "following generation 1" "$WLOG"
 sb_assert_eq "$applied" "$(steering)" "box after the rollback"
+# One that changes only sbd's table (no kernel notification) is followed too.
+sed 's#/v4.sock#/v4b.sock#' "$SB_TMP/a.toml" >"$SB_TMP/c.toml"
+out=$(sbctl apply "$SB_TMP/c.toml" --netns "$r" --state-dir "$STATE" 2>&1) || sb_fail "apply c failed: $out"
+sb_wait_for 10 "watch to follow generation 3" grep -q "following generation 3" "$WLOG"
+out=$(sbctl rollback --state-dir "$STATE" 2>&1) || sb_fail "second rollback failed: $out"
+sb_wait_for 10 "watch to follow generation 1 once more" bash -c "(( \$(grep -c 'following generation 1' '$WLOG') == 2 ))"
 sb_assert_eq "$before" "$(restored_count)" "restores during apply and rollback"
 [[ $(grep -c "drifted" "$WLOG") == "$before" ]] || sb_fail "watch saw drift during apply/rollback: $(cat "$WLOG")"
 expect_box fd01:db8:1:40::1:10 443 nginx
@@ -131,7 +137,7 @@ sb_assert_contains "$(cat "$SB_TMP/status.out")" "watch: gave up restoring nft t
 
 # The next apply resets it; watch restores again.
 out=$(sbctl apply "$SB_TMP/a.toml" --netns "$r" --state-dir "$STATE" 2>&1) || sb_fail "re-apply failed: $out"
-sb_wait_for 10 "watch to follow generation 3" grep -q "following generation 3" "$WLOG"
+sb_wait_for 10 "watch to follow generation 4" grep -q "following generation 4" "$WLOG"
 rc=0
 sbctl status --state-dir "$STATE" >"$SB_TMP/status.out" 2>&1 || rc=$?
 sb_assert_eq 0 "$rc" "status after the next apply ($(cat "$SB_TMP/status.out"))"
