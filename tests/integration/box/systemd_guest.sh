@@ -183,6 +183,7 @@ sb_wait_for 10 "watch's line in the journal" \
   bash -c "journalctl -b -u sbctl-watch.service --no-pager | grep -q 'drifted (missing: nft table inet socketbox); restored it in'"
 sb_log "$(journalctl -b -u sbctl-watch.service --no-pager | grep 'restored it in' | tail -n 1)"
 status=$("$bin/sbctl" status) || sb_fail "sbctl status after watch's restore: $status"
+sb_log "$(systemd-analyze security sbctl-watch.service --no-pager 2>&1 | grep 'Overall exposure level' || true)"
 
 # Checks of units added later (enable them in systemd_boot.sh's
 # enable_units) go here, before the last check.
