@@ -139,6 +139,25 @@ void add_reload(CLI::App& app, Runner& runner) {
   sub->callback([o, &runner] { runner = [o] { return run_reload(*o); }; });
 }
 
+void add_watch(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<WatchOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "watch",
+      "Stay in the foreground and restore the applied generation's kernel state when "
+      "another tool removes or changes it");
+  sub->add_option("--netns", o->netns,
+                  "network namespace (default: the one the current generation was applied in)");
+  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
+  sub->add_option("--fight-limit", o->fight_limit,
+                  "stop restoring an object removed this many times within --fight-window")
+      ->capture_default_str();
+  sub->add_option("--fight-window", o->fight_window, "seconds")->capture_default_str();
+  sub->add_option("--debounce", o->debounce_ms,
+                  "milliseconds a burst of notifications is gathered into one restore")
+      ->capture_default_str();
+  sub->callback([o, &runner] { runner = [o] { return run_watch(*o); }; });
+}
+
 void add_completion(CLI::App& app, Runner& runner) {
   auto shell = std::make_shared<std::string>();
   CLI::App* sub =
@@ -171,6 +190,7 @@ int run_command_line(int argc, char** argv) {
   add_generations(app, runner);
   add_reload(app, runner);
   add_completion(app, runner);
+  add_watch(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -80,6 +80,14 @@ struct ReloadOptions {
 };
 int run_reload(const ReloadOptions& o);
 
+struct WatchOptions {
+  std::string netns, state_dir = kDefaultStateDir;
+  int fight_limit = 5;    // removals of one object ...
+  int fight_window = 60;  // ... within this many seconds, and watch stops restoring it
+  int debounce_ms = 50;
+};
+int run_watch(const WatchOptions& o);
+
 // Parses the command line and runs the command; returns the exit code.
 int run_command_line(int argc, char** argv);
 

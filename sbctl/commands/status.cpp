@@ -16,6 +16,7 @@
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"
 #include "util/files.hpp"
+#include "watch/watch_record.hpp"
 
 namespace socketbox::sbctl {
 namespace {
@@ -31,6 +32,7 @@ struct Report {
   std::string control;
   std::optional<SbdStatus> sbd;
   std::string sbd_error;
+  std::vector<std::string> watch_gave_up;  // sbctl watch stopped restoring these
 };
 
 Report gather(const StatusOptions& o) {
@@ -47,6 +49,9 @@ Report gather(const StatusOptions& o) {
   bool have_after = false;
   if (const auto cur = store.current()) {
     r.gen = store.read_meta(*cur);
+    // Only for the generation in force: the next apply or rollback resets it.
+    if (const auto w = read_watch_record(store.dir()); w && w->generation == *cur)
+      r.watch_gave_up = w->gave_up;
     try {
       after = load_snapshot(store.path_of(*cur) + "/after");
       have_after = true;
@@ -122,6 +127,9 @@ void print_json(const Report& r) {
       .key("state")
       .value(r.table_state)
       .end_object();
+  w.key("watch").begin_object().key("gave_up").begin_array();
+  for (const auto& g : r.watch_gave_up) w.value(g);
+  w.end_array().end_object();
   w.key("control").value(r.control);
   w.key("sbd");
   if (r.sbd)
@@ -158,6 +166,8 @@ void print_text(const Report& r) {
   } else if (!r.kernel_error.empty()) {
     t.add({"kernel", Cell("not checked: " + r.kernel_error, Color::Yellow)});
   }
+  for (std::size_t i = 0; i < r.watch_gave_up.size(); ++i)
+    t.add({i ? "" : "watch", Cell(r.watch_gave_up[i], Color::Red)});
   if (r.gen)
     t.add({"table",
            Cell(r.table_path + " " + (r.table_state == "in-step" ? "in step" : r.table_state),
@@ -195,11 +205,13 @@ void print_text(const Report& r) {
   }
 }
 
-// 0 in step (or nothing applied), 1 drift (kernel or table file), 2 the
+// 0 in step (or nothing applied), 1 drift (kernel or table file, or watch
+// gave up restoring an object of the generation in force), 2 the
 // kernel could not be read; sbd not running is reported, not an exit code.
 int exit_code(const Report& r) {
   if (!r.kernel_error.empty() || r.table_state.rfind("unknown", 0) == 0) return kExitError;
-  const bool drift = !r.kernel_drift.empty() || (r.gen && r.table_state != "in-step");
+  const bool drift =
+      !r.kernel_drift.empty() || (r.gen && r.table_state != "in-step") || !r.watch_gave_up.empty();
   return drift ? kExitChanges : kExitOk;
 }
 

@@ -14,6 +14,7 @@ fi
 expect() { [[ -e $prefix/$1 ]] || sb_fail "not installed: $1"; }
 for f in bin/sbd bin/sb-inetd bin/sbctl bin/sb-preload \
   lib/systemd/system/sbd.service lib/systemd/system/sbd.socket lib/systemd/system/sbctl-apply.service \
+  lib/systemd/system/sbctl-watch.service share/doc/socketbox/coexistence.md \
   lib/tmpfiles.d/socketbox.conf lib/sysusers.d/socketbox.conf \
   share/man/man8/sbd.8 share/man/man8/sbctl.8 share/man/man8/sb-inetd.8 share/man/man1/sb-preload.1 \
   share/man/man5/socketbox-table.5 share/doc/socketbox/overview.md share/doc/socketbox/tutorial.md; do
@@ -51,4 +52,6 @@ grep -qx "ExecStart=$configured/bin/sbd .*" "$prefix/lib/systemd/system/sbd.serv
   sb_fail "sbd.service does not run $configured/bin/sbd: $(grep ExecStart "$prefix/lib/systemd/system/sbd.service")"
 grep -q "^ExecStart=$configured/bin/sbctl apply " "$prefix/lib/systemd/system/sbctl-apply.service" ||
   sb_fail "sbctl-apply.service does not run $configured/bin/sbctl"
+grep -qx "ExecStart=$configured/bin/sbctl watch" "$prefix/lib/systemd/system/sbctl-watch.service" ||
+  sb_fail "sbctl-watch.service does not run $configured/bin/sbctl watch"
 sb_pass

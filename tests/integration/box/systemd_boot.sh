@@ -152,10 +152,10 @@ access_group = "socketbox-access"
 EOF
 
 # The units as an operator enables them: the profile at boot, and sbd on
-# the first connection (sbd.service itself is left to socket activation).
-# Units that come later (sbctl-watch.service) go into this list, with their
-# checks in systemd_guest.sh.
-enable_units=(sbctl-apply.service sbd.socket)
+# the first connection (sbd.service itself is left to socket activation),
+# and sbctl watch keeping the kernel state in place. Units that come later
+# go into this list, with their checks in systemd_guest.sh.
+enable_units=(sbctl-apply.service sbd.socket sbctl-watch.service)
 systemctl --root="$root" enable "${enable_units[@]}" >"$SB_TMP/enable.out" 2>&1 ||
   sb_fail "systemctl enable ${enable_units[*]} failed: $(cat "$SB_TMP/enable.out")"
 

@@ -166,8 +166,27 @@ documented=$(sed -n 's/.*`systemd-analyze security sbd.service`[^0-9]*\([0-9][0-
 awk -v s="$score" -v d="$documented" 'BEGIN { exit !(s <= d) }' ||
   sb_fail "sbd.service's exposure is $score, above the $documented docs/security.md states"
 
-# Checks of units added later (sbctl-watch.service: enable it in
-# systemd_boot.sh's enable_units) go here, before the last check.
+step "sbctl-watch.service restores the table another tool deletes"
+sb_wait_for 30 "sbctl-watch.service to be active" active sbctl-watch.service active
+wpid=$(systemctl show -P MainPID sbctl-watch.service)
+wstatus=$(systemctl status sbctl-watch.service --no-pager 2>&1 || true)
+sb_assert_contains "$wstatus" 'Status: "watching generation' "systemctl status sbctl-watch"
+# Only CAP_NET_ADMIN (bit 12), in the bound and in effect.
+sb_assert_eq 0000000000001000 "$(proc_field "$wpid" CapBnd)" "sbctl watch's CapBnd"
+sb_assert_eq 0000000000001000 "$(proc_field "$wpid" CapEff)" "sbctl watch's CapEff"
+sb_wait_for 10 "watch to follow the last apply" \
+  bash -c "journalctl -b -u sbctl-watch.service --no-pager | grep -q 'following generation 3'"
+nft delete table inet socketbox
+sb_wait_for 10 "watch to restore nft table inet socketbox" nft list table inet socketbox
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection after watch restored the table"
+sb_wait_for 10 "watch's line in the journal" \
+  bash -c "journalctl -b -u sbctl-watch.service --no-pager | grep -q 'drifted (missing: nft table inet socketbox); restored it in'"
+sb_log "$(journalctl -b -u sbctl-watch.service --no-pager | grep 'restored it in' | tail -n 1)"
+status=$("$bin/sbctl" status) || sb_fail "sbctl status after watch's restore: $status"
+sb_log "$(systemd-analyze security sbctl-watch.service --no-pager 2>&1 | grep 'Overall exposure level' || true)"
+
+# Checks of units added later (enable them in systemd_boot.sh's
+# enable_units) go here, before the last check.
 
 step "no unit failed"
 failed=$(systemctl list-units --failed --plain --no-legend --no-pager)

@@ -6,7 +6,7 @@
 command -v systemd-analyze >/dev/null || sb_skip "systemd-analyze is not installed"
 
 units=$SB_BUILD_DIR/dist/build-tree
-for u in sbd.service sbd.socket sbctl-apply.service; do
+for u in sbd.service sbd.socket sbctl-apply.service sbctl-watch.service; do
   [[ -f $units/$u ]] || sb_fail "$units/$u was not generated"
 done
 [[ -x $SB_BIN/sbd && -x $SB_BIN/sbctl ]] || sb_fail "sbd and sbctl must be built for the units to verify"
@@ -14,7 +14,7 @@ done
 # verify looks up Documentation=man: pages; give it ours.
 mkdir -p "$SB_TMP/man"/man{1,5,8}
 for page in "$SB_SOURCE_DIR"/man/*.[158]; do cp "$page" "$SB_TMP/man/man${page##*.}/"; done
-out=$(cd "$units" && MANPATH=$SB_TMP/man systemd-analyze verify ./sbd.socket ./sbd.service ./sbctl-apply.service 2>&1) ||
+out=$(cd "$units" && MANPATH=$SB_TMP/man systemd-analyze verify ./sbd.socket ./sbd.service ./sbctl-apply.service ./sbctl-watch.service 2>&1) ||
   sb_fail "systemd-analyze verify failed: $out"
 [[ -z $out ]] || sb_fail "systemd-analyze verify warned: $out"
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -147,6 +148,29 @@ void remove_all();
 
 // The nft ruleset text (nft -f syntax) equivalent to what apply() loads.
 std::string render_nft(const DesiredState& desired);
+
+// Follows the current network namespace's nf_tables commits and route
+// changes (netlink notifications, no polling) and says when one may have
+// changed what socketbox owns: table inet socketbox or a route tagged
+// kRouteProtocol. Other tables' and routes' changes are ignored.
+class ChangeMonitor {
+ public:
+  ChangeMonitor();  // subscribes; throws NetcfgError
+  ~ChangeMonitor();
+  ChangeMonitor(const ChangeMonitor&) = delete;
+  ChangeMonitor& operator=(const ChangeMonitor&) = delete;
+
+  // The descriptors to poll for POLLIN.
+  std::array<int, 2> fds() const;
+  // Reads every notification waiting on `fd` (one of fds(), without
+  // blocking); true if one concerned socketbox or some were lost (a full
+  // socket buffer: then nothing is sure).
+  bool take(int fd);
+
+ private:
+  struct Sockets;
+  std::unique_ptr<Sockets> s_;
+};
 
 // Enters the named network namespace (/run/netns/NAME) for the lifetime of
 // the object and returns to the original one on destruction. Throws
