@@ -25,6 +25,31 @@ void TargetCounters::count_failure(SendFailure f) noexcept {
   }
 }
 
+void TargetCounters::add(const TargetCounters& o) noexcept {
+  sent += o.sent;
+  missing += o.missing;
+  refused += o.refused;
+  full += o.full;
+  other += o.other;
+}
+
+namespace {
+
+template <class Map>
+void fold_retired(Map& m, TargetCounters& into, std::uint64_t& count) {
+  for (auto it = m.begin(); it != m.end();) {
+    if (it->second.in_table) {
+      ++it;
+      continue;
+    }
+    into.add(it->second);
+    ++count;
+    it = m.erase(it);
+  }
+}
+
+}  // namespace
+
 std::vector<TargetCounters*> CounterRegistry::bind(const Table& table) {
   for (auto& [path, c] : by_path_) c.in_table = false;
   for (auto& [fd, c] : by_fd_) c.in_table = false;
@@ -40,6 +65,8 @@ std::vector<TargetCounters*> CounterRegistry::bind(const Table& table) {
   for_each_action(table, [this](const Action& a) {
     if (a.kind == ActionKind::Fd) by_fd_[a.arg].in_table = true;
   });
+  fold_retired(by_path_, retired_, retired_targets_);
+  fold_retired(by_fd_, retired_, retired_targets_);
   return out;
 }
 

@@ -1,7 +1,9 @@
 // Counters: per connection outcome, and per hand-off target. Target counters
-// are keyed by path (or inherited fd) and survive reloads; at each reload the
-// new table's target indexes are bound to them once, so the per-connection
-// path only follows a pointer.
+// are keyed by path (or inherited fd) and survive reloads while the target
+// stays in the table; at each reload the new table's target indexes are bound
+// to them once, so the per-connection path only follows a pointer. Targets
+// the new table no longer names are folded into one `retired` total, so the
+// registry never holds more than the table in service does.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,7 @@ struct TargetCounters {
   bool in_table = false;  // named by the table now in service
 
   void count_failure(SendFailure f) noexcept;
+  void add(const TargetCounters& o) noexcept;
   std::uint64_t failed() const noexcept { return missing + refused + full + other; }
 };
 
@@ -37,19 +40,27 @@ struct ConnectionCounters {
 class CounterRegistry {
  public:
   // Returns, for each of table.targets, its counters, creating what is new,
-  // and marks which targets (paths and fds) the table names.
+  // and folds the counters of targets (paths and fds) the table no longer
+  // names into retired(). Pointers bound for an earlier table to such
+  // targets are invalid afterwards: install the result at once.
   std::vector<TargetCounters*> bind(const socketbox::table::Table& table);
   // Counters of jump-fd:N, created by bind(); nullptr if the table had none.
   TargetCounters* for_fd(std::uint32_t fd) noexcept;
 
   const std::map<std::string, TargetCounters>& paths() const noexcept { return by_path_; }
   const std::map<std::uint32_t, TargetCounters>& fds() const noexcept { return by_fd_; }
+  std::size_t size() const noexcept { return by_path_.size() + by_fd_.size(); }
+  // The sum of every target dropped from the table so far, and how many.
+  const TargetCounters& retired() const noexcept { return retired_; }
+  std::uint64_t retired_targets() const noexcept { return retired_targets_; }
 
   ConnectionCounters connections;
 
  private:
   std::map<std::string, TargetCounters> by_path_;  // std::map: stable addresses
   std::map<std::uint32_t, TargetCounters> by_fd_;
+  TargetCounters retired_;
+  std::uint64_t retired_targets_ = 0;
 };
 
 }  // namespace socketbox::daemon

@@ -26,9 +26,9 @@ struct Fake : ControlHandler {
     s.table = "t";
     return s;
   }
-  ReloadOutcome reload() override {
+  ReloadRequest reload() override {
     ++reloads;
-    return {true, 7, {}};
+    return {0, {true, 7, {}}};
   }
 };
 
