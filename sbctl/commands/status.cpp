@@ -196,9 +196,10 @@ void print_text(const Report& r) {
     }
     std::printf("\n%s", tt.render(s).c_str());
     if (r.sbd->truncated)
-      std::printf("(the %zu busiest of %lld targets; all of them: `status targets OFFSET COUNT` "
-                  "on sbd's control socket)\n",
-                  r.sbd->targets.size(), r.sbd->targets_total);
+      std::printf(
+          "(the %zu busiest of %lld targets; all of them: `status targets OFFSET COUNT` "
+          "on sbd's control socket)\n",
+          r.sbd->targets.size(), r.sbd->targets_total);
   }
   if (r.sbd && r.sbd->retired_targets > 0)
     std::printf("retired: %lld targets no longer in the table, %lld sent before they left\n",

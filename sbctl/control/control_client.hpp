@@ -47,9 +47,9 @@ struct SbdStatus {
   std::string listen, table;
   long long generation = 0, uptime_s = 0, pid = 0;
   long long accepted = 0, dispatched = 0, no_match = 0, failed = 0;
-  std::vector<TargetCounters> targets;  // the busiest, when truncated
-  long long targets_total = 0;          // how many sbd has counters for
-  bool truncated = false;               // targets lists fewer than targets_total
+  std::vector<TargetCounters> targets;              // the busiest, when truncated
+  long long targets_total = 0;                      // how many sbd has counters for
+  bool truncated = false;                           // targets lists fewer than targets_total
   long long retired_targets = 0, retired_sent = 0;  // folded: left the table
 };
 SbdStatus request_status(const std::string& socket_path);

@@ -117,7 +117,8 @@ std::string status_target(const CounterRegistry* r, std::string_view name) {
       }
     }
   }
-  if (!c) return error_answer("no target '" + std::string(name.substr(0, 128)) + "' in sbd's table");
+  if (!c)
+    return error_answer("no target '" + std::string(name.substr(0, 128)) + "' in sbd's table");
   out += '}';
   return out;
 }
@@ -210,7 +211,8 @@ ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
   if ((cmd == "status" || cmd == "counters") && rest.empty()) return {format_status(h.status())};
   if (cmd == "status") {
     const std::string_view sub = next_word(rest);
-    if (sub == "target" && !trim(rest).empty()) return {status_target(h.status().counters, trim(rest))};
+    if (sub == "target" && !trim(rest).empty())
+      return {status_target(h.status().counters, trim(rest))};
     if (sub == "targets") return {status_page(h.status().counters, rest)};
     return {error_answer("usage: status [target PATH | targets OFFSET COUNT]")};
   }

@@ -60,8 +60,8 @@ class ControlServer {
     std::string out;
     std::size_t out_off = 0;
     std::uint64_t accepted_ms = 0;
-    std::uint64_t deadline = 0;      // 0: none (waiting for a reload)
-    std::uint64_t reload_wait = 0;   // ticket of the reload it waits for
+    std::uint64_t deadline = 0;     // 0: none (waiting for a reload)
+    std::uint64_t reload_wait = 0;  // ticket of the reload it waits for
   };
   int take_slot() noexcept;
   void send_answer(Client& c, std::string text) noexcept;

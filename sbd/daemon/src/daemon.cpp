@@ -80,7 +80,8 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
   }
 }
 
-void Daemon::install(std::shared_ptr<const tbl::Table> t, const std::vector<std::string>& warnings) {
+void Daemon::install(std::shared_ptr<const tbl::Table> t,
+                     const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) log_line("%s: warning: %s", t->source.c_str(), w.c_str());
   ActiveTable a;
   a.counters = counters_.bind(*t);

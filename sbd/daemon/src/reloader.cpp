@@ -25,7 +25,7 @@ struct Reloader::Shared {
   tbl::LoadLimits limits;
   int event_fd = -1;  // owned by the Reloader; written only while it lives
   bool stop = false;
-  bool ready = false;  // the worker has set itself up
+  bool ready = false;     // the worker has set itself up
   std::uint64_t job = 0;  // ticket to build, 0: none
   bool done = false;
   ReloadResult result;

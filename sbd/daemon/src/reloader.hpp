@@ -20,7 +20,7 @@
 namespace socketbox::daemon {
 
 struct ReloadResult {
-  std::uint64_t ticket = 0;  // which request this answers
+  std::uint64_t ticket = 0;                              // which request this answers
   std::shared_ptr<const socketbox::table::Table> table;  // null: failed
   std::vector<std::string> warnings;
   std::string error;  // one line, names the file

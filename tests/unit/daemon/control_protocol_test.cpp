@@ -49,20 +49,22 @@ TEST_CASE("status lists connections and per-target counters") {
   d.counters.connections.dispatched = 7;
   d.counters.connections.failed = 2;
   REQUIRE(d.counters.for_fd(5));
-  CHECK(answer_command("status\n", d).text ==
-        "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/"
-        "t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
-        "\"pid\":1234,\"reloading\":false,\"connections\":{\"accepted\":9,\"dispatched\":7,\"no_match\":0,\"failed\":2,"
-        "\"accept_backoffs\":0},\"retired\":{\"targets\":0,\"sent\":0,\"failed\":{\"missing\":0,"
-        "\"refused\":0,\"full\":0,\"other\":0}},\"targets_total\":3,\"truncated\":false,\"targets\":["
-        "{\"path\":\"/"
-        "a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
-        "\"in_table\":true},"
-        "{\"path\":\"/"
-        "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
-        "\"in_table\":true},"
-        "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_"
-        "table\":true}]}");
+  CHECK(
+      answer_command("status\n", d).text ==
+      "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/"
+      "t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
+      "\"pid\":1234,\"reloading\":false,\"connections\":{\"accepted\":9,\"dispatched\":7,\"no_"
+      "match\":0,\"failed\":2,"
+      "\"accept_backoffs\":0},\"retired\":{\"targets\":0,\"sent\":0,\"failed\":{\"missing\":0,"
+      "\"refused\":0,\"full\":0,\"other\":0}},\"targets_total\":3,\"truncated\":false,\"targets\":["
+      "{\"path\":\"/"
+      "a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
+      "\"in_table\":true},"
+      "{\"path\":\"/"
+      "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
+      "\"in_table\":true},"
+      "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_"
+      "table\":true}]}");
   CHECK(answer_command("counters", d).text == answer_command("status\r\n", d).text);
 }
 

@@ -167,7 +167,7 @@ TEST_CASE("control server: a reload is answered when it finishes, not before") {
   CHECK(h.reloads == 1);
   char b;
   CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);  // nothing yet, still open
-  s.reload_done(4, {true, 3, {}});  // an earlier reload: not this one's
+  s.reload_done(4, {true, 3, {}});                // an earlier reload: not this one's
   CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);
   s.reload_done(5, {false, 3, "/t.conf: is a FIFO, not a regular file"});
   CHECK(read_all(c.get()) ==
