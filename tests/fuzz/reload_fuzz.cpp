@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "active_table.hpp"
@@ -55,7 +57,7 @@ State& state() {
       rmdir(state().dir.c_str());
     });
     // Small limits, so that inputs the fuzzer can reach also cross them.
-    st->reloader = new Reloader(st->path, tbl::LoadLimits{4096, 64});
+    st->reloader = new Reloader(st->path, tbl::LoadLimits{4096, 64}, &st->counters);
     st->reloader->start();
     st->active.table = std::make_shared<const tbl::Table>(
         tbl::parse_table("rule-set:0\ndefault jump-unix:/srv/first.sock\n", "first"));
@@ -141,7 +143,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     last = r.ticket;
     if (r.table) {
       ActiveTable a;
-      a.counters = s.counters.bind(*r.table);
+      if (!r.counters) __builtin_trap();  // prepared on the worker
+      auto old_map = std::make_shared<std::map<std::string, TargetCounters>>();
+      a.counters = s.counters.adopt(*r.table, std::move(*r.counters), *old_map);
+      s.reloader->dispose(std::move(old_map));
       a.table = std::move(r.table);
       a.generation = s.active.generation + 1;
       auto old = s.active.table;
@@ -151,6 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();  // a refusal is one line
     }
     check(s);
+    s.reloader->resume();  // the queued request, once the registry is stable
   }
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <map>
 
 #include "clock.hpp"
 #include "log.hpp"
@@ -62,7 +63,7 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       signals_(open_signalfd()),
       backoff_timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
-      reloader_(o.table, o.table_limits),
+      reloader_(o.table, o.table_limits, &counters_),
       started_ms_(monotonic_ms()) {
   if (!epoll_ || !backoff_timer_)
     throw SetupError(errno_text("cannot create the event loop", errno));
@@ -80,11 +81,19 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
   }
 }
 
-void Daemon::install(std::shared_ptr<const tbl::Table> t,
-                     const std::vector<std::string>& warnings) {
+void Daemon::install(std::shared_ptr<const tbl::Table> t, const std::vector<std::string>& warnings,
+                     PreparedCounters* prepared) {
   for (const auto& w : warnings) log_line("%s: warning: %s", t->source.c_str(), w.c_str());
   ActiveTable a;
-  a.counters = counters_.bind(*t);
+  if (prepared) {
+    // Counters were built beside the loop: here only counts are carried
+    // over and maps swapped; the old map is freed by the worker.
+    auto old = std::make_shared<std::map<std::string, TargetCounters>>();
+    a.counters = counters_.adopt(*t, std::move(*prepared), *old);
+    reloader_.dispose(std::move(old));
+  } else {
+    a.counters = counters_.bind(*t);
+  }
   a.table = std::move(t);
   a.generation = ++generation_;
   auto old = dispatcher_.active().table;
@@ -134,7 +143,7 @@ void Daemon::on_reload_done() {
   if (res.table) {
     // The one part of a reload on the loop: binding counters and the swap.
     const std::uint64_t t0 = monotonic_ms();
-    install(std::move(res.table), res.warnings);
+    install(std::move(res.table), res.warnings, res.counters.get());
     r.ok = true;
     log_line("reloaded: %s; swapped in %llu ms", summary().c_str(),
              static_cast<unsigned long long>(monotonic_ms() - t0));
@@ -144,8 +153,9 @@ void Daemon::on_reload_done() {
              static_cast<unsigned long long>(generation_), r.error.c_str());
   }
   r.generation = generation_;
-  if (!reloader_.busy()) notify_ready(r.ok ? summary() : "reload failed; " + summary());
   if (control_) control_->reload_done(res.ticket, r);
+  reloader_.resume();  // a reload asked for meanwhile, now that the registry is stable
+  if (!reloader_.busy()) notify_ready(r.ok ? summary() : "reload failed; " + summary());
 }
 
 void Daemon::pause_accepts(int fd) {

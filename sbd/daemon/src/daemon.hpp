@@ -40,7 +40,7 @@ class Daemon final : public ControlHandler {
 
  private:
   void install(std::shared_ptr<const socketbox::table::Table> t,
-               const std::vector<std::string>& warnings);
+               const std::vector<std::string>& warnings, PreparedCounters* prepared = nullptr);
   void on_reload_done();
   void pause_accepts(int fd);
   void resume_accepts();

@@ -1,5 +1,6 @@
 #include "reloader.hpp"
 
+#include <malloc.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -23,27 +24,32 @@ struct Reloader::Shared {
   std::condition_variable cv;
   std::string path;
   tbl::LoadLimits limits;
+  const CounterRegistry* counters = nullptr;
   int event_fd = -1;  // owned by the Reloader; written only while it lives
   bool stop = false;
   bool ready = false;     // the worker has set itself up
   std::uint64_t job = 0;  // ticket to build, 0: none
   bool done = false;
   ReloadResult result;
-  std::vector<std::shared_ptr<const tbl::Table>> garbage;
+  std::vector<std::shared_ptr<const void>> garbage;
 };
 
 namespace {
 
-ReloadResult build(const std::string& path, const tbl::LoadLimits& limits) {
+ReloadResult build(const std::string& path, const tbl::LoadLimits& limits,
+                   const CounterRegistry* counters) {
   ReloadResult r;
   try {
     r.table = load_table(path, limits);
     r.warnings = table_warnings(*r.table);
+    if (counters) r.counters = std::make_unique<PreparedCounters>(counters->prepare(*r.table));
   } catch (const std::bad_alloc&) {
     r.table.reset();
+    r.counters.reset();
     r.error = path + ": out of memory while loading the table";
   } catch (const std::exception& e) {
     r.table.reset();
+    r.counters.reset();
     r.error = e.what();
   }
   return r;
@@ -66,7 +72,8 @@ void Reloader::work(std::shared_ptr<Shared> s) {
       auto g = std::move(s->garbage);
       s->garbage.clear();
       lk.unlock();
-      g.clear();  // the frees happen here, off the loop
+      g.clear();       // the frees happen here, off the loop
+      malloc_trim(0);  // and a huge table's memory goes back to the kernel
       lk.lock();
       continue;
     }
@@ -74,7 +81,7 @@ void Reloader::work(std::shared_ptr<Shared> s) {
     const std::string path = s->path;
     const tbl::LoadLimits limits = s->limits;
     lk.unlock();
-    ReloadResult r = build(path, limits);
+    ReloadResult r = build(path, limits, s->counters);
     r.ticket = ticket;
     lk.lock();
     if (s->stop) return;  // the Reloader is gone, and its eventfd with it
@@ -86,11 +93,12 @@ void Reloader::work(std::shared_ptr<Shared> s) {
   }
 }
 
-Reloader::Reloader(std::string path, tbl::LoadLimits limits)
+Reloader::Reloader(std::string path, tbl::LoadLimits limits, const CounterRegistry* counters)
     : shared_(std::make_shared<Shared>()), event_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!event_) throw SetupError(errno_text("cannot create an eventfd", errno));
   shared_->path = std::move(path);
   shared_->limits = limits;
+  shared_->counters = counters;
   shared_->event_fd = event_.get();
 }
 
@@ -143,16 +151,19 @@ bool Reloader::take(ReloadResult& out) {
     shared_->result = {};
   }
   running_ = 0;
-  if (queued_ != 0) {
+  return true;
+}
+
+void Reloader::resume() {
+  if (running_ == 0 && queued_ != 0) {
     const std::uint64_t t = queued_;
     queued_ = 0;
     submit(t);
   }
-  return true;
 }
 
-void Reloader::dispose(std::shared_ptr<const tbl::Table> t) {
-  if (!t || !started_) return;  // not started: freed here, as before
+void Reloader::dispose(std::shared_ptr<const void> t) {
+  if (!t || !started_) return;  // not started: freed here
   {
     std::lock_guard lk(shared_->mu);
     shared_->garbage.push_back(std::move(t));

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "counters.hpp"
 #include "socketbox/table/limits.hpp"
 #include "socketbox/table/table.hpp"
 #include "socketbox/unique_fd.hpp"
@@ -22,6 +23,7 @@ namespace socketbox::daemon {
 struct ReloadResult {
   std::uint64_t ticket = 0;                              // which request this answers
   std::shared_ptr<const socketbox::table::Table> table;  // null: failed
+  std::unique_ptr<PreparedCounters> counters;            // for table, if a registry was given
   std::vector<std::string> warnings;
   std::string error;  // one line, names the file
 };
@@ -31,8 +33,11 @@ class Reloader {
   // The worker's niceness: it gets about a tenth of a CPU the loop wants.
   static constexpr int kWorkerNice = 10;
 
-  // Throws SetupError (no eventfd).
-  Reloader(std::string path, socketbox::table::LoadLimits limits);
+  // Throws SetupError (no eventfd). With `counters`, each built table's
+  // counters are prepared on the worker too (CounterRegistry::prepare): the
+  // registry's layout must then only change between take() and resume().
+  Reloader(std::string path, socketbox::table::LoadLimits limits,
+           const CounterRegistry* counters = nullptr);
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -50,13 +55,16 @@ class Reloader {
 
   // Readable when a result is ready.
   int event_fd() const noexcept { return event_.get(); }
-  // The finished job's result; starts the queued job if there is one. Call
-  // when event_fd() is readable. False if nothing was finished (spurious).
+  // The finished job's result. Call when event_fd() is readable. False if
+  // nothing was finished (spurious). The worker then stays idle until
+  // resume(): install the result first.
   bool take(ReloadResult& out);
+  // Starts the queued job, if one was asked for meanwhile.
+  void resume();
 
-  // Hands a table that went out of service to the worker to free, so that
-  // freeing a huge table does not stall the loop either.
-  void dispose(std::shared_ptr<const socketbox::table::Table> t);
+  // Hands something that went out of service (a table, old counters) to
+  // the worker to free, so that freeing a huge one does not stall the loop.
+  void dispose(std::shared_ptr<const void> garbage);
 
  private:
   struct Shared;
