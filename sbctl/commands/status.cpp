@@ -202,7 +202,15 @@ void print_text(const Report& r) {
               Cell(std::to_string(x.other), bad && x.other ? Color::Red : Color::None)});
     }
     std::printf("\n%s", tt.render(s).c_str());
+    if (r.sbd->truncated)
+      std::printf(
+          "(the %zu busiest of %lld targets; all of them: `status targets OFFSET COUNT` "
+          "on sbd's control socket)\n",
+          r.sbd->targets.size(), r.sbd->targets_total);
   }
+  if (r.sbd && r.sbd->retired_targets > 0)
+    std::printf("retired: %lld targets no longer in the table, %lld sent before they left\n",
+                r.sbd->retired_targets, r.sbd->retired_sent);
 }
 
 // 0 in step (or nothing applied), 1 drift (kernel or table file, or watch

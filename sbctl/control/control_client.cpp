@@ -83,7 +83,7 @@ std::string control_request(const std::string& path, const std::string& command,
 }
 
 ReloadAnswer request_reload(const std::string& path) {
-  const std::string line = control_request(path, "reload");
+  const std::string line = control_request(path, "reload", kReloadTimeoutMs);
   ReloadAnswer a;
   try {
     const JsonValue v = parse_json(line);
@@ -124,6 +124,12 @@ SbdStatus parse_status(const std::string& line) {
     tc.other = f["other"].as_int();
     s.targets.push_back(std::move(tc));
   }
+  // Older sbd sent every target and none of these.
+  s.targets_total = v["targets_total"].is_null() ? static_cast<long long>(s.targets.size())
+                                                 : v["targets_total"].as_int();
+  s.truncated = v["truncated"].type == JsonValue::Type::Bool && v["truncated"].boolean;
+  s.retired_targets = v["retired"]["targets"].as_int();
+  s.retired_sent = v["retired"]["sent"].as_int();
   return s;
 }
 

@@ -31,7 +31,11 @@ struct ReloadAnswer {
   std::string error;
 };
 // Sends "reload" and reads {"ok":true,"generation":N} or {"ok":false,"error":"..."}.
+// sbd builds the table off its loop and answers when done: waits up to
+// kReloadTimeoutMs for a big table.
 ReloadAnswer request_reload(const std::string& socket_path);
+
+constexpr int kReloadTimeoutMs = 60000;
 
 struct TargetCounters {
   std::string path;
@@ -43,7 +47,10 @@ struct SbdStatus {
   std::string listen, table;
   long long generation = 0, uptime_s = 0, pid = 0;
   long long accepted = 0, dispatched = 0, no_match = 0, failed = 0;
-  std::vector<TargetCounters> targets;
+  std::vector<TargetCounters> targets;              // the busiest, when truncated
+  long long targets_total = 0;                      // how many sbd has counters for
+  bool truncated = false;                           // targets lists fewer than targets_total
+  long long retired_targets = 0, retired_sent = 0;  // folded: left the table
 };
 SbdStatus request_status(const std::string& socket_path);
 SbdStatus parse_status(const std::string& line);

@@ -1,5 +1,6 @@
 // The table in service, with its target counters bound. Replaced as a whole
-// on reload; the event loop is single-threaded, so a swap is atomic for it.
+// on reload, by the event loop (the only thread that dispatches), so a swap
+// is atomic for it; the reloader only builds the next one beside it.
 #pragma once
 
 #include <cstdint>

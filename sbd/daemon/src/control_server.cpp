@@ -69,6 +69,7 @@ void ControlServer::close_client(Client& c) noexcept {
   if (!c.fd) return;
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd.get(), nullptr);
   c.fd.reset();
+  c.reload_wait = 0;
   c.out.clear();
   c.out.shrink_to_fit();
   --active_;
@@ -83,14 +84,9 @@ bool ControlServer::on_accept() noexcept {
       log_conn_error("control: accept: %s", std::strerror(errno));
       return false;
     }
-    int slot = -1;
-    for (int i = 0; i < kMaxClients; ++i)
-      if (!clients_[i].fd) {
-        slot = i;
-        break;
-      }
+    const int slot = take_slot();
     if (slot < 0) {
-      log_conn_error("control: more than %d clients at once; dropping one", kMaxClients);
+      log_conn_error("control: %d clients are busy with answers; dropping a new one", kMaxClients);
       close(fd);
       continue;
     }
@@ -98,7 +94,9 @@ bool ControlServer::on_accept() noexcept {
     c.fd.reset(fd);
     c.in_len = 0;
     c.out_off = 0;
-    c.deadline = monotonic_ms() + kClientDeadlineMs;
+    c.reload_wait = 0;
+    c.accepted_ms = monotonic_ms();
+    c.deadline = c.accepted_ms + kIdleDeadlineMs;
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = tag_base_ + static_cast<std::uint64_t>(slot);
@@ -113,18 +111,75 @@ bool ControlServer::on_accept() noexcept {
   }
 }
 
+int ControlServer::take_slot() noexcept {
+  int oldest = -1;
+  for (int i = 0; i < kMaxClients; ++i) {
+    const Client& c = clients_[i];
+    if (!c.fd) return i;
+    // Still sending its command (idle or slow): may give way to a newcomer.
+    if (c.out.empty() && c.reload_wait == 0 &&
+        (oldest < 0 || c.accepted_ms < clients_[oldest].accepted_ms))
+      oldest = i;
+  }
+  if (oldest >= 0) {
+    log_conn_error("control: all %d slots taken; dropping the oldest client that sent no command",
+                   kMaxClients);
+    close_client(clients_[oldest]);
+  }
+  return oldest;
+}
+
 void ControlServer::answer(Client& c, std::string_view line) noexcept {
+  ControlAnswer a;
   try {
-    c.out = answer_command(line, handler_);
-    c.out += '\n';
+    a = answer_command(line, handler_);
   } catch (const std::exception& e) {
     log_line("control: cannot answer: %s", e.what());
     close_client(c);
     return;
   }
-  c.out_off = 0;
   shutdown(c.fd.get(), SHUT_RD);
+  if (a.reload_wait != 0) {
+    // Answered by reload_done(); until then nothing to read or write, but
+    // a hang-up (EPOLLHUP, always reported) still frees the slot. Not
+    // EPOLLRDHUP: a client that shut down its writing side still waits.
+    c.reload_wait = a.reload_wait;
+    c.deadline = 0;
+    epoll_event ev{};
+    ev.events = 0;
+    ev.data.u64 = tag_base_ + static_cast<std::uint64_t>(&c - clients_);
+    epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd.get(), &ev);
+    return;
+  }
+  send_answer(c, std::move(a.text));
+}
+
+void ControlServer::send_answer(Client& c, std::string text) noexcept {
+  try {
+    c.out = std::move(text);
+    c.out += '\n';
+  } catch (const std::exception&) {
+    close_client(c);
+    return;
+  }
+  c.out_off = 0;
+  c.reload_wait = 0;
+  // Time to read it, in proportion to its size, from now.
+  c.deadline = monotonic_ms() + kWriteBaseMs + c.out.size() * kWritePerMbMs / (1024 * 1024);
   flush(c);
+}
+
+void ControlServer::reload_done(std::uint64_t ticket, const ReloadOutcome& r) noexcept {
+  std::string line;
+  try {
+    line = format_reload(r);
+  } catch (const std::exception&) {
+    for (Client& c : clients_)
+      if (c.fd && c.reload_wait != 0 && c.reload_wait <= ticket) close_client(c);
+    return;
+  }
+  for (Client& c : clients_)
+    if (c.fd && c.reload_wait != 0 && c.reload_wait <= ticket) send_answer(c, line);
 }
 
 void ControlServer::flush(Client& c) noexcept {
@@ -151,6 +206,10 @@ void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
   if (slot < 0 || slot >= kMaxClients) return;
   Client& c = clients_[slot];
   if (!c.fd) return;
+  if (c.reload_wait != 0) {  // waiting for a reload: only a hang-up matters
+    if (events & (EPOLLERR | EPOLLHUP)) close_client(c);
+    return;
+  }
   if (!c.out.empty()) {  // answering
     if (events & (EPOLLERR | EPOLLHUP))
       close_client(c);
@@ -201,7 +260,7 @@ void ControlServer::on_timer() noexcept {
   [[maybe_unused]] ssize_t r = read(timer_.get(), &ticks, sizeof ticks);
   const std::uint64_t now = monotonic_ms();
   for (Client& c : clients_)
-    if (c.fd && now >= c.deadline) close_client(c);
+    if (c.fd && c.deadline != 0 && now >= c.deadline) close_client(c);
   if (active_ == 0) arm_timer();
 }
 

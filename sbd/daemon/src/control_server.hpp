@@ -1,8 +1,12 @@
 // The control socket: a Unix stream socket (mode 0660). Each client sends one
 // command line and gets one line of JSON, then sbd closes the connection.
 // Everything runs inside sbd's epoll loop without blocking it: clients are
-// read and written non-blocking, at most kMaxClients at once, and a client
-// that has not finished within kClientDeadlineMs is dropped.
+// read and written non-blocking, at most kMaxClients at once. Operators come
+// first: a client that has not sent its command within kIdleDeadlineMs is
+// dropped; when every slot is taken, the oldest client still sending its
+// command makes room for the newcomer; an answer gets kWriteBaseMs plus
+// kWritePerMbMs per MB to be read, counted from when it is ready. A reload's
+// answer waits (without a deadline of its own) for the reload to finish.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +19,10 @@ namespace socketbox::daemon {
 
 class ControlServer {
  public:
-  static constexpr int kMaxClients = 8;
-  static constexpr std::uint64_t kClientDeadlineMs = 2000;
+  static constexpr int kMaxClients = 16;
+  static constexpr std::uint64_t kIdleDeadlineMs = 2000;
+  static constexpr std::uint64_t kWriteBaseMs = 2000;
+  static constexpr std::uint64_t kWritePerMbMs = 1000;
   static constexpr std::size_t kMaxCommand = 256;
 
   // Binds `path` (replacing a stale socket, refusing to replace anything
@@ -40,6 +46,9 @@ class ControlServer {
   bool on_accept() noexcept;
   void on_client(int slot, std::uint32_t events) noexcept;
   void on_timer() noexcept;
+  // A reload finished: answers every client waiting for `ticket` or an
+  // earlier one.
+  void reload_done(std::uint64_t ticket, const ReloadOutcome& r) noexcept;
   // Don't unlink the socket file at exit (e.g. it is no longer reachable).
   void keep_socket_file() noexcept { unlink_at_exit_ = false; }
 
@@ -50,8 +59,12 @@ class ControlServer {
     std::size_t in_len = 0;
     std::string out;
     std::size_t out_off = 0;
-    std::uint64_t deadline = 0;
+    std::uint64_t accepted_ms = 0;
+    std::uint64_t deadline = 0;     // 0: none (waiting for a reload)
+    std::uint64_t reload_wait = 0;  // ticket of the reload it waits for
   };
+  int take_slot() noexcept;
+  void send_answer(Client& c, std::string text) noexcept;
   void close_client(Client& c) noexcept;
   void answer(Client& c, std::string_view line) noexcept;
   void flush(Client& c) noexcept;

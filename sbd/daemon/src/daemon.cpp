@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <map>
 
 #include "clock.hpp"
 #include "log.hpp"
@@ -28,6 +29,7 @@ enum Tag : std::uint64_t {
   kSignal = 3,
   kControlListen = 4,
   kControlTimer = 5,
+  kReloadDone = 6,
   kControlClient = 100,  // + slot
 };
 
@@ -61,11 +63,14 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       signals_(open_signalfd()),
       backoff_timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      reloader_(o.table, o.table_limits, &counters_),
       started_ms_(monotonic_ms()) {
   if (!epoll_ || !backoff_timer_)
     throw SetupError(errno_text("cannot create the event loop", errno));
-  install(std::move(table));
+  const auto warnings = table_warnings(*table);
+  install(std::move(table), warnings);
   add(epoll_.get(), listener_.fd.get(), kListen);
+  add(epoll_.get(), reloader_.event_fd(), kReloadDone);
   add(epoll_.get(), signals_.get(), kSignal);
   add(epoll_.get(), backoff_timer_.get(), kBackoff);
   if (!opts_.control.empty()) {
@@ -76,14 +81,24 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
   }
 }
 
-void Daemon::install(std::shared_ptr<const tbl::Table> t) {
-  for (const auto& w : table_warnings(*t))
-    log_line("%s: warning: %s", t->source.c_str(), w.c_str());
+void Daemon::install(std::shared_ptr<const tbl::Table> t, const std::vector<std::string>& warnings,
+                     PreparedCounters* prepared) {
+  for (const auto& w : warnings) log_line("%s: warning: %s", t->source.c_str(), w.c_str());
   ActiveTable a;
-  a.counters = counters_.bind(*t);
+  if (prepared) {
+    // Counters were built beside the loop: here only counts are carried
+    // over and maps swapped; the old map is freed by the worker.
+    auto old = std::make_shared<std::map<std::string, TargetCounters>>();
+    a.counters = counters_.adopt(*t, std::move(*prepared), *old);
+    reloader_.dispose(std::move(old));
+  } else {
+    a.counters = counters_.bind(*t);
+  }
   a.table = std::move(t);
   a.generation = ++generation_;
+  auto old = dispatcher_.active().table;
   dispatcher_.install(std::move(a));
+  reloader_.dispose(std::move(old));  // a huge table is freed off the loop too
 }
 
 std::string Daemon::summary() const {
@@ -101,32 +116,46 @@ StatusInfo Daemon::status() {
   s.generation = generation_;
   s.uptime_s = (monotonic_ms() - started_ms_) / 1000;
   s.pid = static_cast<long>(getpid());
+  s.reloading = reloader_.busy();
   s.counters = &counters_;
   return s;
 }
 
-ReloadOutcome Daemon::reload() {
-  ReloadOutcome r;
-  r.generation = generation_;
+ReloadRequest Daemon::reload() {
+  ReloadRequest r;
+  r.outcome.generation = generation_;
   if (!opts_.send_all.empty()) {
-    r.error = "sbd runs with --send-all: there is no table to reload";
-    log_line("reload: %s", r.error.c_str());
+    r.outcome.error = "sbd runs with --send-all: there is no table to reload";
+    log_line("reload: %s", r.outcome.error.c_str());
     return r;
   }
-  notify_reloading();
-  try {
-    // Parsed off to the side; the table in service changes only on success.
-    install(load_table(opts_.table, opts_.table_limits));
-    r.ok = true;
-    r.generation = generation_;
-    log_line("reloaded: %s", summary().c_str());
-  } catch (const std::exception& e) {
-    r.error = e.what();
-    log_line("reload failed, still serving generation %llu: %s",
-             static_cast<unsigned long long>(generation_), e.what());
-  }
-  notify_ready(r.ok ? summary() : "reload failed; " + summary());
+  // Read and built on the reloader's thread; the table in service changes
+  // only on success, in on_reload_done(). Dispatch goes on meanwhile.
+  if (!reloader_.busy()) notify_reloading();
+  r.ticket = reloader_.request();
   return r;
+}
+
+void Daemon::on_reload_done() {
+  ReloadResult res;
+  if (!reloader_.take(res)) return;
+  ReloadOutcome r;
+  if (res.table) {
+    // The one part of a reload on the loop: binding counters and the swap.
+    const std::uint64_t t0 = monotonic_ms();
+    install(std::move(res.table), res.warnings, res.counters.get());
+    r.ok = true;
+    log_line("reloaded: %s; swapped in %llu ms", summary().c_str(),
+             static_cast<unsigned long long>(monotonic_ms() - t0));
+  } else {
+    r.error = std::move(res.error);
+    log_line("reload failed, still serving generation %llu: %s",
+             static_cast<unsigned long long>(generation_), r.error.c_str());
+  }
+  r.generation = generation_;
+  if (control_) control_->reload_done(res.ticket, r);
+  reloader_.resume();  // a reload asked for meanwhile, now that the registry is stable
+  if (!reloader_.busy()) notify_ready(r.ok ? summary() : "reload failed; " + summary());
 }
 
 void Daemon::pause_accepts(int fd) {
@@ -155,6 +184,7 @@ bool Daemon::on_signal() {
       log_line("SIGHUP: reloading %s", opts_.table.c_str());
       reload();
     } else {
+      // At once, whatever a reload is doing: a busy worker is abandoned.
       log_line("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
       return false;
     }
@@ -192,6 +222,9 @@ int Daemon::run() {
           break;
         case kControlTimer:
           control_->on_timer();
+          break;
+        case kReloadDone:
+          on_reload_done();
           break;
         default:
           if (tag >= kControlClient && control_)

@@ -1,6 +1,7 @@
 // The daemon: owns the sockets and the epoll loop, and ties the parts
 // together (dispatcher, reload, control socket, signals, accept back-off).
-// Single-threaded: every handler runs to completion inside the loop.
+// Every handler runs to completion inside the loop; only the reloader's
+// worker thread (reading and building a new table) runs beside it.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "handoff.hpp"
 #include "listener.hpp"
 #include "options.hpp"
+#include "reloader.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
@@ -26,15 +28,20 @@ class Daemon final : public ControlHandler {
   ControlServer* control() noexcept { return control_.get(); }
   std::string listen_description() const { return listen_desc_; }
   std::string summary() const;  // one line: what is being served
+  // Starts the reload worker (see Reloader::start): after the privilege
+  // drop, before the seccomp filter.
+  void start_reloader() { reloader_.start(); }
 
   // Runs until SIGTERM or SIGINT. Returns the exit code.
   int run();
 
   StatusInfo status() override;
-  ReloadOutcome reload() override;
+  ReloadRequest reload() override;
 
  private:
-  void install(std::shared_ptr<const socketbox::table::Table> t);
+  void install(std::shared_ptr<const socketbox::table::Table> t,
+               const std::vector<std::string>& warnings, PreparedCounters* prepared = nullptr);
+  void on_reload_done();
   void pause_accepts(int fd);
   void resume_accepts();
   bool on_signal();  // false: stop
@@ -49,6 +56,7 @@ class Daemon final : public ControlHandler {
   UniqueFd signals_;
   UniqueFd backoff_timer_;
   std::unique_ptr<ControlServer> control_;
+  Reloader reloader_;
   bool listen_paused_ = false, control_paused_ = false;
   std::uint64_t generation_ = 0;
   std::uint64_t started_ms_ = 0;

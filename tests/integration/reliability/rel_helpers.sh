@@ -54,3 +54,50 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # status_get EXPR: a value from sbd's `status` answer (json_get over it).
 status_get() { json_get "$(sbd_ctl status)" "$1"; }
+
+# now_ms: monotonic-enough wall clock in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# rate_mark: remembers sbd's dispatched counter and the time, for rate_since.
+rate_mark() {
+  RATE_D=$(status_get "j['connections']['dispatched']")
+  RATE_T=$(now_ms)
+}
+
+# rate_since: connections dispatched per second since rate_mark.
+rate_since() {
+  local d t
+  d=$(status_get "j['connections']['dispatched']")
+  t=$(now_ms)
+  echo $(((d - RATE_D) * 1000 / (t - RATE_T > 0 ? t - RATE_T : 1)))
+}
+
+# rate_over MS: the dispatch rate over the next MS milliseconds (bounded by
+# the time, not a count, so a slow machine gives a lower rate, not a hang).
+rate_over() {
+  rate_mark
+  sleep "$(awk "BEGIN{print $1/1000}")"
+  rate_since
+}
+
+# rate_kept_through WHAT CMD...: the dispatch rate over the 2 s before CMD,
+# and from CMD's start over at least 2 s and until CMD is done (CMD starts
+# a reload and waits for it to end), must stay above half. On a busy
+# machine a neighbour alone can halve the rate for a moment, so up to 3
+# tries; a loop that stops dispatching fails every one.
+rate_kept_through() {
+  local what=$1 try before during elapsed
+  shift
+  for try in 1 2 3; do
+    before=$(rate_over 2000)
+    rate_mark
+    "$@"
+    elapsed=$(($(now_ms) - RATE_T))
+    ((elapsed >= 2000)) || sleep "$(awk "BEGIN{print (2000 - $elapsed)/1000}")"
+    during=$(rate_since)
+    sb_log "$what (try $try): $during/s during, $before/s before"
+    (($before > 0)) || sb_fail "$what: no connections dispatched before"
+    ((2 * during > before)) && return 0
+  done
+  sb_fail "$what: the dispatch rate fell to $during/s from $before/s (not above half), 3 tries"
+}

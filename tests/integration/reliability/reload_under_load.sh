@@ -56,8 +56,10 @@ status=$(sbd_ctl status)
 sb_assert_eq 0 "$(json_get "$status" "j['connections']['failed']")" "failed hand-offs"
 sb_assert_eq 0 "$(json_get "$status" "j['connections']['no_match']")" "unmatched connections"
 sb_assert_eq "$((good + 1))" "$(json_get "$status" "j['generation']")" "generation (broken tables never installed)"
+# b.sock left the table with the last reload: its counters were folded into
+# the retired total.
 ((\
-  $(target_counter "$SB_TMP/a.sock" sent) > 0 && $(target_counter "$SB_TMP/b.sock" sent) > 0)) ||
+  $(target_counter "$SB_TMP/a.sock" sent) > 0 && $(status_get "j['retired']['sent']") > 0)) ||
   sb_fail "both tables should have served connections"
 sb_wait_for 5 "the broken reloads in sbd's log" grep -q "reload failed, still serving generation" "$SB_TMP/sbd.log"
 sb_pass

@@ -23,13 +23,14 @@ struct FakeDaemon : ControlHandler {
     s.counters = &counters;
     return s;
   }
-  ReloadOutcome reload() override {
+  ReloadRequest reload() override {
     ++reloads;
-    ReloadOutcome r;
+    ReloadRequest q;
+    ReloadOutcome& r = q.outcome;
     r.ok = reload_ok;
     r.generation = 4;
     if (!reload_ok) r.error = "/t.conf:2:5: error: expected \"x\"";
-    return r;
+    return q;
   }
 };
 
@@ -48,20 +49,23 @@ TEST_CASE("status lists connections and per-target counters") {
   d.counters.connections.dispatched = 7;
   d.counters.connections.failed = 2;
   REQUIRE(d.counters.for_fd(5));
-  CHECK(answer_command("status\n", d) ==
-        "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/"
-        "t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
-        "\"pid\":1234,\"connections\":{\"accepted\":9,\"dispatched\":7,\"no_match\":0,\"failed\":2,"
-        "\"accept_backoffs\":0},\"targets\":["
-        "{\"path\":\"/"
-        "a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
-        "\"in_table\":true},"
-        "{\"path\":\"/"
-        "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
-        "\"in_table\":true},"
-        "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_"
-        "table\":true}]}");
-  CHECK(answer_command("counters", d) == answer_command("status\r\n", d));
+  CHECK(
+      answer_command("status\n", d).text ==
+      "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/"
+      "t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
+      "\"pid\":1234,\"reloading\":false,\"connections\":{\"accepted\":9,\"dispatched\":7,\"no_"
+      "match\":0,\"failed\":2,"
+      "\"accept_backoffs\":0},\"retired\":{\"targets\":0,\"sent\":0,\"failed\":{\"missing\":0,"
+      "\"refused\":0,\"full\":0,\"other\":0}},\"targets_total\":3,\"truncated\":false,\"targets\":["
+      "{\"path\":\"/"
+      "a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
+      "\"in_table\":true},"
+      "{\"path\":\"/"
+      "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
+      "\"in_table\":true},"
+      "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_"
+      "table\":true}]}");
+  CHECK(answer_command("counters", d).text == answer_command("status\r\n", d).text);
 }
 
 TEST_CASE("counters survive a reload, keyed by path") {
@@ -69,29 +73,33 @@ TEST_CASE("counters survive a reload, keyed by path") {
   auto first =
       reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/a\ndefault jump-unix:/b\n"));
   first[0]->sent = 5;
+  first[1]->sent = 2;
   auto second =
       reg.bind(tbl::parse_table("rule-set:0\nport:1 jump-unix:/c\ndefault jump-unix:/a\n"));
   REQUIRE(second.size() == 2);
   CHECK(second[1]->sent == 5);  // /a, now target 1
   CHECK(second[1] == first[0]);
-  CHECK(reg.paths().at("/b").in_table == false);
+  // /b left the table: folded into the retired total, not kept.
+  CHECK(reg.paths().count("/b") == 0);
+  CHECK(reg.retired_targets() == 1);
+  CHECK(reg.retired().sent == 2);
   CHECK(reg.paths().at("/c").in_table == true);
   CHECK(reg.for_fd(3) == nullptr);
 }
 
 TEST_CASE("reload answers ok with the generation, or the table's error") {
   FakeDaemon d;
-  CHECK(answer_command("reload\n", d) == "{\"ok\":true,\"generation\":4}");
+  CHECK(answer_command("reload\n", d).text == "{\"ok\":true,\"generation\":4}");
   d.reload_ok = false;
-  CHECK(answer_command("reload", d) ==
+  CHECK(answer_command("reload", d).text ==
         "{\"ok\":false,\"error\":\"/t.conf:2:5: error: expected \\\"x\\\"\"}");
   CHECK(d.reloads == 2);
 }
 
 TEST_CASE("unknown commands get an error and change nothing") {
   FakeDaemon d;
-  const std::string a = answer_command("shutdown\n", d);
+  const std::string a = answer_command("shutdown\n", d).text;
   CHECK(a.rfind("{\"ok\":false,\"error\":\"unknown command 'shutdown'", 0) == 0);
-  CHECK(answer_command("", d).rfind("{\"ok\":false", 0) == 0);
+  CHECK(answer_command("", d).text.rfind("{\"ok\":false", 0) == 0);
   CHECK(d.reloads == 0);
 }

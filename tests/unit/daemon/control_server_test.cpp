@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "setup_error.hpp"
 #include "temp_dir.hpp"
@@ -26,9 +27,9 @@ struct Fake : ControlHandler {
     s.table = "t";
     return s;
   }
-  ReloadOutcome reload() override {
+  ReloadRequest reload() override {
     ++reloads;
-    return {true, 7, {}};
+    return {0, {true, 7, {}}};
   }
 };
 
@@ -123,4 +124,70 @@ TEST_CASE("control server replaces a stale socket but nothing else") {
   const std::string file = dir / "file";
   std::ofstream(file) << "x";
   CHECK_THROWS_WITH(ControlServer(file, h), Catch::Contains("exists and is not a socket"));
+}
+
+namespace {
+
+// A daemon whose reloads finish later, as sbd's do (on the worker thread).
+struct AsyncFake : Fake {
+  ReloadRequest reload() override {
+    ++reloads;
+    return {5, {}};
+  }
+};
+
+struct Served {
+  TempDir dir;
+  std::string path = dir / "ctl";
+  UniqueFd ep{epoll_create1(EPOLL_CLOEXEC)};
+  void attach(ControlServer& s) {
+    s.attach(ep.get(), 100);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 1;
+    REQUIRE(epoll_ctl(ep.get(), EPOLL_CTL_ADD, s.listen_fd(), &ev) == 0);
+  }
+};
+
+bool closed_by_server(int fd) {
+  char b;
+  return recv(fd, &b, 1, MSG_DONTWAIT) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("control server: a reload is answered when it finishes, not before") {
+  Served sv;
+  AsyncFake h;
+  ControlServer s(sv.path, h);
+  sv.attach(s);
+  UniqueFd c = connect_to(sv.path);
+  REQUIRE(write(c.get(), "reload\n", 7) == 7);
+  pump(s, sv.ep.get());
+  CHECK(h.reloads == 1);
+  char b;
+  CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);  // nothing yet, still open
+  s.reload_done(4, {true, 3, {}});                // an earlier reload: not this one's
+  CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);
+  s.reload_done(5, {false, 3, "/t.conf: is a FIFO, not a regular file"});
+  CHECK(read_all(c.get()) ==
+        "{\"ok\":false,\"error\":\"/t.conf: is a FIFO, not a regular file\"}\n");
+}
+
+TEST_CASE("control server: when full, the oldest idle client makes room") {
+  Served sv;
+  Fake h;
+  ControlServer s(sv.path, h);
+  sv.attach(s);
+  std::vector<UniqueFd> idle;
+  for (int i = 0; i < ControlServer::kMaxClients; ++i) {
+    idle.push_back(connect_to(sv.path));
+    pump(s, sv.ep.get());
+  }
+  UniqueFd op = connect_to(sv.path);
+  REQUIRE(write(op.get(), "status\n", 7) == 7);
+  pump(s, sv.ep.get());
+  CHECK(read_all(op.get()).rfind("{\"listen\":", 0) == 0);
+  CHECK(closed_by_server(idle[0].get()));  // the oldest went
+  CHECK_FALSE(closed_by_server(idle[1].get()));
 }

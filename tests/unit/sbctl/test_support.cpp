@@ -139,7 +139,23 @@ TEST_CASE("sbd's status answer is read field by field", "[control]") {
   CHECK(s.targets[0].missing == 1);
   CHECK(s.targets[1].path == "fd:3");
   CHECK(s.targets[1].full == 2);
+  CHECK(s.targets_total == 2);  // an sbd that listed every target
+  CHECK_FALSE(s.truncated);
   CHECK_THROWS_AS(parse_status("{\"listen\":"), JsonError);
+}
+
+TEST_CASE("a bounded status answer says how many targets it left out", "[control]") {
+  const SbdStatus s = parse_status(
+      R"({"listen":"x","table":"t","generation":3,"uptime_s":1,"pid":7,"reloading":false,)"
+      R"("connections":{"accepted":1,"dispatched":1,"no_match":0,"failed":0,"accept_backoffs":0},)"
+      R"("retired":{"targets":4,"sent":9,"failed":{"missing":0,"refused":0,"full":0,"other":0}},)"
+      R"("targets_total":100001,"truncated":true,)"
+      R"("targets":[{"path":"/a","sent":1,"failed":{"missing":0,"refused":0,"full":0,"other":0},"in_table":true}]})");
+  CHECK(s.targets.size() == 1);
+  CHECK(s.targets_total == 100001);
+  CHECK(s.truncated);
+  CHECK(s.retired_targets == 4);
+  CHECK(s.retired_sent == 9);
 }
 
 TEST_CASE("a control socket nobody listens on means sbd is not running", "[control]") {
