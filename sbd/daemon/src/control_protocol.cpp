@@ -92,4 +92,8 @@ std::string answer_command(std::string_view line, ControlHandler& h) {
   return format_reload(bad);
 }
 
+std::string ControlHandler::answer_line(std::string_view line) {
+  return answer_command(line, *this);
+}
+
 }  // namespace socketbox::daemon

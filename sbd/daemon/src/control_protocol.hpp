@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "control_answerer.hpp"
 #include "counters.hpp"
 
 namespace socketbox::daemon {
@@ -28,15 +29,12 @@ struct ReloadOutcome {
 };
 
 // What the control socket asks the daemon for.
-class ControlHandler {
+class ControlHandler : public ControlAnswerer {
  public:
-  virtual ~ControlHandler() = default;
+  std::string answer_line(std::string_view line) override;
   virtual StatusInfo status() = 0;
   virtual ReloadOutcome reload() = 0;
 };
-
-std::string format_status(const StatusInfo& s);
-std::string format_reload(const ReloadOutcome& r);
 
 // Answers one command line (without or with its trailing \n / \r\n),
 // without the trailing newline.

@@ -16,7 +16,7 @@
 
 namespace socketbox::daemon {
 
-ControlServer::ControlServer(std::string path, ControlHandler& handler)
+ControlServer::ControlServer(std::string path, ControlAnswerer& handler)
     : path_(std::move(path)), handler_(handler) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
@@ -30,7 +30,7 @@ ControlServer::ControlServer(std::string path, ControlHandler& handler)
     if (!S_ISSOCK(st.st_mode))
       throw SetupError("control socket path " + path_ +
                        " exists and is not a socket; not replacing it");
-    // A socket left by an earlier sbd: replace it, unless one still answers.
+    // A socket left by an earlier run: replace it, unless one still answers.
     UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (probe && connect(probe.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0)
       throw SetupError("control socket " + path_ + " is in use by another process");
@@ -115,7 +115,7 @@ bool ControlServer::on_accept() noexcept {
 
 void ControlServer::answer(Client& c, std::string_view line) noexcept {
   try {
-    c.out = answer_command(line, handler_);
+    c.out = handler_.answer_line(line);
     c.out += '\n';
   } catch (const std::exception& e) {
     log_line("control: cannot answer: %s", e.what());

@@ -1,6 +1,6 @@
 // The control socket: a Unix stream socket (mode 0660). Each client sends one
-// command line and gets one line of JSON, then sbd closes the connection.
-// Everything runs inside sbd's epoll loop without blocking it: clients are
+// command line and gets one line of JSON, then the daemon closes the connection.
+// Everything runs inside the daemon's epoll loop without blocking it: clients are
 // read and written non-blocking, at most kMaxClients at once, and a client
 // that has not finished within kClientDeadlineMs is dropped.
 #pragma once
@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "control_protocol.hpp"
+#include "control_answerer.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
@@ -21,7 +21,7 @@ class ControlServer {
 
   // Binds `path` (replacing a stale socket, refusing to replace anything
   // else), mode 0660. Throws SetupError.
-  ControlServer(std::string path, ControlHandler& handler);
+  ControlServer(std::string path, ControlAnswerer& handler);
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -58,7 +58,7 @@ class ControlServer {
   void arm_timer() noexcept;
 
   std::string path_;
-  ControlHandler& handler_;
+  ControlAnswerer& handler_;
   UniqueFd listen_;
   UniqueFd timer_;
   int epfd_ = -1;
