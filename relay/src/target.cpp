@@ -5,6 +5,7 @@
 #include <sys/un.h>
 
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 
 namespace socketbox::relay {
