@@ -37,6 +37,10 @@ bool parse_tcp(std::string_view rest, Target& out, std::string& error) {
     }
     host = rest.substr(0, colon);
     port_text = rest.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      error = "an IPv6 address goes in brackets: tcp:[IPV6]:PORT";
+      return false;
+    }
   }
   std::uint16_t port = 0;
   if (!parse_port(port_text, port)) {
