@@ -1,3 +1,4 @@
+#include "control_protocol.hpp"
 #include "control_server.hpp"
 
 #include <sys/epoll.h>
