@@ -177,12 +177,11 @@ std::vector<std::shared_ptr<Relay>> RelayServer::bind_relays(const std::vector<R
       for (const auto& f : fresh) unlink(f->spec.path.c_str());
       return {};
     }
-    // The user sb-relay drops to must be able to replace it on a reload.
-    if ((creds_.set_uid || creds_.set_gid) &&
-        chown(s.path.c_str(), creds_.set_uid ? creds_.uid : static_cast<uid_t>(-1),
-              creds_.set_gid ? creds_.gid : static_cast<gid_t>(-1)) < 0) {
-      // Not fatal: it only matters for reloads after the drop.
-    }
+    // Owned by the user sb-relay drops to, so that it can still replace
+    // the socket on a reload. The group stays (the directory's, e.g.
+    // socketbox-access): that is how sbd may write to it.
+    if (creds_.set_uid && chown(s.path.c_str(), creds_.uid, static_cast<gid_t>(-1)) < 0)
+      log_line("warning: cannot chown %s: %s", s.path.c_str(), std::strerror(errno));
     fresh.push_back(r);
     out.push_back(std::move(r));
   }

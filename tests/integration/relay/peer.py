@@ -17,7 +17,8 @@ it without storing it.
   peer.py send-client HOST PORT BYTES      sends, half-closes, waits for EOF
   peer.py hold-clients HOST PORT N READY DONE
       opens N connections at once, checks each echoes, writes READY, holds
-      them until the file DONE exists, then closes them all.
+      them until the file DONE exists, checks each still echoes, then closes
+      them all.
 """
 import hashlib
 import os
@@ -196,28 +197,41 @@ def hold_clients(host, port, n, ready, done):
     n = int(n)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 256)), hard))
+    # In batches of 50, each echoing before the next opens: at most 50
+    # connections wait in sbd's hand-off queue at once, however slow a
+    # loaded machine makes the relay.
     socks = []
-    for i in range(n):
-        socks.append(connect(host, port))
-    for i, s in enumerate(socks):
-        msg = f"conn {i}\n".encode()
-        s.sendall(msg)
-    for i, s in enumerate(socks):
-        msg = f"conn {i}\n".encode()
-        got = b""
-        while len(got) < len(msg):
-            b = s.recv(len(msg) - len(got))
-            if not b:
-                print(f"connection {i} closed early", flush=True)
+    for start in range(0, n, 50):
+        batch = [connect(host, port) for _ in range(start, min(n, start + 50))]
+        for i, s in enumerate(batch, start):
+            s.sendall(f"conn {i}\n".encode())
+        for i, s in enumerate(batch, start):
+            msg = f"conn {i}\n".encode()
+            got = b""
+            while len(got) < len(msg):
+                b = s.recv(len(msg) - len(got))
+                if not b:
+                    print(f"connection {i} closed early", flush=True)
+                    sys.exit(1)
+                got += b
+            if got != msg:
+                print(f"connection {i}: got {got!r}", flush=True)
                 sys.exit(1)
-            got += b
-        if got != msg:
-            print(f"connection {i}: got {got!r}", flush=True)
-            sys.exit(1)
+        socks += batch
     open(ready, "w").close()
     print(f"holding {n}", flush=True)
     while not os.path.exists(done):
         time.sleep(0.05)
+    # Still relaying: each echoes again.
+    for i, s in enumerate(socks):
+        s.sendall(b"again\n")
+        got = b""
+        while len(got) < 6:
+            b = s.recv(6 - len(got))
+            if not b:
+                print(f"connection {i} closed while held", flush=True)
+                sys.exit(1)
+            got += b
     for s in socks:
         s.close()
     print("closed", flush=True)

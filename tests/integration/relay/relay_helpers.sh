@@ -9,13 +9,15 @@ RL_PEER="$(dirname "${BASH_SOURCE[0]}")/peer.py"
 
 # rl_relay NAME NS ARGS...: sb-relay in NS, logging to $SB_TMP/NAME.log,
 # with its control socket at $SB_TMP/NAME.ctl. Waits until it serves.
-# Sets RL_PID.
+# Sets RL_PID to sb-relay's own pid (from its status: $SB_LAST_PID is the
+# subshell around "ip netns exec").
 rl_relay() {
   local name=$1 ns=$2
   shift 2
   sb_bg "$name" sb_in "$ns" sb-relay --control "$SB_TMP/$name.ctl" "$@"
-  RL_PID=$SB_LAST_PID
   sb_wait_for 30 "sb-relay $name to serve" grep -q "sb-relay: serving" "$SB_TMP/$name.log"
+  RL_PID=$(rl_status "$name" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+  [[ $(cat "/proc/$RL_PID/comm") == sb-relay ]] || sb_fail "pid $RL_PID is not sb-relay"
 }
 
 # rl_status NAME: the relay's status JSON.
@@ -54,6 +56,5 @@ rl_peer_bg() {
 # rl_fds PID: how many descriptors PID has open.
 rl_fds() { ls "/proc/$1/fd" | wc -l; }
 
-# rl_pid_of PID: the sb-relay process under an "ip netns exec" wrapper
-# (netns exec execs, so it is the same pid).
+# rl_rss_kb PID: resident memory of PID in kB.
 rl_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
