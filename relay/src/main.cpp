@@ -48,7 +48,7 @@ daemon::SeccompExtras seccomp_extras() {
 
 int serve(const Options& o) {
   const daemon::Credentials creds = daemon::resolve_credentials(o.user, o.group, o.groups);
-  RelayServer server(o, creds);
+  RelayServer server(o);
   daemon::drop_privileges(creds, "");
   if (o.seccomp) daemon::install_seccomp_filter(seccomp_extras());
   const std::string summary = server.summary();

@@ -101,8 +101,7 @@ void raise_fd_limit(std::uint64_t want) {
 
 Relay::~Relay() { sb_receiver_close(rx); }
 
-RelayServer::RelayServer(Options o, daemon::Credentials creds)
-    : opts_(std::move(o)), creds_(std::move(creds)) {
+RelayServer::RelayServer(Options o) : opts_(std::move(o)) {
   started_ms_ = monotonic_ms();
   raise_fd_limit(opts_.limits.max_connections * kFdsPerConn + 64);
   conns_.resize(opts_.limits.max_connections);
@@ -177,11 +176,6 @@ std::vector<std::shared_ptr<Relay>> RelayServer::bind_relays(const std::vector<R
       for (const auto& f : fresh) unlink(f->spec.path.c_str());
       return {};
     }
-    // Owned by the user sb-relay drops to, so that it can still replace
-    // the socket on a reload. The group stays (the directory's, e.g.
-    // socketbox-access): that is how sbd may write to it.
-    if (creds_.set_uid && chown(s.path.c_str(), creds_.uid, static_cast<gid_t>(-1)) < 0)
-      log_line("warning: cannot chown %s: %s", s.path.c_str(), std::strerror(errno));
     fresh.push_back(r);
     out.push_back(std::move(r));
   }

@@ -16,7 +16,6 @@
 #include "control_server.hpp"
 #include "counters.hpp"
 #include "options.hpp"
-#include "privileges.hpp"
 #include "proxy_header.hpp"
 #include "socketbox/receiver.h"
 #include "socketbox/unique_fd.hpp"
@@ -39,8 +38,9 @@ struct Relay {
 class RelayServer final : public daemon::ControlAnswerer {
  public:
   // Binds every receiving socket and the control socket. Throws SetupError
-  // (or ConfigError for a broken --config file).
-  RelayServer(Options o, daemon::Credentials creds);
+  // (or ConfigError for a broken --config file). Sockets bound on a reload
+  // after the privilege drop need a directory sb-relay's user may write.
+  explicit RelayServer(Options o);
   ~RelayServer() override;
 
   // Runs until SIGTERM or SIGINT. Returns the exit code.
@@ -84,7 +84,6 @@ class RelayServer final : public daemon::ControlAnswerer {
   bool write_header(Conn& c) noexcept;  // false: error
 
   Options opts_;
-  daemon::Credentials creds_;
   UniqueFd epoll_, signals_, timer_;
   std::unique_ptr<daemon::ControlServer> control_;
   std::vector<std::shared_ptr<Relay>> relays_;
