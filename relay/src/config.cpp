@@ -1,15 +1,15 @@
 #include "config.hpp"
 
-#include <set>
 #include <toml++/toml.h>
+
+#include <set>
 
 namespace socketbox::relay {
 namespace {
 
 void check_netns(const std::string& netns, const std::string& where) {
   if (netns.size() > kMaxNetnsName)
-    throw ConfigError(where + "netns name longer than " + std::to_string(kMaxNetnsName) +
-                      " bytes");
+    throw ConfigError(where + "netns name longer than " + std::to_string(kMaxNetnsName) + " bytes");
 }
 
 std::string at(const std::string& file, const toml::source_region& r) {
@@ -90,7 +90,8 @@ std::vector<RelaySpec> load_config_file(const std::string& file) {
         have_target = true;
       } else if (k == "proxy") {
         if (!parse_proxy_version(v, r.proxy))
-          throw ConfigError(at(file, value.source()) + "'proxy' must be \"v1\", \"v2\" or \"none\"");
+          throw ConfigError(at(file, value.source()) +
+                            "'proxy' must be \"v1\", \"v2\" or \"none\"");
       } else {
         r.netns = v;
         check_netns(r.netns, at(file, value.source()));

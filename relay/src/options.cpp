@@ -26,7 +26,8 @@ ParseResult parse_options(const std::vector<std::string>& args) {
   std::vector<std::string> relay_opts;
   std::uint32_t sender_uid = 0;
   app.add_option("PATH", path, "Receiving socket to bind (with TARGET)");
-  app.add_option("TARGET", target, "tcp:HOST:PORT ('tcp:[::1]:8080', 'tcp:127.0.0.1:80') or unix:PATH");
+  app.add_option("TARGET", target,
+                 "tcp:HOST:PORT ('tcp:[::1]:8080', 'tcp:127.0.0.1:80') or unix:PATH");
   app.add_option("--proxy-protocol", proxy, "PROXY header for PATH TARGET: v1, v2 or none")
       ->type_name("V")
       ->capture_default_str();
@@ -74,7 +75,8 @@ ParseResult parse_options(const std::vector<std::string>& args) {
       ->delimiter(',');
   app.add_flag("--seccomp", o.seccomp,
                "Restrict sb-relay to the system calls it needs once it is serving");
-  app.add_flag("--check", o.check, "Check the relays and the config file, and exit (0 ok, 2 broken)");
+  app.add_flag("--check", o.check,
+               "Check the relays and the config file, and exit (0 ok, 2 broken)");
 
   std::vector<const char*> argv;
   argv.reserve(args.size());

@@ -15,7 +15,7 @@ namespace socketbox::relay {
 struct Limits {
   std::uint32_t max_connections = 4096;  // concurrent relays, all relays together
   std::uint32_t connect_timeout_ms = 5000;
-  std::uint32_t idle_timeout_s = 600;  // 0: none
+  std::uint32_t idle_timeout_s = 600;      // 0: none
   std::uint32_t fail_log_interval_s = 10;  // a dead target is logged once per interval
 };
 

@@ -57,8 +57,7 @@ void add_fd(int epfd, int fd, std::uint32_t events, std::uint64_t t) {
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = t;
-  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-    throw SetupError(errno_text("epoll_ctl", errno));
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) throw SetupError(errno_text("epoll_ctl", errno));
 }
 
 void set_nodelay(int fd) noexcept {
@@ -268,10 +267,10 @@ void RelayServer::start(const std::shared_ptr<Relay>& r, int fd) noexcept {
   if (r->spec.proxy != ProxyVersion::kNone) {
     sockaddr_storage src{}, dst{};
     const bool known = connection_ends(fd, src, dst);
-    c.header_len = encode_proxy_header(
-        r->spec.proxy, known ? reinterpret_cast<sockaddr*>(&src) : nullptr,
-        known ? reinterpret_cast<sockaddr*>(&dst) : nullptr, r->spec.netns, c.header,
-        sizeof c.header);
+    c.header_len =
+        encode_proxy_header(r->spec.proxy, known ? reinterpret_cast<sockaddr*>(&src) : nullptr,
+                            known ? reinterpret_cast<sockaddr*>(&dst) : nullptr, r->spec.netns,
+                            c.header, sizeof c.header);
   }
   const Target& t = r->spec.target;
   c.target.reset(socket(t.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -360,8 +359,8 @@ void RelayServer::pump(Conn& c) noexcept {
   for (;;) {
     std::uint64_t up_moved = 0, down_moved = 0;
     // Client bytes wait until the PROXY header is out.
-    const auto up = header_sent ? c.up.step(c.client.get(), c.target.get(), up_moved)
-                                : SplicePump::Step::kIdle;
+    const auto up =
+        header_sent ? c.up.step(c.client.get(), c.target.get(), up_moved) : SplicePump::Step::kIdle;
     const auto down = c.down.step(c.target.get(), c.client.get(), down_moved);
     c.relay->counters.bytes_to_target += up_moved;
     c.relay->counters.bytes_to_client += down_moved;
@@ -465,7 +464,8 @@ std::string RelayServer::status_json() const {
     const RelayCounters& k = r->counters;
     if (!first) s += ',';
     first = false;
-    s += "{\"path\":" + json_quote(r->spec.path) + ",\"target\":" + json_quote(r->spec.target.text) +
+    s += "{\"path\":" + json_quote(r->spec.path) +
+         ",\"target\":" + json_quote(r->spec.target.text) +
          ",\"proxy\":" + json_quote(proxy_version_name(r->spec.proxy)) +
          ",\"accepted\":" + std::to_string(k.accepted) +
          ",\"connected\":" + std::to_string(k.connected) +

@@ -74,13 +74,14 @@ class RelayServer final : public daemon::ControlAnswerer {
   void watch_receivers();
   void on_receiver(std::size_t index) noexcept;
   void start(const std::shared_ptr<Relay>& r, int fd) noexcept;
-  void on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t events, bool is_target) noexcept;
+  void on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t events,
+               bool is_target) noexcept;
   void connected(Conn& c) noexcept;
   void connect_failed(Conn& c, int err) noexcept;
   void pump(Conn& c) noexcept;
   void finish(Conn& c) noexcept;
   void on_tick() noexcept;
-  bool on_signal() noexcept;  // false: stop
+  bool on_signal() noexcept;            // false: stop
   bool write_header(Conn& c) noexcept;  // false: error
 
   Options opts_;

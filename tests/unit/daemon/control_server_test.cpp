@@ -1,4 +1,3 @@
-#include "control_protocol.hpp"
 #include "control_server.hpp"
 
 #include <sys/epoll.h>
@@ -11,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "control_protocol.hpp"
 #include "setup_error.hpp"
 #include "temp_dir.hpp"
 

@@ -54,11 +54,13 @@ TEST_CASE("config file relays", "[config]") {
 TEST_CASE("config errors name file:line:column", "[config]") {
   {
     TempConfig c("[[relay]]\npath = \"/a\"\ntarget = \"tcp:nope:1\"\n");
-    CHECK_THROWS_WITH(load_config_file(c.path), Catch::StartsWith(c.path + ":3:10: error: bad target"));
+    CHECK_THROWS_WITH(load_config_file(c.path),
+                      Catch::StartsWith(c.path + ":3:10: error: bad target"));
   }
   {
     TempConfig c("[[relay]]\npath = \"/a\"\ntarget = \"unix:/b\"\ncolour = \"red\"\n");
-    CHECK_THROWS_WITH(load_config_file(c.path), Catch::StartsWith(c.path + ":4:10: error: unknown key 'colour'"));
+    CHECK_THROWS_WITH(load_config_file(c.path),
+                      Catch::StartsWith(c.path + ":4:10: error: unknown key 'colour'"));
   }
   {
     TempConfig c("[[relay]]\npath = \"/a\"\n");

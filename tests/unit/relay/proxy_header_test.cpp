@@ -72,8 +72,8 @@ TEST_CASE("v1: longest line fits the spec's 107 bytes", "[proxy]") {
 
 TEST_CASE("v2 IPv4 header, byte for byte", "[proxy]") {
   const auto s = v4("192.0.2.1", 0x1234), d = v4("198.51.100.7", 443);
-  const auto want = cat(kSig, {0x21, 0x11, 0x00, 0x0C, 192, 0, 2, 1, 198, 51, 100, 7, 0x12, 0x34,
-                               0x01, 0xBB});
+  const auto want =
+      cat(kSig, {0x21, 0x11, 0x00, 0x0C, 192, 0, 2, 1, 198, 51, 100, 7, 0x12, 0x34, 0x01, 0xBB});
   CHECK(encode(ProxyVersion::kV2, sa(s), sa(d)) == want);
 }
 
@@ -88,8 +88,8 @@ TEST_CASE("v2 IPv6 header, byte for byte", "[proxy]") {
 
 TEST_CASE("v2 with a netns TLV", "[proxy]") {
   const auto s = v6("::ffff:10.0.0.5", 1234), d = v6("::ffff:10.0.0.1", 80);
-  const auto want = cat(kSig, {0x21, 0x11, 0x00, 0x12, 10, 0, 0, 5, 10, 0, 0, 1, 0x04, 0xD2, 0x00,
-                               0x50, 0x30, 0x00, 0x03, 'w', 'e', 'b'});
+  const auto want = cat(kSig, {0x21, 0x11, 0x00, 0x12, 10,   0,    0,    5,    10,  0,   0,
+                               1,    0x04, 0xD2, 0x00, 0x50, 0x30, 0x00, 0x03, 'w', 'e', 'b'});
   CHECK(encode(ProxyVersion::kV2, sa(s), sa(d), "web") == want);
 }
 
