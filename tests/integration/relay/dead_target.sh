@@ -2,7 +2,8 @@
 # Targets that are down: one refusing (nothing listens), one black-holing
 # SYNs (the connect timeout fires). Clients see their connection closed
 # promptly, every failure is counted, the log says so once per interval,
-# and a live relay in the same process keeps serving throughout.
+# and a live relay in the same process keeps serving throughout. Also the
+# idle timeout: a connection that moves nothing is closed and counted.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../preload/helpers.sh"
 . "$(dirname "$0")/relay_helpers.sh"
@@ -12,7 +13,7 @@ pl_require_cmd curl socat python3 nft
 sb_topology
 srv=$(pl_server_ns srv)
 pl_dispatch "fd01:db8:1:40::1:10=$SB_TMP/dead.sock" "fd01:db8:1:40::1:11=$SB_TMP/hole.sock" \
-  "fd01:db8:1:40::1:12=$SB_TMP/live.sock"
+  "fd01:db8:1:40::1:12=$SB_TMP/live.sock" "fd01:db8:1:40::1:13=$SB_TMP/idle.sock"
 # SYNs to port 7998 vanish: a connect there hangs until the relay gives up.
 sb_in "$srv" nft -f - <<'NFT'
 table inet sbwhole {
@@ -51,4 +52,10 @@ sb_wait_for 10 "3 timeouts counted" rl_counter_is relay "$SB_TMP/hole.sock" fail
 grep -q "hole.sock: cannot connect to tcp:\[::1\]:7998: Connection timed out" "$SB_TMP/relay.log" ||
   sb_fail "no timeout line: $(cat "$SB_TMP/relay.log")"
 sb_assert_eq 3 "$(rl_counter relay "$SB_TMP/live.sock" connected)" "live relay connections"
+
+rl_relay idle "$srv" "$SB_TMP/idle.sock" 'tcp:[::1]:7001' --idle-timeout 1
+out=$(rl_peer "$SB_NS_CLIENT" idle-client fd01:db8:1:40::1:13 80) || sb_fail "idle connection: $out"
+sb_assert_contains "$out" "got b''" "the idle client"
+sb_wait_for 10 "the idle timeout counted" rl_counter_is idle "$SB_TMP/idle.sock" idle_timeouts 1
+sb_assert_eq 0 "$(rl_counter idle "$SB_TMP/idle.sock" active)" "idle relay's active connections"
 sb_pass

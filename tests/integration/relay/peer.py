@@ -15,6 +15,8 @@ it without storing it.
   peer.py echo-client HOST PORT BYTES      sends BYTES while reading the echo
   peer.py push-client HOST PORT BYTES_IN BYTES_OUT
   peer.py send-client HOST PORT BYTES      sends, half-closes, waits for EOF
+  peer.py idle-client HOST PORT            sends nothing; prints when the
+      connection is closed ("closed after S s", or "still open" after 20 s)
   peer.py hold-clients HOST PORT N READY DONE
       opens N connections at once, checks each echoes, writes READY, holds
       them until the file DONE exists, checks each still echoes, then closes
@@ -193,6 +195,20 @@ def send_client(host, port, nbytes):
     print(f"sent sha256={digest_of(4, int(nbytes))}", flush=True)
 
 
+def idle_client(host, port):
+    c = connect(host, port)
+    c.settimeout(20)
+    start = time.monotonic()
+    try:
+        b = c.recv(1)
+    except socket.timeout:
+        print("still open", flush=True)
+        sys.exit(1)
+    except ConnectionError:
+        b = b""
+    print(f"closed after {time.monotonic() - start:.1f} s, got {b!r}", flush=True)
+
+
 def hold_clients(host, port, n, ready, done):
     n = int(n)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -247,6 +263,7 @@ def main():
         "push-client": push_client,
         "send-client": send_client,
         "hold-clients": hold_clients,
+        "idle-client": idle_client,
     }[cmd](*args)
 
 
