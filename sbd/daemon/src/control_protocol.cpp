@@ -225,4 +225,8 @@ ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
                        "': expected status, counters or reload")};
 }
 
+ControlAnswer ControlHandler::answer_line(std::string_view line) {
+  return answer_command(line, *this);
+}
+
 }  // namespace socketbox::daemon

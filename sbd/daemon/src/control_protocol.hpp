@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "control_answerer.hpp"
 #include "counters.hpp"
 
 namespace socketbox::daemon {
@@ -48,16 +49,11 @@ struct ReloadRequest {
 };
 
 // What the control socket asks the daemon for.
-class ControlHandler {
+class ControlHandler : public ControlAnswerer {
  public:
-  virtual ~ControlHandler() = default;
+  ControlAnswer answer_line(std::string_view line) override;
   virtual StatusInfo status() = 0;
   virtual ReloadRequest reload() = 0;
-};
-
-struct ControlAnswer {
-  std::string text;               // the line, without its newline
-  std::uint64_t reload_wait = 0;  // != 0: no text yet; answer with that reload's outcome
 };
 
 std::string format_status(const StatusInfo& s);

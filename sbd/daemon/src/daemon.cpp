@@ -153,7 +153,13 @@ void Daemon::on_reload_done() {
              static_cast<unsigned long long>(generation_), r.error.c_str());
   }
   r.generation = generation_;
-  if (control_) control_->reload_done(res.ticket, r);
+  if (control_) {
+    try {
+      control_->complete(res.ticket, format_reload(r));
+    } catch (const std::exception&) {
+      control_->complete(res.ticket, R"({"ok":false,"error":"out of memory"})");
+    }
+  }
   reloader_.resume();  // a reload asked for meanwhile, now that the registry is stable
   if (!reloader_.busy()) notify_ready(r.ok ? summary() : "reload failed; " + summary());
 }

@@ -13,10 +13,6 @@
 
 namespace socketbox::daemon {
 
-std::string errno_text(const std::string& what, int err) {
-  return what + ": " + std::strerror(err);
-}
-
 namespace {
 
 // Checks an inherited descriptor is a listening TCP socket and makes it

@@ -48,7 +48,7 @@ int serve(const Options& o) {
     log_line("%s", e.what());
     return kExitUsage;
   }
-  const Credentials creds = resolve_credentials(o);
+  const Credentials creds = resolve_credentials(o.user, o.group, o.groups);
   Daemon d(o, open_listener(o), std::move(table));
   // After a chroot the path would name a different file.
   if (d.control() && !o.chroot_dir.empty()) d.control()->keep_socket_file();

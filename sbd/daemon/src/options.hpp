@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "exit_codes.hpp"
 #include "socketbox/table/limits.hpp"
 
 namespace socketbox::daemon {
@@ -40,10 +41,6 @@ struct ParseResult {
   int exit_code = 0;
   std::string message;
 };
-
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // could not set up or serve
-inline constexpr int kExitUsage = 2;    // bad command line or table
 
 ParseResult parse_options(const std::vector<std::string>& args);  // args[0] is the program name
 

@@ -12,7 +12,8 @@ if grep -E '^-- (Installing|Up-to-date): ' "$SB_TMP/install.log" | grep -v -- ":
 fi
 
 expect() { [[ -e $prefix/$1 ]] || sb_fail "not installed: $1"; }
-for f in bin/sbd bin/sb-inetd bin/sbctl bin/sb-preload \
+for f in bin/sbd bin/sb-inetd bin/sbctl bin/sb-preload bin/sb-relay lib/systemd/system/sb-relay.service \
+  share/man/man8/sb-relay.8 share/doc/socketbox/relay.md \
   lib/systemd/system/sbd.service lib/systemd/system/sbd.socket lib/systemd/system/sbctl-apply.service \
   lib/systemd/system/sbctl-watch.service share/doc/socketbox/coexistence.md \
   lib/tmpfiles.d/socketbox.conf lib/sysusers.d/socketbox.conf \
@@ -29,7 +30,7 @@ preload=$(find "$prefix" -name libsbpreload.so -print -quit)
 # (A prefix outside ld.so's search path needs LD_PRELOAD-free library lookup
 # through LD_LIBRARY_PATH, as after any install to such a prefix.)
 export LD_LIBRARY_PATH=$prefix/lib:$(dirname "$preload")
-for prog in sbd sbctl sb-inetd sb-preload; do
+for prog in sbd sbctl sb-inetd sb-preload sb-relay; do
   "$prefix/bin/$prog" --help >/dev/null 2>&1 || sb_fail "$prefix/bin/$prog --help failed"
   if ldd "$prefix/bin/$prog" | grep -q "not found"; then
     sb_fail "$prog does not find its libraries when installed: $(ldd "$prefix/bin/$prog" | grep 'not found')"

@@ -6,7 +6,7 @@
 command -v man >/dev/null || sb_skip "man is not installed (scripts/install-deps)"
 
 pages=("$SB_SOURCE_DIR"/man/*.[158])
-((${#pages[@]} == 5)) || sb_fail "expected 5 manual pages, found ${#pages[@]}: ${pages[*]}"
+((${#pages[@]} == 6)) || sb_fail "expected 6 manual pages, found ${#pages[@]}: ${pages[*]}"
 for page in "${pages[@]}"; do
   for width in 80 60; do
     warnings=$(MANWIDTH=$width man --warnings -l "$page" 2>&1 >/dev/null)
@@ -39,6 +39,7 @@ check_program() {  # check_program PAGE PROGRAM [SUBCOMMAND]
 check_program sbd.8 sbd
 check_program sb-preload.1 sb-preload
 check_program sb-inetd.8 sb-inetd
+check_program sb-relay.8 sb-relay
 for cmd in check compile diff apply confirm rollback down status explain; do
   documents sbctl.8 "sbctl $cmd" || grep -q "^\.B sbctl $cmd" "$SB_SOURCE_DIR/man/sbctl.8" ||
     sb_fail "sbctl.8 does not document 'sbctl $cmd'"

@@ -6,15 +6,16 @@
 command -v systemd-analyze >/dev/null || sb_skip "systemd-analyze is not installed"
 
 units=$SB_BUILD_DIR/dist/build-tree
-for u in sbd.service sbd.socket sbctl-apply.service sbctl-watch.service; do
+for u in sbd.service sbd.socket sbctl-apply.service sbctl-watch.service sb-relay.service; do
   [[ -f $units/$u ]] || sb_fail "$units/$u was not generated"
 done
-[[ -x $SB_BIN/sbd && -x $SB_BIN/sbctl ]] || sb_fail "sbd and sbctl must be built for the units to verify"
+[[ -x $SB_BIN/sbd && -x $SB_BIN/sbctl && -x $SB_BIN/sb-relay ]] ||
+  sb_fail "sbd, sbctl and sb-relay must be built for the units to verify"
 
 # verify looks up Documentation=man: pages; give it ours.
 mkdir -p "$SB_TMP/man"/man{1,5,8}
 for page in "$SB_SOURCE_DIR"/man/*.[158]; do cp "$page" "$SB_TMP/man/man${page##*.}/"; done
-out=$(cd "$units" && MANPATH=$SB_TMP/man systemd-analyze verify ./sbd.socket ./sbd.service ./sbctl-apply.service ./sbctl-watch.service 2>&1) ||
+out=$(cd "$units" && MANPATH=$SB_TMP/man systemd-analyze verify ./sbd.socket ./sbd.service ./sbctl-apply.service ./sbctl-watch.service ./sb-relay.service 2>&1) ||
   sb_fail "systemd-analyze verify failed: $out"
 [[ -z $out ]] || sb_fail "systemd-analyze verify warned: $out"
 
@@ -40,11 +41,16 @@ systemd-sysusers --root="$root" "$SB_SOURCE_DIR/dist/sysusers.d/socketbox.conf" 
 grep -q '^socketbox:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$root/etc/passwd" || sb_fail "no socketbox user: $(cat "$root/etc/passwd")"
 access_gid=$(awk -F: '$1 == "socketbox-access" { print $3 }' "$root/etc/group")
 [[ -n $access_gid ]] || sb_fail "no socketbox-access group"
-grep -q "^socketbox-access:x:$access_gid:socketbox$" "$root/etc/group" || sb_fail "socketbox is not in socketbox-access"
+members=$(awk -F: '$1 == "socketbox-access" { print $4 }' "$root/etc/group")
+sb_assert_eq "socketbox,socketbox-relay" "$members" "socketbox-access members"
+relay_uid=$(awk -F: '$1 == "socketbox-relay" { print $3 }' "$root/etc/passwd")
+[[ -n $relay_uid ]] || sb_fail "no socketbox-relay user"
 
 [[ $(id -u) -eq 0 ]] || { sb_log "not root: skipping the tmpfiles.d check"; sb_pass; exit 0; }
 systemd-tmpfiles --root="$root" --create "$SB_SOURCE_DIR/dist/tmpfiles.d/socketbox.conf" ||
   sb_fail "systemd-tmpfiles rejected dist/tmpfiles.d/socketbox.conf"
 sb_assert_eq "2755 0 $access_gid" "$(stat -c '%a %u %g' "$root/run/socketbox")" "/run/socketbox mode, owner, group"
+sb_assert_eq "2750 $relay_uid $access_gid" "$(stat -c '%a %u %g' "$root/run/socketbox/relay")" \
+  "/run/socketbox/relay mode, owner, group"
 sb_assert_eq "750 0 0" "$(stat -c '%a %u %g' "$root/var/lib/socketbox")" "/var/lib/socketbox mode, owner, group"
 sb_pass

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <vector>
 
+#include "control_protocol.hpp"
 #include "setup_error.hpp"
 #include "temp_dir.hpp"
 
@@ -167,9 +168,9 @@ TEST_CASE("control server: a reload is answered when it finishes, not before") {
   CHECK(h.reloads == 1);
   char b;
   CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);  // nothing yet, still open
-  s.reload_done(4, {true, 3, {}});                // an earlier reload: not this one's
+  s.complete(4, format_reload({true, 3, {}}));    // an earlier reload: not this one's
   CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);
-  s.reload_done(5, {false, 3, "/t.conf: is a FIFO, not a regular file"});
+  s.complete(5, format_reload({false, 3, "/t.conf: is a FIFO, not a regular file"}));
   CHECK(read_all(c.get()) ==
         "{\"ok\":false,\"error\":\"/t.conf: is a FIFO, not a regular file\"}\n");
 }

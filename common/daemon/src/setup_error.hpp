@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "options.hpp"
+#include "exit_codes.hpp"
 
 namespace socketbox::daemon {
 

@@ -5,13 +5,15 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <memory>
+#include <vector>
 
 #include "setup_error.hpp"
 
 namespace socketbox::daemon {
 
-void install_seccomp_filter() {
+void install_seccomp_filter(const SeccompExtras& extras) {
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ERRNO(EPERM)),
                                                        seccomp_release);
   if (!ctx) throw SetupError("cannot set up seccomp");
@@ -92,7 +94,9 @@ void install_seccomp_filter() {
       "kill",
 #endif
   };
-  for (const char* name : allowed) {
+  std::vector<const char*> names(std::begin(allowed), std::end(allowed));
+  names.insert(names.end(), extras.syscalls.begin(), extras.syscalls.end());
+  for (const char* name : names) {
     const int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
     if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc < 0)
@@ -101,11 +105,15 @@ void install_seccomp_filter() {
   // socket() only for AF_UNIX (sd_notify's datagram socket): a compromised
   // sbd must not open raw, packet, netlink or fresh TCP sockets, whatever
   // privileges it might still have.
-  if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                                      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-      rc < 0)
-    throw SetupError(std::string("cannot allow socket in seccomp: ") + std::strerror(-rc));
-  // Every thread (the reload worker too), not just the caller.
+  std::vector<int> families{AF_UNIX};
+  families.insert(families.end(), extras.socket_families.begin(), extras.socket_families.end());
+  for (const int family : families) {
+    if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+        rc < 0)
+      throw SetupError(std::string("cannot allow socket in seccomp: ") + std::strerror(-rc));
+  }
+  // Every thread (sbd's reload worker too), not just the caller.
   if (const int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_TSYNC, 1); rc < 0)
     throw SetupError(std::string("cannot sync seccomp to all threads: ") + std::strerror(-rc));
   if (const int rc = seccomp_load(ctx.get()); rc < 0)

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "exit_codes.hpp"
 #include "setup_error.hpp"
 
 namespace socketbox::daemon {
@@ -32,28 +33,29 @@ gid_t resolve_group(const std::string& name) {
 
 }  // namespace
 
-Credentials resolve_credentials(const Options& o) {
+Credentials resolve_credentials(const std::string& user, const std::string& group,
+                                const std::vector<std::string>& groups) {
   Credentials c;
-  if (!o.user.empty()) {
+  if (!user.empty()) {
     unsigned id = 0;
     c.set_uid = true;
-    if (parse_id(o.user, id)) {
+    if (parse_id(user, id)) {
       c.uid = id;
       const passwd* pw = getpwuid(id);
       c.gid = pw ? pw->pw_gid : id;
     } else {
-      const passwd* pw = getpwnam(o.user.c_str());
-      if (!pw) throw SetupError("unknown user '" + o.user + "'", kExitUsage);
+      const passwd* pw = getpwnam(user.c_str());
+      if (!pw) throw SetupError("unknown user '" + user + "'", kExitUsage);
       c.uid = pw->pw_uid;
       c.gid = pw->pw_gid;
     }
     c.set_gid = true;
   }
-  if (!o.group.empty()) {
+  if (!group.empty()) {
     c.set_gid = true;
-    c.gid = resolve_group(o.group);
+    c.gid = resolve_group(group);
   }
-  for (const auto& g : o.groups) c.groups.push_back(resolve_group(g));
+  for (const auto& g : groups) c.groups.push_back(resolve_group(g));
   return c;
 }
 

@@ -16,7 +16,7 @@
 
 namespace socketbox::daemon {
 
-ControlServer::ControlServer(std::string path, ControlHandler& handler)
+ControlServer::ControlServer(std::string path, ControlAnswerer& handler)
     : path_(std::move(path)), handler_(handler) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
@@ -30,7 +30,7 @@ ControlServer::ControlServer(std::string path, ControlHandler& handler)
     if (!S_ISSOCK(st.st_mode))
       throw SetupError("control socket path " + path_ +
                        " exists and is not a socket; not replacing it");
-    // A socket left by an earlier sbd: replace it, unless one still answers.
+    // A socket left by an earlier run: replace it, unless one still answers.
     UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (probe && connect(probe.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0)
       throw SetupError("control socket " + path_ + " is in use by another process");
@@ -132,18 +132,18 @@ int ControlServer::take_slot() noexcept {
 void ControlServer::answer(Client& c, std::string_view line) noexcept {
   ControlAnswer a;
   try {
-    a = answer_command(line, handler_);
+    a = handler_.answer_line(line);
   } catch (const std::exception& e) {
     log_line("control: cannot answer: %s", e.what());
     close_client(c);
     return;
   }
   shutdown(c.fd.get(), SHUT_RD);
-  if (a.reload_wait != 0) {
-    // Answered by reload_done(); until then nothing to read or write, but
+  if (a.wait != 0) {
+    // Answered by complete(); until then nothing to read or write, but
     // a hang-up (EPOLLHUP, always reported) still frees the slot. Not
     // EPOLLRDHUP: a client that shut down its writing side still waits.
-    c.reload_wait = a.reload_wait;
+    c.reload_wait = a.wait;
     c.deadline = 0;
     epoll_event ev{};
     ev.events = 0;
@@ -169,17 +169,15 @@ void ControlServer::send_answer(Client& c, std::string text) noexcept {
   flush(c);
 }
 
-void ControlServer::reload_done(std::uint64_t ticket, const ReloadOutcome& r) noexcept {
-  std::string line;
-  try {
-    line = format_reload(r);
-  } catch (const std::exception&) {
-    for (Client& c : clients_)
-      if (c.fd && c.reload_wait != 0 && c.reload_wait <= ticket) close_client(c);
-    return;
+void ControlServer::complete(std::uint64_t ticket, std::string_view text) noexcept {
+  for (Client& c : clients_) {
+    if (!c.fd || c.reload_wait == 0 || c.reload_wait > ticket) continue;
+    try {
+      send_answer(c, std::string(text));
+    } catch (const std::exception&) {
+      close_client(c);
+    }
   }
-  for (Client& c : clients_)
-    if (c.fd && c.reload_wait != 0 && c.reload_wait <= ticket) send_answer(c, line);
 }
 
 void ControlServer::flush(Client& c) noexcept {

@@ -13,14 +13,18 @@ namespace socketbox::daemon {
 namespace {
 
 RateLimiter g_conn_limiter{kConnErrorsPerSecond};
+const char* g_program = "sbd";
 
 void vlog(const char* fmt, va_list ap) noexcept {
   char buf[1024];
-  std::memcpy(buf, "sbd: ", 5);
-  int n = std::vsnprintf(buf + 5, sizeof buf - 6, fmt, ap);
+  const int p = std::snprintf(buf, 64, "%s: ", g_program);
+  if (p < 0) return;
+  const std::size_t pre = static_cast<std::size_t>(p) < 64 ? static_cast<std::size_t>(p) : 63;
+  int n = std::vsnprintf(buf + pre, sizeof buf - pre - 1, fmt, ap);
   if (n < 0) return;
-  std::size_t len = 5 + (static_cast<std::size_t>(n) < sizeof buf - 6 ? static_cast<std::size_t>(n)
-                                                                      : sizeof buf - 7);
+  std::size_t len =
+      pre + (static_cast<std::size_t>(n) < sizeof buf - pre - 1 ? static_cast<std::size_t>(n)
+                                                                : sizeof buf - pre - 2);
   buf[len++] = '\n';
   // stderr may be a pipe to journald; a short or failed write is not worth
   // anything but dropping the line.
@@ -34,6 +38,8 @@ void suppressed_line(std::uint64_t n) noexcept {
 }
 
 }  // namespace
+
+void set_log_program(const char* name) noexcept { g_program = name; }
 
 void log_line(const char* fmt, ...) noexcept {
   va_list ap;

@@ -1,4 +1,5 @@
-// sbd's log: one line per event on stderr, prefixed "sbd: ". Lines are
+// A daemon's log: one line per event on stderr, prefixed with the program
+// name ("sbd: " unless set_log_program says otherwise). Lines are
 // formatted into a stack buffer and written with one write(2), so they never
 // allocate and never interleave. Per-connection errors go through a rate
 // limiter (at most kConnErrorsPerSecond lines a second, then one
@@ -10,6 +11,10 @@
 namespace socketbox::daemon {
 
 inline constexpr std::uint32_t kConnErrorsPerSecond = 10;
+
+// Sets the prefix (a string literal: it is kept, not copied). Call before
+// any line is logged.
+void set_log_program(const char* name) noexcept;
 
 void log_line(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
 void log_conn_error(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));

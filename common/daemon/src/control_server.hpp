@@ -1,18 +1,18 @@
 // The control socket: a Unix stream socket (mode 0660). Each client sends one
-// command line and gets one line of JSON, then sbd closes the connection.
-// Everything runs inside sbd's epoll loop without blocking it: clients are
+// command line and gets one line of JSON, then the daemon closes the connection.
+// Everything runs inside the daemon's epoll loop without blocking it: clients are
 // read and written non-blocking, at most kMaxClients at once. Operators come
 // first: a client that has not sent its command within kIdleDeadlineMs is
 // dropped; when every slot is taken, the oldest client still sending its
 // command makes room for the newcomer; an answer gets kWriteBaseMs plus
-// kWritePerMbMs per MB to be read, counted from when it is ready. A reload's
-// answer waits (without a deadline of its own) for the reload to finish.
+// kWritePerMbMs per MB to be read, counted from when it is ready. An answer
+// that comes later (a reload's) waits without a deadline of its own.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "control_protocol.hpp"
+#include "control_answerer.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::daemon {
@@ -27,7 +27,7 @@ class ControlServer {
 
   // Binds `path` (replacing a stale socket, refusing to replace anything
   // else), mode 0660. Throws SetupError.
-  ControlServer(std::string path, ControlHandler& handler);
+  ControlServer(std::string path, ControlAnswerer& handler);
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -46,9 +46,9 @@ class ControlServer {
   bool on_accept() noexcept;
   void on_client(int slot, std::uint32_t events) noexcept;
   void on_timer() noexcept;
-  // A reload finished: answers every client waiting for `ticket` or an
-  // earlier one.
-  void reload_done(std::uint64_t ticket, const ReloadOutcome& r) noexcept;
+  // A later answer is ready (e.g. a reload finished): `text` answers every
+  // client waiting for `ticket` or an earlier one.
+  void complete(std::uint64_t ticket, std::string_view text) noexcept;
   // Don't unlink the socket file at exit (e.g. it is no longer reachable).
   void keep_socket_file() noexcept { unlink_at_exit_ = false; }
 
@@ -61,7 +61,7 @@ class ControlServer {
     std::size_t out_off = 0;
     std::uint64_t accepted_ms = 0;
     std::uint64_t deadline = 0;     // 0: none (waiting for a reload)
-    std::uint64_t reload_wait = 0;  // ticket of the reload it waits for
+    std::uint64_t reload_wait = 0;  // ticket of the later answer it waits for
   };
   int take_slot() noexcept;
   void send_answer(Client& c, std::string text) noexcept;
@@ -71,7 +71,7 @@ class ControlServer {
   void arm_timer() noexcept;
 
   std::string path_;
-  ControlHandler& handler_;
+  ControlAnswerer& handler_;
   UniqueFd listen_;
   UniqueFd timer_;
   int epfd_ = -1;

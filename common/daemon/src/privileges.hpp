@@ -1,4 +1,4 @@
-// Dropping what sbd no longer needs once its sockets are bound: chroot,
+// Dropping what a daemon (sbd, sb-relay) no longer needs once its sockets are bound: chroot,
 // user/group/supplementary groups, every capability (effective, permitted,
 // inheritable, ambient and the bounding set), and PR_SET_NO_NEW_PRIVS.
 #pragma once
@@ -7,8 +7,6 @@
 
 #include <string>
 #include <vector>
-
-#include "options.hpp"
 
 namespace socketbox::daemon {
 
@@ -19,8 +17,10 @@ struct Credentials {
   std::vector<gid_t> groups;  // replaces the supplementary groups when set_gid or set_uid
 };
 
-// Resolves -u/-g/-G names (before any chroot hides /etc). Throws SetupError.
-Credentials resolve_credentials(const Options& o);
+// Resolves user/group/supplementary-group names or numbers (before any
+// chroot hides /etc); empty means unchanged. Throws SetupError.
+Credentials resolve_credentials(const std::string& user, const std::string& group,
+                                const std::vector<std::string>& groups);
 
 // chroot, switch ids, drop capabilities, set no_new_privs. Throws SetupError.
 void drop_privileges(const Credentials& c, const std::string& chroot_dir);
