@@ -112,6 +112,13 @@ bool ControlServer::on_accept() noexcept {
 }
 
 int ControlServer::take_slot() noexcept {
+  for (int i = 0; i < kMaxClients; ++i)
+    if (!clients_[i].fd) return i;
+  // Full. A client whose command arrived since the last wake-up is not idle:
+  // read it now, so that a burst of newcomers cannot push out an operator
+  // whose command is already waiting in its socket.
+  for (int i = 0; i < kMaxClients; ++i)
+    if (clients_[i].out.empty() && clients_[i].reload_wait == 0) on_client(i, EPOLLIN);
   int oldest = -1;
   for (int i = 0; i < kMaxClients; ++i) {
     const Client& c = clients_[i];
@@ -151,12 +158,12 @@ void ControlServer::answer(Client& c, std::string_view line) noexcept {
     epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd.get(), &ev);
     return;
   }
-  send_answer(c, std::move(a.text));
+  send_answer(c, a.text);
 }
 
-void ControlServer::send_answer(Client& c, std::string text) noexcept {
+void ControlServer::send_answer(Client& c, std::string_view text) noexcept {
   try {
-    c.out = std::move(text);
+    c.out.assign(text);
     c.out += '\n';
   } catch (const std::exception&) {
     close_client(c);
@@ -172,11 +179,7 @@ void ControlServer::send_answer(Client& c, std::string text) noexcept {
 void ControlServer::complete(std::uint64_t ticket, std::string_view text) noexcept {
   for (Client& c : clients_) {
     if (!c.fd || c.reload_wait == 0 || c.reload_wait > ticket) continue;
-    try {
-      send_answer(c, std::string(text));
-    } catch (const std::exception&) {
-      close_client(c);
-    }
+    send_answer(c, text);
   }
 }
 
@@ -237,7 +240,10 @@ void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
       return;
     }
     if (c.in_len == sizeof c.in) {
-      answer(c, "(command too long)");
+      // Not passed on as a command: its own answer, and no reading on.
+      shutdown(c.fd.get(), SHUT_RD);
+      static_assert(kMaxCommand == 256, "the answer below names the limit");
+      send_answer(c, R"({"ok":false,"error":"command longer than 255 bytes"})");
       return;
     }
   }

@@ -64,7 +64,7 @@ class ControlServer {
     std::uint64_t reload_wait = 0;  // ticket of the later answer it waits for
   };
   int take_slot() noexcept;
-  void send_answer(Client& c, std::string text) noexcept;
+  void send_answer(Client& c, std::string_view text) noexcept;
   void close_client(Client& c) noexcept;
   void answer(Client& c, std::string_view line) noexcept;
   void flush(Client& c) noexcept;

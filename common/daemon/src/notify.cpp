@@ -20,10 +20,6 @@ void notify_reloading() noexcept {
   sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the table", usec);
 }
 
-void notify_status(const std::string& status) noexcept {
-  sd_notifyf(0, "STATUS=%s", status.c_str());
-}
-
 void notify_stopping() noexcept { sd_notify(0, "STOPPING=1"); }
 
 }  // namespace socketbox::daemon

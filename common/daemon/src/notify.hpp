@@ -8,7 +8,6 @@ namespace socketbox::daemon {
 
 void notify_ready(const std::string& status) noexcept;
 void notify_reloading() noexcept;
-void notify_status(const std::string& status) noexcept;
 void notify_stopping() noexcept;
 
 }  // namespace socketbox::daemon

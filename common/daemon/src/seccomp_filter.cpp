@@ -113,9 +113,6 @@ void install_seccomp_filter(const SeccompExtras& extras) {
         rc < 0)
       throw SetupError(std::string("cannot allow socket in seccomp: ") + std::strerror(-rc));
   }
-  // Every thread (sbd's reload worker too), not just the caller.
-  if (const int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_TSYNC, 1); rc < 0)
-    throw SetupError(std::string("cannot sync seccomp to all threads: ") + std::strerror(-rc));
   if (const int rc = seccomp_load(ctx.get()); rc < 0)
     throw SetupError(std::string("cannot load the seccomp filter: ") + std::strerror(-rc));
 }

@@ -26,11 +26,10 @@ class Daemon final : public ControlHandler {
   Daemon(const Options& o, Listener listener, std::shared_ptr<const socketbox::table::Table> table);
 
   ControlServer* control() noexcept { return control_.get(); }
-  std::string listen_description() const { return listen_desc_; }
   std::string summary() const;  // one line: what is being served
   // Starts the reload worker (see Reloader::start): after the privilege
   // drop, before the seccomp filter.
-  void start_reloader() { reloader_.start(); }
+  void start_reloader(void (*setup)() = nullptr) { reloader_.start(setup); }
 
   // Runs until SIGTERM or SIGINT. Returns the exit code.
   int run();

@@ -27,8 +27,6 @@ class HandoffSender {
   // Sends `fd` over an inherited, connected descriptor (jump-fd).
   static int send_over(int via, int fd) noexcept;
 
-  int fd() const noexcept { return sock_.get(); }
-
  private:
   UniqueFd sock_;
 };

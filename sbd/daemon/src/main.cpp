@@ -53,7 +53,8 @@ int serve(const Options& o) {
   // After a chroot the path would name a different file.
   if (d.control() && !o.chroot_dir.empty()) d.control()->keep_socket_file();
   drop_privileges(creds, o.chroot_dir);
-  d.start_reloader();  // inherits the dropped privileges; the filter covers it
+  // The worker inherits the dropped privileges and installs its own filter.
+  d.start_reloader(o.seccomp ? +[] { install_seccomp_filter(); } : nullptr);
   if (o.seccomp) install_seccomp_filter();
   const std::string summary = d.summary();
   log_line("%s", summary.c_str());

@@ -27,8 +27,10 @@ struct Reloader::Shared {
   const CounterRegistry* counters = nullptr;
   int event_fd = -1;  // owned by the Reloader; written only while it lives
   bool stop = false;
-  bool ready = false;     // the worker has set itself up
-  std::uint64_t job = 0;  // ticket to build, 0: none
+  bool ready = false;         // the worker has set itself up
+  void (*setup)() = nullptr;  // run by the worker first (its own seccomp filter)
+  std::string setup_error;    // what setup threw
+  std::uint64_t job = 0;      // ticket to build, 0: none
   bool done = false;
   ReloadResult result;
   std::vector<std::shared_ptr<const void>> garbage;
@@ -63,6 +65,14 @@ void Reloader::work(std::shared_ptr<Shared> s) {
   // no privilege. Done before start() returns, so before any seccomp filter.)
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kWorkerNice);
   std::unique_lock lk(s->mu);
+  if (s->setup) {
+    try {
+      s->setup();
+    } catch (const std::exception& e) {
+      s->setup_error = e.what();
+      s->stop = true;
+    }
+  }
   s->ready = true;
   s->cv.notify_all();
   for (;;) {
@@ -112,12 +122,14 @@ Reloader::~Reloader() {
   // its own and never touches the eventfd again; the process may exit first.
 }
 
-void Reloader::start() {
+void Reloader::start(void (*setup)()) {
   if (started_) return;
+  shared_->setup = setup;
   std::thread(work, shared_).detach();
   started_ = true;
   std::unique_lock lk(shared_->mu);
   shared_->cv.wait(lk, [this] { return shared_->ready; });
+  if (!shared_->setup_error.empty()) throw SetupError(shared_->setup_error);
 }
 
 void Reloader::submit(std::uint64_t ticket) {

@@ -42,10 +42,13 @@ class Reloader {
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
 
-  // Starts the worker thread. Called once privileges are dropped (a thread
-  // keeps the capabilities of the moment it is created) and before the
-  // seccomp filter; request() starts it too if nobody did.
-  void start();
+  // Starts the worker thread, which runs `setup` first (sbd: its seccomp
+  // filter, since a filter covers only the thread that installs it and
+  // syncing it to all threads needs the seccomp() call, which systemd's
+  // SystemCallFilter= may deny). Called once privileges are dropped (a
+  // thread keeps the capabilities of the moment it is created). Throws
+  // SetupError with what `setup` threw. request() starts it too.
+  void start(void (*setup)() = nullptr);
 
   // Asks for a reload. Returns the ticket whose result will answer it: a new
   // job when idle, else the one queued behind the running job (shared by
