@@ -163,7 +163,8 @@ void add_completion(CLI::App& app, Runner& runner) {
   CLI::App* sub =
       app.add_subcommand("completion", "Print a shell completion script (bash) for sbctl");
   sub->add_option("SHELL", *shell, "the shell")->required()->check(CLI::IsMember({"bash"}));
-  sub->callback([&app, &runner] {
+  // `shell` is captured so that the string CLI11 writes into outlives this function.
+  sub->callback([shell, &app, &runner] {
     runner = [&app] {
       std::fputs(bash_completion(app).c_str(), stdout);
       return kExitOk;
