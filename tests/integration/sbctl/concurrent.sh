@@ -63,7 +63,9 @@ sb_bg route_writer route_writer
 route_pid=$SB_LAST_PID
 sb_on_exit "touch $stop"
 # Running: the other tool's table comes and goes.
-sb_wait_for 20 "the nft writer to commit" bash -c "ip netns exec $r nft list ruleset | grep -q churn"
+# (The table exists half the time; on a loaded machine the writer may take
+# a while to start: a generous bound.)
+sb_wait_for 90 "the nft writer to commit" bash -c "ip netns exec $r nft list tables | grep -q churn"
 
 diff_rc() {
   local rc=0
