@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 
+#include "command_line.hpp"
 #include "exit_codes.hpp"
 #include "socketbox/version.hpp"
 
@@ -78,44 +79,33 @@ ParseResult parse_options(const std::vector<std::string>& args) {
   app.add_flag("--check", o.check,
                "Check the relays and the config file, and exit (0 ok, 2 broken)");
 
-  std::vector<const char*> argv;
-  argv.reserve(args.size());
-  for (const auto& a : args) argv.push_back(a.c_str());
   ParseResult r;
   try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
-    if (path.empty() != target.empty()) throw CLI::ValidationError("PATH needs a TARGET");
-    if (!path.empty()) {
-      RelaySpec s;
-      s.path = path;
-      std::string err;
-      if (!parse_target(target, s.target, err)) throw CLI::ValidationError(err);
-      if (!parse_proxy_version(proxy, s.proxy))
-        throw CLI::ValidationError("--proxy-protocol must be v1, v2 or none");
-      if (netns.size() > kMaxNetnsName) throw CLI::ValidationError("--netns-name is too long");
-      s.netns = netns;
-      o.relays.push_back(std::move(s));
-    } else if (proxy != "none" || !netns.empty()) {
-      throw CLI::ValidationError("--proxy-protocol and --netns-name go with PATH TARGET");
+    if (auto exit = daemon::run_command_line(app, "sb-relay", args, [&] {
+          if (path.empty() != target.empty()) throw CLI::ValidationError("PATH needs a TARGET");
+          if (!path.empty()) {
+            RelaySpec s;
+            s.path = path;
+            std::string err;
+            if (!parse_target(target, s.target, err)) throw CLI::ValidationError(err);
+            if (!parse_proxy_version(proxy, s.proxy))
+              throw CLI::ValidationError("--proxy-protocol must be v1, v2 or none");
+            if (netns.size() > kMaxNetnsName)
+              throw CLI::ValidationError("--netns-name is too long");
+            s.netns = netns;
+            o.relays.push_back(std::move(s));
+          } else if (proxy != "none" || !netns.empty()) {
+            throw CLI::ValidationError("--proxy-protocol and --netns-name go with PATH TARGET");
+          }
+          for (const auto& spec : relay_opts) o.relays.push_back(parse_relay_option(spec));
+          if (o.relays.empty() && o.config.empty())
+            throw CLI::ValidationError("nothing to relay: give PATH TARGET, --relay or --config");
+          if (*uid_opt) o.sender_uid = sender_uid;
+        })) {
+      r.exit_code = exit->exit_code;
+      r.message = std::move(exit->message);
+      return r;
     }
-    for (const auto& spec : relay_opts) o.relays.push_back(parse_relay_option(spec));
-    if (o.relays.empty() && o.config.empty())
-      throw CLI::ValidationError("nothing to relay: give PATH TARGET, --relay or --config");
-    if (*uid_opt) o.sender_uid = sender_uid;
-  } catch (const CLI::CallForHelp&) {
-    r.exit_code = kExitOk;
-    r.message = app.help();
-    return r;
-  } catch (const CLI::CallForVersion& e) {
-    r.exit_code = kExitOk;
-    r.message = e.what();
-    return r;
-  } catch (const CLI::ParseError& e) {
-    r.exit_code = kExitUsage;
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    r.message = "sb-relay: " + what + " (see sb-relay --help)";
-    return r;
   } catch (const ConfigError& e) {
     r.exit_code = kExitUsage;
     r.message = std::string("sb-relay: ") + e.what();

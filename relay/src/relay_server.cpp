@@ -15,11 +15,11 @@
 #include <map>
 
 #include "clock.hpp"
-#include "json.hpp"
 #include "log.hpp"
 #include "notify.hpp"
 #include "setup_error.hpp"
 #include "signals.hpp"
+#include "socketbox/json_quote.hpp"
 
 namespace socketbox::relay {
 namespace {
@@ -451,7 +451,6 @@ std::string RelayServer::summary() const {
 }
 
 std::string RelayServer::status_json() const {
-  using daemon::json_quote;
   std::string s = "{\"pid\":" + std::to_string(getpid()) +
                   ",\"uptime_s\":" + std::to_string((monotonic_ms() - started_ms_) / 1000) +
                   ",\"generation\":" + std::to_string(generation_) +
@@ -489,13 +488,13 @@ std::string RelayServer::answer_text(std::string_view line) {
     daemon::notify_ready(summary());
     if (err) {
       log_line("reload failed: %s", err->c_str());
-      return "{\"ok\":false,\"error\":" + daemon::json_quote(*err) + "}";
+      return "{\"ok\":false,\"error\":" + json_quote(*err) + "}";
     }
     log_line("reloaded: %s", summary().c_str());
     return "{\"ok\":true,\"generation\":" + std::to_string(generation_) + "}";
   }
   return "{\"ok\":false,\"error\":" +
-         daemon::json_quote("unknown command '" + std::string(line) + "' (status, reload)") + "}";
+         json_quote("unknown command '" + std::string(line) + "' (status, reload)") + "}";
 }
 
 daemon::ControlAnswer RelayServer::answer_line(std::string_view line) {

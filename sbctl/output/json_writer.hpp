@@ -6,9 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "socketbox/json_quote.hpp"
+
 namespace socketbox::sbctl {
 
-std::string json_quote(std::string_view s);
+using socketbox::json_quote;  // one definition: socketbox/json_quote.hpp
 
 class JsonWriter {
  public:

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <vector>
 
-#include "json.hpp"
+#include "socketbox/json_quote.hpp"
 
 namespace socketbox::daemon {
 

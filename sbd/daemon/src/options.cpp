@@ -1,8 +1,8 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 
+#include "command_line.hpp"
 #include "socketbox/version.hpp"
 
 namespace socketbox::daemon {
@@ -79,25 +79,10 @@ ParseResult parse_options(const std::vector<std::string>& args) {
   app.add_flag("--seccomp", o.seccomp,
                "Restrict sbd to the system calls it needs once it is serving");
 
-  std::vector<const char*> argv;
-  argv.reserve(args.size());
-  for (const auto& a : args) argv.push_back(a.c_str());
   ParseResult r;
-  try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
-  } catch (const CLI::CallForHelp&) {
-    r.exit_code = kExitOk;
-    r.message = app.help();
-    return r;
-  } catch (const CLI::CallForVersion& e) {
-    r.exit_code = kExitOk;
-    r.message = e.what();
-    return r;
-  } catch (const CLI::ParseError& e) {
-    r.exit_code = kExitUsage;
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    r.message = "sbd: " + what + " (see sbd --help)";
+  if (auto exit = run_command_line(app, "sbd", args, [] {})) {
+    r.exit_code = exit->exit_code;
+    r.message = std::move(exit->message);
     return r;
   }
   r.options = std::move(o);

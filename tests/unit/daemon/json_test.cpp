@@ -1,8 +1,8 @@
-#include "json.hpp"
-
 #include <catch2/catch.hpp>
 
-using socketbox::daemon::json_quote;
+#include "socketbox/json_quote.hpp"
+
+using socketbox::json_quote;
 
 TEST_CASE("json_quote escapes what JSON requires") {
   CHECK(json_quote("") == "\"\"");

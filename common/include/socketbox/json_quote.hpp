@@ -1,10 +1,17 @@
-#include "json.hpp"
+// JSON string literals, the one definition every side uses: sbd's and
+// sb-relay's control answers, sbctl's --json output.
+#pragma once
 
 #include <cstdio>
+#include <string>
+#include <string_view>
 
-namespace socketbox::daemon {
+namespace socketbox {
 
-void json_escape(std::string& out, std::string_view s) {
+// Appends `s` as a JSON string literal (with quotes) to out. Control
+// characters (and DEL), quotes and backslashes are escaped; bytes >= 0x80
+// pass through (table paths are validated as UTF-8 when they are loaded).
+inline void json_escape(std::string& out, std::string_view s) {
   out += '"';
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
@@ -43,10 +50,10 @@ void json_escape(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::string json_quote(std::string_view s) {
+inline std::string json_quote(std::string_view s) {
   std::string out;
   json_escape(out, s);
   return out;
 }
 
-}  // namespace socketbox::daemon
+}  // namespace socketbox
