@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "socketbox/unique_fd.hpp"
 
@@ -31,9 +32,13 @@ bool wait_for(int fd, short events, long long deadline) {
   }
 }
 
-}  // namespace
+// Connections per request (see control_request).
+constexpr int kControlAttempts = 3;
 
-std::string control_request(const std::string& path, const std::string& command, int timeout_ms) {
+// One connection: the answer, or nullopt when sbd closed it before reading
+// the command or before any byte of an answer (see control_request).
+std::optional<std::string> request_once(const std::string& path, const std::string& command,
+                                        long long deadline, int timeout_ms) {
   const std::string where = "sbd control socket " + path;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
@@ -41,7 +46,6 @@ std::string control_request(const std::string& path, const std::string& command,
   std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) throw ControlError(where + ": socket: " + std::strerror(errno), false);
-  const long long deadline = now_ms() + timeout_ms;
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     if (errno == ENOENT || errno == ECONNREFUSED)
       throw ControlError(where + ": " + std::strerror(errno), true);
@@ -59,6 +63,8 @@ std::string control_request(const std::string& path, const std::string& command,
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       if (!wait_for(fd.get(), POLLOUT, deadline))
         throw ControlError(where + ": send timed out", false);
+    } else if (errno == EPIPE || errno == ECONNRESET) {
+      return std::nullopt;  // closed before it read the command
     } else {
       throw ControlError(where + ": send: " + std::strerror(errno), errno == ECONNREFUSED);
     }
@@ -75,10 +81,28 @@ std::string control_request(const std::string& path, const std::string& command,
       answer.append(buf, static_cast<std::size_t>(n));
     } else if (n == 0) {
       if (!answer.empty()) return answer;
-      throw ControlError(where + ": closed without an answer", false);
+      return std::nullopt;
+    } else if (errno == ECONNRESET && answer.empty()) {
+      return std::nullopt;
     } else if (errno != EAGAIN && errno != EINTR) {
       throw ControlError(where + ": recv: " + std::strerror(errno), false);
     }
+  }
+}
+
+}  // namespace
+
+std::string control_request(const std::string& path, const std::string& command, int timeout_ms) {
+  // When its slots are full, sbd makes room by closing the oldest client
+  // whose command it has not read yet; that can catch a command still on its
+  // way. It answers every command it did read, so asking again is safe.
+  const long long deadline = now_ms() + timeout_ms;
+  for (int attempt = 1;; ++attempt) {
+    if (auto answer = request_once(path, command, deadline, timeout_ms)) return *answer;
+    if (attempt == kControlAttempts || now_ms() >= deadline)
+      throw ControlError("sbd control socket " + path + ": closed without an answer (" +
+                             std::to_string(attempt) + " attempts)",
+                         false);
   }
 }
 

@@ -21,7 +21,10 @@ class ControlError : public std::runtime_error {
   bool not_running_;
 };
 
-// Sends "COMMAND\n" and returns the answer line (without the newline).
+// Sends "COMMAND\n" and returns the answer line (without the newline). A
+// connection sbd closes before any answer (it makes room for newcomers by
+// closing the oldest client whose command it has not read) is tried again,
+// up to 3 connections within `timeout_ms`.
 std::string control_request(const std::string& socket_path, const std::string& command,
                             int timeout_ms = 5000);
 
