@@ -34,6 +34,8 @@ bool wait_for(int fd, short events, long long deadline) {
 
 // Connections per request (see control_request).
 constexpr int kControlAttempts = 3;
+// Wait before connecting again to a full backlog.
+constexpr int kConnectRetryMs = 5;
 
 // One connection: the answer, or nullopt when sbd closed it before reading
 // the command or before any byte of an answer (see control_request).
@@ -46,13 +48,16 @@ std::optional<std::string> request_once(const std::string& path, const std::stri
   std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) throw ControlError(where + ": socket: " + std::strerror(errno), false);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+  // A Unix stream connect never completes later: EAGAIN means sbd's backlog
+  // is full and the socket is still unconnected, so connect again shortly.
+  while (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     if (errno == ENOENT || errno == ECONNREFUSED)
       throw ControlError(where + ": " + std::strerror(errno), true);
-    if (errno != EINPROGRESS && errno != EAGAIN)
-      throw ControlError(where + ": " + std::strerror(errno), false);
-    if (!wait_for(fd.get(), POLLOUT, deadline))
-      throw ControlError(where + ": connect timed out", false);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) throw ControlError(where + ": " + std::strerror(errno), false);
+    if (now_ms() + kConnectRetryMs >= deadline)
+      throw ControlError(where + ": connect timed out (backlog full)", false);
+    ::poll(nullptr, 0, kConnectRetryMs);
   }
   const std::string line = command + "\n";
   std::size_t sent = 0;
