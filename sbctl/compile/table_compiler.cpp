@@ -1,10 +1,11 @@
 #include "compile/table_compiler.hpp"
 
-#include <set>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 #include "socketbox/table/parser.hpp"
+#include "socketbox/table/writer.hpp"
 
 namespace socketbox::sbctl {
 namespace {
@@ -15,30 +16,6 @@ constexpr std::size_t kMinMapRun = 2;
 // (so other ports skip it); above, by one rule for every port.
 constexpr std::size_t kMaxJumpPorts = 64;
 
-struct Line {
-  std::string text;
-  long route = -1;
-};
-
-// One rule set or map set being written; its header is made at the end,
-// when its size is known.
-struct SetText {
-  std::string header;  // "rule-set:0" / "map-set:1 match-lip:128"
-  std::string comment;
-  std::vector<Line> entries;
-  std::string default_line;
-};
-
-std::string ip_word(const char* word, const Net& n) {
-  std::string s = std::string(word) + ":" + table::format_addr(n.addr);
-  if (n.len != 128) s += "/" + std::to_string(n.len);
-  return s;
-}
-
-std::string action_word(const Route& r) {
-  return r.to.kind == RouteTarget::Kind::Reject ? "fail" : "jump-unix:" + r.to.path;
-}
-
 // The profile's file name without directories: the table text must not
 // depend on the directory sbctl was run from.
 std::string base_name(const std::string& path) {
@@ -47,7 +24,7 @@ std::string base_name(const std::string& path) {
 }
 
 std::string route_comment(const Profile& p, const Route& r, std::size_t index) {
-  std::string s = "# route " + std::to_string(index + 1) + " (" + base_name(p.source) + ":" +
+  std::string s = "route " + std::to_string(index + 1) + " (" + base_name(p.source) + ":" +
                   std::to_string(r.pos.line) + ")";
   if (!r.name.empty()) s += " " + r.name;
   s += ": dest " + (r.dest ? r.dest->str() : std::string("any")) + " port " + r.ports.str();
@@ -57,42 +34,46 @@ std::string route_comment(const Profile& p, const Route& r, std::size_t index) {
 
 bool groupable(const Route& r) { return r.dest && r.dest->is_host() && !r.from; }
 
+// Builds the table and the notes that trace its lines back to routes; the
+// table writer formats both.
 class Compiler {
  public:
   explicit Compiler(const Profile& p) : p_(p) {}
 
   CompiledTable run() {
-    sets_.push_back({});  // rule-set:0
-    std::size_t current = 0;
-    std::uint32_t next_rule_set = 1, next_map = 1;
+    new_rule_set();
     const auto& routes = p_.routes;
     for (std::size_t i = 0; i < routes.size();) {
       const std::size_t end = run_end(i);
       if (end - i < kMinMapRun) {
-        emit_rules(current, i);
+        emit_rules(i);
         ++i;
         continue;
       }
-      const std::uint32_t map_id = next_map++;
-      const bool more = end < routes.size();
-      const std::string after = more ? "jump-rule:" + std::to_string(next_rule_set) : "";
-      emit_map(current, i, end, map_id, after);
-      if (more) {
-        sets_[current].default_line = "default " + after;
-        sets_.push_back({});
-        current = sets_.size() - 1;
-        ++next_rule_set;
+      const std::size_t current = t_.rule_sets.size() - 1;
+      emit_map(i, end);
+      if (end < routes.size()) {
+        // What the map does not take goes on with the routes after it.
+        const table::Action next{table::ActionKind::JumpRule,
+                                 static_cast<std::uint32_t>(current + 1)};
+        t_.rule_sets[current].default_action = next;
+        t_.map_sets.back().default_action = next;
+        new_rule_set();
       }
       i = end;
     }
-    // Each rule set's header and number, in the order they were created.
-    std::uint32_t rule_id = 0;
-    for (auto& s : sets_)
-      if (s.header.empty()) s.header = "rule-set:" + std::to_string(rule_id++);
-    return finish(rule_id, next_map);
+    return finish();
   }
 
  private:
+  void new_rule_set() {
+    table::RuleSet r;
+    r.id = static_cast<std::uint32_t>(t_.rule_sets.size());
+    t_.rule_sets.push_back(std::move(r));
+    n_.rules.emplace_back();
+    n_.order.push_back({false, t_.rule_sets.size() - 1});
+  }
+
   // End of the run of map-able routes starting at i: consecutive single
   // addresses without `from`, all with the same ports or all with finite
   // port lists (then the map is keyed by address and port).
@@ -111,26 +92,41 @@ class Compiler {
     return j;
   }
 
-  void emit_rules(std::size_t set, std::size_t ri) {
-    const Route& r = p_.routes[ri];
-    auto& out = sets_[set].entries;
-    out.push_back({route_comment(p_, r, ri), -1});
-    std::string match;
-    if (r.dest && r.dest->len != 0) match += ip_word("ip", *r.dest) + " ";
-    std::string remote;
-    if (r.from && r.from->len != 0) remote += ip_word("rip", *r.from) + " ";
-    const std::string action = action_word(r);
-    if (r.ports.any()) {
-      out.push_back({match + remote + action, static_cast<long>(ri)});
-      return;
-    }
-    for (std::uint16_t port : r.ports.expand())
-      out.push_back(
-          {match + "port:" + std::to_string(port) + " " + remote + action, static_cast<long>(ri)});
+  table::Action action_of(const Route& r) {
+    if (r.to.kind == RouteTarget::Kind::Reject) return {};
+    const auto [it, added] = targets_.try_emplace(r.to.path, t_.targets.size());
+    if (added) t_.targets.push_back(table::make_target(r.to.path));
+    return {table::ActionKind::Unix, static_cast<std::uint32_t>(it->second)};
   }
 
-  void emit_map(std::size_t set, std::size_t first, std::size_t end, std::uint32_t map_id,
-                const std::string& after) {
+  void add_rule(table::Rule rule, table::LineNote note) {
+    t_.rule_sets.back().rules.push_back(rule);
+    n_.rules.back().push_back(std::move(note));
+  }
+
+  void emit_rules(std::size_t ri) {
+    const Route& r = p_.routes[ri];
+    table::Rule rule;
+    if (r.dest && r.dest->len != 0) {
+      rule.lip = r.dest->addr;
+      rule.lip_mask = r.dest->mask();
+    }
+    if (r.from && r.from->len != 0) {
+      rule.rip = r.from->addr;
+      rule.rip_mask = r.from->mask();
+    }
+    rule.action = action_of(r);
+    const long tag = static_cast<long>(ri);
+    std::string comment = route_comment(p_, r, ri);
+    if (r.ports.any()) return add_rule(rule, {std::move(comment), "", tag});
+    for (std::uint16_t port : r.ports.expand()) {
+      rule.match_lport = true;
+      rule.lport = port;
+      add_rule(rule, {std::exchange(comment, {}), "", tag});
+    }
+  }
+
+  void emit_map(std::size_t first, std::size_t end) {
     const auto& routes = p_.routes;
     bool same = true;
     PortSet all_ports = routes[first].ports;
@@ -138,73 +134,74 @@ class Compiler {
       same = same && routes[k].ports == routes[first].ports;
       all_ports = all_ports.united(routes[k].ports);
     }
-    const std::string jump = "jump-map:" + std::to_string(map_id);
-    auto& rules = sets_[set].entries;
-    rules.push_back({"# routes " + std::to_string(first + 1) + "-" + std::to_string(end) + " (" +
-                         base_name(p_.source) + " lines " + std::to_string(routes[first].pos.line) +
-                         "-" + std::to_string(routes[end - 1].pos.line) +
-                         "): single addresses, looked up in map-set:" + std::to_string(map_id),
-                     -1});
-    // Keyed by address alone only when every route has the same ports and the
-    // jump rules below can check them; otherwise the key includes the port.
-    const bool by_port = !all_ports.any() && (!same || all_ports.count() > kMaxJumpPorts);
+    table::MapSet m;
+    m.id = static_cast<std::uint32_t>(t_.map_sets.size() + 1);
+    const std::string map_name = "map-set:" + std::to_string(m.id);
+    const std::string range = std::to_string(first + 1) + "-" + std::to_string(end);
+
+    // Jump rules into the map, from the current rule set.
+    table::Rule jump;
+    jump.action = {table::ActionKind::JumpMap, static_cast<std::uint32_t>(t_.map_sets.size())};
+    std::string comment = "routes " + range + " (" + base_name(p_.source) + " lines " +
+                          std::to_string(routes[first].pos.line) + "-" +
+                          std::to_string(routes[end - 1].pos.line) +
+                          "): single addresses, looked up in " + map_name;
     if (all_ports.any() || all_ports.count() > kMaxJumpPorts) {
-      rules.push_back({jump, -1});
+      add_rule(jump, {std::move(comment), "", -1});
     } else {
-      for (std::uint16_t port : all_ports.expand())
-        rules.push_back({"port:" + std::to_string(port) + " " + jump, -1});
+      for (std::uint16_t port : all_ports.expand()) {
+        jump.match_lport = true;
+        jump.lport = port;
+        add_rule(jump, {std::exchange(comment, {}), "", -1});
+      }
     }
 
-    SetText m;
-    m.header =
-        "map-set:" + std::to_string(map_id) + " match-lip:128" + (by_port ? " match-lport:1" : "");
-    m.comment = "# map-set:" + std::to_string(map_id) + ": routes " + std::to_string(first + 1) +
-                "-" + std::to_string(end) +
-                (by_port ? ", keyed by address and port" : ", keyed by address");
-    std::set<std::pair<table::Addr, std::uint16_t>> seen;  // first route wins a repeated key
+    // Keyed by address alone only when every route has the same ports and the
+    // jump rules above check them; otherwise the key includes the port.
+    const bool by_port = !all_ports.any() && (!same || all_ports.count() > kMaxJumpPorts);
+    m.spec.lip_mask = table::Addr::prefix_mask(128);
+    m.spec.lport = by_port;
+    std::vector<table::LineNote> notes;
     for (std::size_t k = first; k < end; ++k) {
       const Route& r = routes[k];
-      const std::string tail = " " + action_word(r) + "  # route " + std::to_string(k + 1) +
-                               " (line " + std::to_string(r.pos.line) + ")" +
-                               (r.name.empty() ? "" : " " + r.name);
-      const std::string ip = ip_word("ip", *r.dest);
+      table::LineNote note{"",
+                           "route " + std::to_string(k + 1) + " (line " +
+                               std::to_string(r.pos.line) + ")" +
+                               (r.name.empty() ? "" : " " + r.name),
+                           static_cast<long>(k)};
+      table::Tuple key;
+      key.local = r.dest->addr;
+      const table::Action a = action_of(r);
+      // add() keeps the first route of a repeated key, as first match does.
       if (!by_port) {
-        if (seen.insert({r.dest->addr, 0}).second)
-          m.entries.push_back({ip + tail, static_cast<long>(k)});
+        if (m.add(key, a, {}) < 0) notes.push_back(note);
         continue;
       }
-      for (std::uint16_t port : r.ports.expand())
-        if (seen.insert({r.dest->addr, port}).second)
-          m.entries.push_back({ip + " port:" + std::to_string(port) + tail, static_cast<long>(k)});
+      for (std::uint16_t port : r.ports.expand()) {
+        key.lport = port;
+        if (m.add(key, a, {}) < 0) notes.push_back(note);
+      }
     }
-    if (!after.empty()) m.default_line = "default " + after;
-    sets_.push_back(std::move(m));
+    m.seal();
+    n_.map_set_comment.resize(t_.map_sets.size());
+    n_.map_set_comment.push_back(map_name + ": routes " + range +
+                                 (by_port ? ", keyed by address and port" : ", keyed by address"));
+    n_.entries.resize(t_.map_sets.size());
+    n_.entries.push_back(std::move(notes));
+    t_.map_sets.push_back(std::move(m));
+    n_.order.push_back({true, t_.map_sets.size() - 1});
   }
 
-  CompiledTable finish(std::uint32_t rule_sets, std::uint32_t next_map) {
+  CompiledTable finish() {
+    n_.header = {"generated by sbctl from " + base_name(p_.source) + "; do not edit",
+                 std::to_string(p_.routes.size()) +
+                     " routes; first match wins; no match closes the connection"};
+    table::WrittenTable w = table::format_table(t_, n_);
     CompiledTable c;
-    auto add = [&](const std::string& text, long route) {
-      c.text += text + "\n";
-      c.route_of_line.push_back(route);
-    };
-    add("# generated by sbctl from " + base_name(p_.source) + "; do not edit", -1);
-    add("# " + std::to_string(p_.routes.size()) +
-            " routes; first match wins; no match closes the connection",
-        -1);
-    // Counts for the original socketbox, which needs them (and caps them at 1000).
-    std::string counts;
-    if (next_map > 1 && next_map <= 1000) counts += "max-maps:" + std::to_string(next_map) + " ";
-    if (rule_sets <= 1000) counts += "max-rules:" + std::to_string(rule_sets);
-    if (!counts.empty()) add(counts, -1);
-    for (const SetText& s : sets_) {
-      add("", -1);
-      if (!s.comment.empty()) add(s.comment, -1);
-      std::size_t n = 0;
-      for (const Line& l : s.entries) n += l.text[0] != '#';
-      add(s.header + (n >= 1 && n <= 1000 ? " size:" + std::to_string(n) : ""), -1);
-      for (const Line& l : s.entries) add(l.text, l.route);
-      if (!s.default_line.empty()) add(s.default_line, -1);
-    }
+    c.text = std::move(w.text);
+    c.route_of_line = std::move(w.tag_of_line);
+    // Read back as sbd will: proof that it loads, and the table explain
+    // traces (its positions are lines of this text).
     try {
       c.table = table::parse_table(c.text, "<compiled table>");
     } catch (const table::ParseError& e) {
@@ -215,7 +212,9 @@ class Compiler {
   }
 
   const Profile& p_;
-  std::vector<SetText> sets_;
+  table::Table t_;
+  table::TableNotes n_;
+  std::unordered_map<std::string, std::size_t> targets_;
 };
 
 }  // namespace

@@ -136,15 +136,7 @@ class Parser {
   std::uint32_t target_index(std::string_view path) {
     const auto [index, added] = target_ids_.intern(path);
     if (!added) return index;
-    Target t;
-    t.path = std::string(path);
-    for (std::size_t i = 0; i + 5 <= path.size(); ++i) {
-      if (path.compare(i, 3, "#//") == 0 && path[i + 4] == '_' &&
-          ((path[i + 3] >= '0' && path[i + 3] <= '7') || path[i + 3] == 'P')) {
-        t.has_placeholders = true;
-      }
-    }
-    targets_.push_back(std::move(t));
+    targets_.push_back(make_target(path));
     return static_cast<std::uint32_t>(targets_.size() - 1);
   }
 

@@ -147,14 +147,20 @@ long Table::rule_set_index(std::uint32_t id) const noexcept { return index_by_id
 
 long Table::map_set_index(std::uint32_t id) const noexcept { return index_by_id(map_sets, id); }
 
+Target make_target(std::string_view path) {
+  Target t;
+  t.path = std::string(path);
+  for (std::size_t i = 0; i < path.size() && !t.has_placeholders; ++i)
+    t.has_placeholders = placeholder_at(path, i);
+  return t;
+}
+
 std::size_t expand_path(const std::string& tmpl, const Tuple& t, char* out,
                         std::size_t cap) noexcept {
   std::size_t n = 0;
   const std::size_t len = tmpl.size();
   for (std::size_t i = 0; i < len;) {
-    // A placeholder is exactly "#//X_" with X in 0-7 or P.
-    if (i + 5 <= len && tmpl[i] == '#' && tmpl[i + 1] == '/' && tmpl[i + 2] == '/' &&
-        tmpl[i + 4] == '_' && ((tmpl[i + 3] >= '0' && tmpl[i + 3] <= '7') || tmpl[i + 3] == 'P')) {
+    if (placeholder_at(tmpl, i)) {
       const unsigned v = tmpl[i + 3] == 'P' ? t.lport : t.local.group(tmpl[i + 3] - '0');
       if (n + 5 >= cap) return 0;
       unsigned rest = v;

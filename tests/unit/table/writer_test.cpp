@@ -31,11 +31,48 @@ TEST_CASE("written tables carry sizes the original socketbox needs", "[writer]")
       "rule-set:0\nip:2001:db8::/ffff:ffff::ffff port:22 rport:9 rip:fd00::/8 fail\n"
       "default jump-map:1\nmap-set:1 match-rip:128\nrip:::1 jump-fd:4\n");
   const std::string text = format_table(t);
-  CHECK(text.find("max-maps:2\n") != std::string::npos);
-  CHECK(text.find("max-rules:1\n") != std::string::npos);
+  CHECK(text.find("max-maps:2 max-rules:1\n") != std::string::npos);
   CHECK(text.find("rule-set:0 size:1\n") != std::string::npos);
   CHECK(text.find("ip:2001:db8::/ffff:ffff::ffff port:22 rip:fd00::/8 rport:9 fail\n") !=
         std::string::npos);
   CHECK(text.find("default jump-map:1\n") != std::string::npos);
-  CHECK(text.find("map-set:1 size:1 match-rip:128\nrip:::1 jump-fd:4\n") != std::string::npos);
+  CHECK(text.find("map-set:1 match-rip:128 size:1\nrip:::1 jump-fd:4\n") != std::string::npos);
+}
+
+TEST_CASE("notes add comments and tag each written line", "[writer]") {
+  const Table t = parse_table(
+      "rule-set:0\nport:22 jump-unix:/a\nport:80 fail\ndefault jump-map:1\n"
+      "map-set:1 match-lip:128\nip:fd00::1 jump-unix:/b\n");
+  TableNotes n;
+  n.header = {"made by a test"};
+  n.map_set_comment = {"the map"};
+  n.rules = {{{"first route", "", 7}, {"", "trailing", 8}}};
+  n.entries = {{{"", "entry", 9}}};
+  n.order = {{true, 0}, {false, 0}};  // the map first
+  const WrittenTable w = format_table(t, n);
+  CHECK(w.text ==
+        "# made by a test\n"
+        "max-maps:2 max-rules:1\n"
+        "\n"
+        "# the map\n"
+        "map-set:1 match-lip:128 size:1\n"
+        "ip:fd00::1 jump-unix:/b  # entry\n"
+        "\n"
+        "rule-set:0 size:2\n"
+        "# first route\n"
+        "port:22 jump-unix:/a\n"
+        "port:80 fail  # trailing\n"
+        "default jump-map:1\n");
+  const std::vector<long> tags{-1, -1, -1, -1, -1, 9, -1, -1, -1, 7, 8, -1};
+  CHECK(w.tag_of_line == tags);
+  CHECK(format_table(parse_table(w.text)) == format_table(t));
+}
+
+TEST_CASE("one placeholder rule for parser and expansion", "[writer]") {
+  CHECK(placeholder_at("/s/#//0_.sock", 3));
+  CHECK(placeholder_at("#//P_", 0));
+  CHECK_FALSE(placeholder_at("#//8_", 0));
+  CHECK_FALSE(placeholder_at("#//P", 0));
+  CHECK(make_target("/s/#//7_").has_placeholders);
+  CHECK_FALSE(make_target("/s/#/7_").has_placeholders);
 }

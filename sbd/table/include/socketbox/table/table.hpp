@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "socketbox/table/address.hpp"
@@ -39,6 +40,15 @@ struct Target {
   std::string path;
   bool has_placeholders = false;  // contains #//0_ .. #//7_ or #//P_
 };
+
+// Whether a placeholder ("#//X_", X in 0-7 or P) starts at s[i]. The one
+// rule for placeholders, used by the parser, the compiler and expand_path.
+constexpr bool placeholder_at(std::string_view s, std::size_t i) noexcept {
+  return i + 5 <= s.size() && s[i] == '#' && s[i + 1] == '/' && s[i + 2] == '/' &&
+         s[i + 4] == '_' && ((s[i + 3] >= '0' && s[i + 3] <= '7') || s[i + 3] == 'P');
+}
+
+Target make_target(std::string_view path);
 
 struct Rule {
   Addr lip, lip_mask;  // mask all-zero = any local address
