@@ -108,12 +108,90 @@ std::uint32_t read_genid(NftReader& r) {
   return *gen;
 }
 
-std::optional<NftObjects> read_once(NftReader& r) {
-  NftObjects o;
-  o.table.reset(nftnl_table_alloc());
-  if (!o.table) throw_errno("allocating nft table", ENOMEM);
+// What differs between the kinds of object read from the table: libnftnl's
+// functions for each, and the attributes that are the kernel's bookkeeping
+// (handles, counters, use counts), dropped so a read compares with a build.
+struct ChainKind {
+  using Ptr = ChainPtr;
+  static constexpr std::uint16_t kMsg = NFT_MSG_GETCHAIN;
+  static constexpr const char* kWhat = "chains";
+  static nftnl_chain* alloc() { return nftnl_chain_alloc(); }
+  static void set_table(nftnl_chain* c) { nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, kTableName); }
+  static void build(nlmsghdr* nlh, nftnl_chain* c) { nftnl_chain_nlmsg_build_payload(nlh, c); }
+  static int parse(const nlmsghdr* nlh, nftnl_chain* c) { return nftnl_chain_nlmsg_parse(nlh, c); }
+  static const char* table_of(nftnl_chain* c) { return nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE); }
+  static void tidy(nftnl_chain* c) {
+    for (auto a : {NFTNL_CHAIN_HANDLE, NFTNL_CHAIN_USE, NFTNL_CHAIN_BYTES, NFTNL_CHAIN_PACKETS,
+                   NFTNL_CHAIN_FLAGS})
+      nftnl_chain_unset(c, a);
+  }
+};
+
+struct SetKind {
+  using Ptr = SetPtr;
+  static constexpr std::uint16_t kMsg = NFT_MSG_GETSET;
+  static constexpr const char* kWhat = "sets";
+  static nftnl_set* alloc() { return nftnl_set_alloc(); }
+  static void set_table(nftnl_set* s) { nftnl_set_set_str(s, NFTNL_SET_TABLE, kTableName); }
+  static void build(nlmsghdr* nlh, nftnl_set* s) { nftnl_set_nlmsg_build_payload(nlh, s); }
+  static int parse(const nlmsghdr* nlh, nftnl_set* s) { return nftnl_set_nlmsg_parse(nlh, s); }
+  static const char* table_of(nftnl_set* s) { return nftnl_set_get_str(s, NFTNL_SET_TABLE); }
+  static void tidy(nftnl_set*) {}  // after its elements are read (read_elements)
+};
+
+struct RuleKind {
+  using Ptr = RulePtr;
+  static constexpr std::uint16_t kMsg = NFT_MSG_GETRULE;
+  static constexpr const char* kWhat = "rules";
+  static nftnl_rule* alloc() { return nftnl_rule_alloc(); }
+  static void set_table(nftnl_rule* r) { nftnl_rule_set_str(r, NFTNL_RULE_TABLE, kTableName); }
+  static void build(nlmsghdr* nlh, nftnl_rule* r) { nftnl_rule_nlmsg_build_payload(nlh, r); }
+  static int parse(const nlmsghdr* nlh, nftnl_rule* r) { return nftnl_rule_nlmsg_parse(nlh, r); }
+  static const char* table_of(nftnl_rule* r) { return nftnl_rule_get_str(r, NFTNL_RULE_TABLE); }
+  static void tidy(nftnl_rule* r) {
+    nftnl_rule_unset(r, NFTNL_RULE_HANDLE);
+    nftnl_rule_unset(r, NFTNL_RULE_POSITION);
+  }
+};
+
+template <typename Kind>
+typename Kind::Ptr alloc_object() {
+  typename Kind::Ptr p(Kind::alloc());
+  if (!p) throw_errno(std::string("allocating nft ") + Kind::kWhat, ENOMEM);
+  return p;
+}
+
+// Dumps every object of one kind in table inet socketbox.
+template <typename Kind>
+std::vector<typename Kind::Ptr> dump(NftReader& r) {
+  std::vector<typename Kind::Ptr> out;
+  const std::string what = std::string("the ") + Kind::kWhat + " of table inet socketbox";
+  const int err = r.talk(
+      Kind::kMsg, NLM_F_DUMP,
+      [](nlmsghdr* nlh) {
+        auto query = alloc_object<Kind>();
+        Kind::set_table(query.get());
+        Kind::build(nlh, query.get());
+      },
+      [&](const nlmsghdr* nlh) {
+        auto o = alloc_object<Kind>();
+        if (Kind::parse(nlh, o.get()) < 0) return;
+        const char* t = Kind::table_of(o.get());
+        if (!t || std::string(t) != kTableName) return;  // older kernels ignore the filter
+        Kind::tidy(o.get());
+        out.push_back(std::move(o));
+      },
+      what.c_str());
+  if (err) throw_errno("reading " + what, err);
+  return out;
+}
+
+// The table itself: nullopt when it does not exist.
+std::optional<TablePtr> read_table(NftReader& r) {
+  TablePtr table(nftnl_table_alloc());
+  if (!table) throw_errno("allocating nft table", ENOMEM);
   bool found = false;
-  int err = r.talk(
+  const int err = r.talk(
       NFT_MSG_GETTABLE, 0,
       [](nlmsghdr* nlh) {
         TablePtr t(nftnl_table_alloc());
@@ -121,64 +199,26 @@ std::optional<NftObjects> read_once(NftReader& r) {
         nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTableName);
         nftnl_table_nlmsg_build_payload(nlh, t.get());
       },
-      [&](const nlmsghdr* nlh) { found = nftnl_table_nlmsg_parse(nlh, o.table.get()) == 0; },
+      [&](const nlmsghdr* nlh) { found = nftnl_table_nlmsg_parse(nlh, table.get()) == 0; },
       "the socketbox table");
   if (err == ENOENT) return std::nullopt;
   if (err) throw_errno("reading the nft table inet socketbox", err);
   if (!found) throw_error("reading the nft table inet socketbox: no answer");
-  nftnl_table_unset(o.table.get(), NFTNL_TABLE_HANDLE);
-  nftnl_table_unset(o.table.get(), NFTNL_TABLE_USE);
+  nftnl_table_unset(table.get(), NFTNL_TABLE_HANDLE);
+  nftnl_table_unset(table.get(), NFTNL_TABLE_USE);
+  return table;
+}
 
-  err = r.talk(
-      NFT_MSG_GETCHAIN, NLM_F_DUMP,
-      [](nlmsghdr* nlh) {
-        ChainPtr c(nftnl_chain_alloc());
-        if (!c) throw_errno("allocating nft chain", ENOMEM);
-        nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTableName);
-        nftnl_chain_nlmsg_build_payload(nlh, c.get());
-      },
-      [&](const nlmsghdr* nlh) {
-        ChainPtr c(nftnl_chain_alloc());
-        if (!c) throw_errno("allocating nft chain", ENOMEM);
-        if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0) return;
-        const char* t = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE);
-        if (!t || std::string(t) != kTableName) return;  // older kernels ignore the filter
-        for (auto a : {NFTNL_CHAIN_HANDLE, NFTNL_CHAIN_USE, NFTNL_CHAIN_BYTES, NFTNL_CHAIN_PACKETS,
-                       NFTNL_CHAIN_FLAGS})
-          nftnl_chain_unset(c.get(), a);
-        o.chains.push_back(std::move(c));
-      },
-      "the socketbox chains");
-  if (err) throw_errno("reading the chains of table inet socketbox", err);
-
-  err = r.talk(
-      NFT_MSG_GETSET, NLM_F_DUMP,
-      [](nlmsghdr* nlh) {
-        SetPtr s(nftnl_set_alloc());
-        if (!s) throw_errno("allocating nft set", ENOMEM);
-        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
-        nftnl_set_nlmsg_build_payload(nlh, s.get());
-      },
-      [&](const nlmsghdr* nlh) {
-        SetPtr s(nftnl_set_alloc());
-        if (!s) throw_errno("allocating nft set", ENOMEM);
-        if (nftnl_set_nlmsg_parse(nlh, s.get()) < 0) return;
-        const char* t = nftnl_set_get_str(s.get(), NFTNL_SET_TABLE);
-        if (!t || std::string(t) != kTableName) return;
-        o.sets.push_back(std::move(s));
-      },
-      "the socketbox sets");
-  if (err) throw_errno("reading the sets of table inet socketbox", err);
-
+// Fills each set with its elements and numbers the sets as a build does.
+void read_elements(NftReader& r, std::vector<SetPtr>& sets) {
   std::uint32_t set_id = 1;
-  for (auto& s : o.sets) {
+  for (auto& s : sets) {
     const std::string name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
     nftnl_set* set = s.get();
-    err = r.talk(
+    const int err = r.talk(
         NFT_MSG_GETSETELEM, NLM_F_DUMP,
         [&](nlmsghdr* nlh) {
-          SetPtr q(nftnl_set_alloc());
-          if (!q) throw_errno("allocating nft set", ENOMEM);
+          auto q = alloc_object<SetKind>();
           nftnl_set_set_str(q.get(), NFTNL_SET_TABLE, kTableName);
           nftnl_set_set_str(q.get(), NFTNL_SET_NAME, name.c_str());
           nftnl_set_elems_nlmsg_build_payload(nlh, q.get());
@@ -188,27 +228,17 @@ std::optional<NftObjects> read_once(NftReader& r) {
     nftnl_set_unset(set, NFTNL_SET_HANDLE);
     nftnl_set_set_u32(set, NFTNL_SET_ID, set_id++);
   }
+}
 
-  err = r.talk(
-      NFT_MSG_GETRULE, NLM_F_DUMP,
-      [](nlmsghdr* nlh) {
-        RulePtr q(nftnl_rule_alloc());
-        if (!q) throw_errno("allocating nft rule", ENOMEM);
-        nftnl_rule_set_str(q.get(), NFTNL_RULE_TABLE, kTableName);
-        nftnl_rule_nlmsg_build_payload(nlh, q.get());
-      },
-      [&](const nlmsghdr* nlh) {
-        RulePtr q(nftnl_rule_alloc());
-        if (!q) throw_errno("allocating nft rule", ENOMEM);
-        if (nftnl_rule_nlmsg_parse(nlh, q.get()) < 0) return;
-        const char* t = nftnl_rule_get_str(q.get(), NFTNL_RULE_TABLE);
-        if (!t || std::string(t) != kTableName) return;
-        nftnl_rule_unset(q.get(), NFTNL_RULE_HANDLE);
-        nftnl_rule_unset(q.get(), NFTNL_RULE_POSITION);
-        o.rules.push_back(std::move(q));
-      },
-      "the socketbox rules");
-  if (err) throw_errno("reading the rules of table inet socketbox", err);
+std::optional<NftObjects> read_once(NftReader& r) {
+  auto table = read_table(r);
+  if (!table) return std::nullopt;
+  NftObjects o;
+  o.table = std::move(*table);
+  o.chains = dump<ChainKind>(r);
+  o.sets = dump<SetKind>(r);
+  read_elements(r, o.sets);
+  o.rules = dump<RuleKind>(r);
   return o;
 }
 
