@@ -201,12 +201,8 @@ class Parser {
                   " entries (rules, map entries and set headers; --max-table-entries)");
   }
 
-  void parse_line(std::string_view line, std::uint32_t line_no) {
-    split(line, line_no);
-    const std::vector<Word>& words = words_;
-    if (words.empty()) return;
-
-    // One entry per line: the match words and the one action found on it.
+  // What one line says so far: its match words and the one action on it.
+  struct Entry {
     Tuple match;
     Addr lip_mask, rip_mask;
     bool has_ip = false, has_rip = false, has_port = false, has_rport = false;
@@ -214,143 +210,193 @@ class Parser {
     bool has_action = false;
     Action act;
     std::uint32_t raw_jump = 0;
-    SourcePos entry_pos{0, 0};
+    SourcePos pos{0, 0};  // the first entry word
     SourcePos action_pos{0, 0};
 
-    auto need_set = [&](const Word& w, SourcePos p) {
-      if (kind_ == Kind::None)
-        fail(p, "'" + std::string(w.name) + "' must be inside a rule-set:N or map-set:N");
-    };
-    auto first_entry_word = [&](SourcePos p) {
-      if (entry_pos.line == 0) entry_pos = p;
-    };
+    void first_word(SourcePos p) {
+      if (pos.line == 0) pos = p;
+    }
+  };
 
-    for (const Word& w : words) {
+  using WordHandler = void (Parser::*)(Entry&, const Word&, SourcePos);
+  struct Keyword {
+    std::string_view name;
+    WordHandler handle;
+  };
+
+  void parse_line(std::string_view line, std::uint32_t line_no) {
+    split(line, line_no);
+    if (words_.empty()) return;
+    // Every word but the actions, which action() reads.
+    static constexpr Keyword kKeywords[] = {
+        {"rule-set", &Parser::set_word},    {"map-set", &Parser::set_word},
+        {"max-maps", &Parser::count_word},  {"max-rules", &Parser::count_word},
+        {"size", &Parser::size_word},       {"match-lip", &Parser::key_word},
+        {"match-rip", &Parser::key_word},   {"match-lport", &Parser::key_word},
+        {"match-rport", &Parser::key_word}, {"default", &Parser::default_word},
+        {"ip", &Parser::ip_word},           {"rip", &Parser::ip_word},
+        {"port", &Parser::port_word},       {"rport", &Parser::port_word},
+    };
+    Entry e;
+    for (const Word& w : words_) {
       const SourcePos p{line_no, w.column};
-      if (w.name == "rule-set" || w.name == "map-set") {
-        if (entry_pos.line != 0 || is_default)
-          fail(p, "'" + std::string(w.name) + ":' must start its line");
-        start_set(w, p, w.name == "map-set");
-      } else if (w.name == "max-maps" || w.name == "max-rules") {
-        // Accepted for compatibility; tables grow as needed.
-        number<std::uint32_t>(w, p, 1, 0xffffffff, "a count");
-      } else if (w.name == "size") {
-        need_set(w, p);
-        number<std::uint32_t>(w, p, 1, 0xffffffff, "an entry count");
-      } else if (w.name == "match-lip" || w.name == "match-rip" || w.name == "match-lport" ||
-                 w.name == "match-rport") {
-        if (kind_ != Kind::Map)
-          fail(p, "'" + std::string(w.name) + "' belongs to a map-set:N, not a rule-set");
-        MapSet& m = maps_[current_];
-        if (m.size() != 0)
-          fail(p, "'" + std::string(w.name) +
-                      "' must come before the first entry of map-set:" + std::to_string(m.id));
-        if (w.name == "match-lip") {
-          m.spec.lip_mask = Addr::prefix_mask(number<int>(w, p, 0, 128, "a prefix length"));
-        } else if (w.name == "match-rip") {
-          m.spec.rip_mask = Addr::prefix_mask(number<int>(w, p, 0, 128, "a prefix length"));
-        } else if (w.name == "match-lport") {
-          m.spec.lport = true;  // the value after the colon is ignored, as in the original
-        } else {
-          m.spec.rport = true;
-        }
-      } else if (w.name == "default") {
-        need_set(w, p);
-        if (w.has_value) fail(p, "'default' takes no value; write 'default ACTION'");
-        if (entry_pos.line != 0) fail(p, "'default' must start its line");
-        is_default = true;
-        entry_pos = p;
-      } else if (w.name == "ip" || w.name == "rip") {
-        need_set(w, p);
-        if (is_default)
-          fail(p, "a default action matches everything; remove '" + std::string(w.name) + ":'");
-        const bool remote = w.name == "rip";
-        if (remote ? has_rip : has_ip)
-          fail(p, "'" + std::string(w.name) + ":' given twice in one entry");
-        (remote ? has_rip : has_ip) = true;
-        first_entry_word(p);
-        parse_ip(w, p, remote ? match.remote : match.local, remote ? rip_mask : lip_mask);
-      } else if (w.name == "port" || w.name == "rport") {
-        need_set(w, p);
-        if (is_default)
-          fail(p, "a default action matches everything; remove '" + std::string(w.name) + ":'");
-        const bool remote = w.name == "rport";
-        if (remote ? has_rport : has_port)
-          fail(p, "'" + std::string(w.name) + ":' given twice in one entry");
-        (remote ? has_rport : has_port) = true;
-        first_entry_word(p);
-        (remote ? match.rport : match.lport) = number<std::uint16_t>(w, p, 0, 65535, "a port");
+      const auto k = std::find_if(std::begin(kKeywords), std::end(kKeywords),
+                                  [&](const Keyword& kw) { return kw.name == w.name; });
+      if (k != std::end(kKeywords)) {
+        (this->*(k->handle))(e, w, p);
       } else {
-        Action a;
-        std::uint32_t raw = 0;
-        if (!action(w, p, a, raw)) {
-          fail(p, "unknown word '" + std::string(w.name) +
-                      "' (expected rule-set:, map-set:, ip:, rip:, port:, rport:, match-lip:, "
-                      "match-rip:, match-lport, match-rport, default, jump-unix:, jump-fd:, "
-                      "jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
-        }
-        need_set(w, p);
-        if (has_action)
-          fail(p, "an entry takes one action; this line already has one at column " +
-                      std::to_string(action_pos.column));
-        has_action = true;
-        act = a;
-        raw_jump = raw;
-        action_pos = p;
-        first_entry_word(p);
+        action_word(e, w, p);
       }
     }
+    finish_line(e, line_no);
+  }
 
+  void need_set(const Word& w, SourcePos p) {
+    if (kind_ == Kind::None)
+      fail(p, "'" + std::string(w.name) + "' must be inside a rule-set:N or map-set:N");
+  }
+
+  void set_word(Entry& e, const Word& w, SourcePos p) {
+    if (e.pos.line != 0 || e.is_default)
+      fail(p, "'" + std::string(w.name) + ":' must start its line");
+    start_set(w, p, w.name == "map-set");
+  }
+
+  void count_word(Entry&, const Word& w, SourcePos p) {
+    // Accepted for compatibility; tables grow as needed.
+    number<std::uint32_t>(w, p, 1, 0xffffffff, "a count");
+  }
+
+  void size_word(Entry&, const Word& w, SourcePos p) {
+    need_set(w, p);
+    number<std::uint32_t>(w, p, 1, 0xffffffff, "an entry count");
+  }
+
+  void key_word(Entry&, const Word& w, SourcePos p) {
+    if (kind_ != Kind::Map)
+      fail(p, "'" + std::string(w.name) + "' belongs to a map-set:N, not a rule-set");
+    MapSet& m = maps_[current_];
+    if (m.size() != 0)
+      fail(p, "'" + std::string(w.name) +
+                  "' must come before the first entry of map-set:" + std::to_string(m.id));
+    if (w.name == "match-lip") {
+      m.spec.lip_mask = Addr::prefix_mask(number<int>(w, p, 0, 128, "a prefix length"));
+    } else if (w.name == "match-rip") {
+      m.spec.rip_mask = Addr::prefix_mask(number<int>(w, p, 0, 128, "a prefix length"));
+    } else if (w.name == "match-lport") {
+      m.spec.lport = true;  // the value after the colon is ignored, as in the original
+    } else {
+      m.spec.rport = true;
+    }
+  }
+
+  void default_word(Entry& e, const Word& w, SourcePos p) {
+    need_set(w, p);
+    if (w.has_value) fail(p, "'default' takes no value; write 'default ACTION'");
+    if (e.pos.line != 0) fail(p, "'default' must start its line");
+    e.is_default = true;
+    e.pos = p;
+  }
+
+  void match_word_allowed(Entry& e, const Word& w, SourcePos p, bool& seen) {
+    need_set(w, p);
+    if (e.is_default)
+      fail(p, "a default action matches everything; remove '" + std::string(w.name) + ":'");
+    if (seen) fail(p, "'" + std::string(w.name) + ":' given twice in one entry");
+    seen = true;
+    e.first_word(p);
+  }
+
+  void ip_word(Entry& e, const Word& w, SourcePos p) {
+    const bool remote = w.name == "rip";
+    match_word_allowed(e, w, p, remote ? e.has_rip : e.has_ip);
+    parse_ip(w, p, remote ? e.match.remote : e.match.local, remote ? e.rip_mask : e.lip_mask);
+  }
+
+  void port_word(Entry& e, const Word& w, SourcePos p) {
+    const bool remote = w.name == "rport";
+    match_word_allowed(e, w, p, remote ? e.has_rport : e.has_port);
+    (remote ? e.match.rport : e.match.lport) = number<std::uint16_t>(w, p, 0, 65535, "a port");
+  }
+
+  void action_word(Entry& e, const Word& w, SourcePos p) {
+    Action a;
+    std::uint32_t raw = 0;
+    if (!action(w, p, a, raw)) {
+      fail(p, "unknown word '" + std::string(w.name) +
+                  "' (expected rule-set:, map-set:, ip:, rip:, port:, rport:, match-lip:, "
+                  "match-rip:, match-lport, match-rport, default, jump-unix:, jump-fd:, "
+                  "jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
+    }
+    need_set(w, p);
+    if (e.has_action)
+      fail(p, "an entry takes one action; this line already has one at column " +
+                  std::to_string(e.action_pos.column));
+    e.has_action = true;
+    e.act = a;
+    e.raw_jump = raw;
+    e.action_pos = p;
+    e.first_word(p);
+  }
+
+  // After the last word: a default, an entry, or nothing (headers only).
+  void finish_line(const Entry& e, std::uint32_t line_no) {
     if (pending_default_) {
       // The line after a bare 'default' must be just its action.
-      if (!has_action || entry_pos != action_pos || is_default)
-        fail(entry_pos.line ? entry_pos : SourcePos{line_no, words[0].column},
+      if (!e.has_action || e.pos != e.action_pos || e.is_default)
+        fail(e.pos.line ? e.pos : SourcePos{line_no, words_[0].column},
              "expected the action of the 'default' on line " +
                  std::to_string(pending_default_pos_.line));
-      set_default(act, action_pos, raw_jump);
+      set_default(e.act, e.action_pos, e.raw_jump);
       pending_default_ = false;
       return;
     }
-    if (is_default) {
-      if (has_action) {
-        set_default(act, action_pos, raw_jump);
+    if (e.is_default) {
+      if (e.has_action) {
+        set_default(e.act, e.action_pos, e.raw_jump);
       } else {
         pending_default_ = true;
-        pending_default_pos_ = entry_pos;
+        pending_default_pos_ = e.pos;
       }
       return;
     }
-    if (entry_pos.line == 0) return;  // only set headers / options on this line
-    if (!has_action)
-      fail(entry_pos,
+    if (e.pos.line == 0) return;  // only set headers / options on this line
+    if (!e.has_action)
+      fail(e.pos,
            "entry has no action (expected jump-unix:, jump-fd:, jump-map:, jump-rule: or fail)");
 
-    count_entry(entry_pos);
+    count_entry(e.pos);
     if (kind_ == Kind::Rules) {
-      RuleSet& r = rules_[current_];
-      Rule rule;
-      rule.lip = match.local & lip_mask;
-      rule.lip_mask = has_ip ? lip_mask : Addr{};
-      rule.rip = match.remote & rip_mask;
-      rule.rip_mask = has_rip ? rip_mask : Addr{};
-      if (!has_ip) rule.lip = {};
-      if (!has_rip) rule.rip = {};
-      rule.lport = match.lport;
-      rule.match_lport = has_port;
-      rule.rport = match.rport;
-      rule.match_rport = has_rport;
-      rule.action = act;
-      rule.pos = entry_pos;
-      r.rules.push_back(rule);
-      note_jump(false, r.rules.size() - 1, action_pos, raw_jump, act);
+      add_rule(e);
     } else {
       MapSet& m = maps_[current_];
-      const long dup = m.add(match, act, entry_pos);
+      const long dup = m.add(e.match, e.act, e.pos);
       if (dup >= 0)
-        fail(entry_pos, "duplicate key in map-set:" + std::to_string(m.id) + " (first at line " +
-                            std::to_string(m.entry_pos(dup).line) + ")");
-      note_jump(true, m.size() - 1, action_pos, raw_jump, act);
+        fail(e.pos, "duplicate key in map-set:" + std::to_string(m.id) + " (first at line " +
+                        std::to_string(m.entry_pos(dup).line) + ")");
+      note_jump(true, m.size() - 1, e.action_pos, e.raw_jump, e.act);
     }
+  }
+
+  void add_rule(const Entry& e) {
+    RuleSet& r = rules_[current_];
+    Rule rule;
+    if (e.has_ip) {
+      rule.lip = e.match.local & e.lip_mask;
+      rule.lip_mask = e.lip_mask;
+    }
+    if (e.has_rip) {
+      rule.rip = e.match.remote & e.rip_mask;
+      rule.rip_mask = e.rip_mask;
+    }
+    rule.lport = e.match.lport;
+    rule.match_lport = e.has_port;
+    rule.rport = e.match.rport;
+    rule.match_rport = e.has_rport;
+    rule.action = e.act;
+    rule.pos = e.pos;
+    r.rules.push_back(rule);
+    note_jump(false, r.rules.size() - 1, e.action_pos, e.raw_jump, e.act);
   }
 
   void parse_ip(const Word& w, SourcePos p, Addr& addr, Addr& mask) const {
