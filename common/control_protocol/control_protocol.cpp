@@ -54,7 +54,8 @@ bool has_type(const Json& v) {
     return v.is_number_integer();
   } else {
     static_assert(std::is_unsigned_v<T>);
-    return v.is_number_unsigned() && v.template get<std::uint64_t>() <= std::numeric_limits<T>::max();
+    return v.is_number_unsigned() &&
+           v.template get<std::uint64_t>() <= std::numeric_limits<T>::max();
   }
 }
 
@@ -167,17 +168,11 @@ void from_json(const Json& j, RetiredCounts& r) {
 }
 
 void to_json(Json& j, const StatusAnswer& s) {
-  j = Json{{"listen", s.listen},
-           {"table", s.table},
-           {"generation", s.generation},
-           {"uptime_s", s.uptime_s},
-           {"pid", s.pid},
-           {"reloading", s.reloading},
-           {"connections", s.connections},
-           {"retired", s.retired},
-           {"targets_total", s.targets_total},
-           {"truncated", s.truncated},
-           {"targets", s.targets}};
+  j = Json{
+      {"listen", s.listen},           {"table", s.table},     {"generation", s.generation},
+      {"uptime_s", s.uptime_s},       {"pid", s.pid},         {"reloading", s.reloading},
+      {"connections", s.connections}, {"retired", s.retired}, {"targets_total", s.targets_total},
+      {"truncated", s.truncated},     {"targets", s.targets}};
 }
 void from_json(const Json& j, StatusAnswer& s) {
   field(j, "listen", s.listen);
@@ -312,15 +307,12 @@ std::string TargetStatus::name() const { return fd ? "fd:" + std::to_string(*fd)
 
 namespace {
 
-std::string dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 // The start of a line for an error message, without control characters.
 std::string excerpt(std::string_view line) {
   std::string out;
-  for (const char c : line.substr(0, 120))
-    out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+  for (const char c : line.substr(0, 120)) out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
   if (line.size() > 120) out += "...";
   return out;
 }
@@ -362,7 +354,8 @@ template <class T>
 T parse_answer(std::string_view line, std::string_view who) {
   const Json j = parse_json(line, who);
   if constexpr (!std::is_same_v<T, ErrorAnswer>) {
-    if (j.contains("kind") && j.contains("ok")) throw RefusedError(from_object<ErrorAnswer>(j, who));
+    if (j.contains("kind") && j.contains("ok"))
+      throw RefusedError(from_object<ErrorAnswer>(j, who));
   }
   return from_object<T>(j, who);
 }

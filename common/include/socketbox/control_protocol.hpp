@@ -42,7 +42,7 @@ struct FailedCounts {
 
 // One target sbd keeps counters for: a socket path, or an inherited fd.
 struct TargetStatus {
-  std::string path;                // when !fd
+  std::string path;                 // when !fd
   std::optional<std::uint32_t> fd;  // jump-fd:N
   std::uint64_t sent = 0;
   FailedCounts failed;
@@ -70,16 +70,16 @@ struct RetiredCounts {
 
 // sbd's `status`.
 struct StatusAnswer {
-  std::string listen;  // "[::ffff:127.0.0.1]:1"
-  std::string table;   // path, or "--send-all PATH"
+  std::string listen;            // "[::ffff:127.0.0.1]:1"
+  std::string table;             // path, or "--send-all PATH"
   std::uint64_t generation = 0;  // sbd's own table loads since it started
   std::uint64_t uptime_s = 0;
   std::int64_t pid = 0;
   bool reloading = false;
   ConnectionCounts connections;
   RetiredCounts retired;
-  std::uint64_t targets_total = 0;   // how many targets sbd has counters for
-  bool truncated = false;            // targets lists fewer than targets_total
+  std::uint64_t targets_total = 0;    // how many targets sbd has counters for
+  bool truncated = false;             // targets lists fewer than targets_total
   std::vector<TargetStatus> targets;  // the busiest, in path order (paths, then fds)
   bool operator==(const StatusAnswer&) const = default;
 };
@@ -125,8 +125,7 @@ std::string_view to_word(ErrorKind k) noexcept;
 struct RelayEntryStatus {
   std::string path, target, proxy;
   std::uint64_t accepted = 0, connected = 0, failed_connect = 0, refused_over_limit = 0,
-                idle_timeouts = 0, errors = 0, active = 0, bytes_to_target = 0,
-                bytes_to_client = 0;
+                idle_timeouts = 0, errors = 0, active = 0, bytes_to_target = 0, bytes_to_client = 0;
   bool operator==(const RelayEntryStatus&) const = default;
 };
 struct RelayStatusAnswer {

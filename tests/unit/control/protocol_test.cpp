@@ -107,8 +107,9 @@ TEST_CASE("the wire keeps the field names and order the daemons always sent", "[
   CHECK(s.find(R"("generation":3,"uptime_s":42,"pid":1234,"reloading":true,)"
                R"("connections":{"accepted":10,"dispatched":7,"no_match":2,"failed":1,)"
                R"("accept_backoffs":5},"retired":{"targets":4,"sent":9,)") != std::string::npos);
-  CHECK(s.find(R"("targets_total":100001,"truncated":true,"targets":[{"path":"/vm7/a","sent":7,)") !=
-        std::string::npos);
+  CHECK(
+      s.find(R"("targets_total":100001,"truncated":true,"targets":[{"path":"/vm7/a","sent":7,)") !=
+      std::string::npos);
   // Invalid UTF-8 (an operator's unknown command) still makes valid JSON.
   const ErrorAnswer junk{ErrorKind::UnknownCommand, "unknown command '\xff'"};
   CHECK(parse_answer<ErrorAnswer>(to_line(junk)).error == "unknown command '\xef\xbf\xbd'");
