@@ -19,7 +19,7 @@
 #include "notify.hpp"
 #include "setup_error.hpp"
 #include "signals.hpp"
-#include "socketbox/json_quote.hpp"
+#include "socketbox/control_protocol.hpp"
 
 namespace socketbox::relay {
 namespace {
@@ -451,32 +451,21 @@ std::string RelayServer::summary() const {
 }
 
 std::string RelayServer::status_json() const {
-  std::string s = "{\"pid\":" + std::to_string(getpid()) +
-                  ",\"uptime_s\":" + std::to_string((monotonic_ms() - started_ms_) / 1000) +
-                  ",\"generation\":" + std::to_string(generation_) +
-                  ",\"reloads_failed\":" + std::to_string(reloads_failed_) +
-                  ",\"active\":" + std::to_string(active_) +
-                  ",\"max_connections\":" + std::to_string(opts_.limits.max_connections) +
-                  ",\"relays\":[";
-  bool first = true;
+  control::RelayStatusAnswer a;
+  a.pid = getpid();
+  a.uptime_s = (monotonic_ms() - started_ms_) / 1000;
+  a.generation = generation_;
+  a.reloads_failed = reloads_failed_;
+  a.active = active_;
+  a.max_connections = opts_.limits.max_connections;
+  a.relays.reserve(relays_.size());
   for (const auto& r : relays_) {
     const RelayCounters& k = r->counters;
-    if (!first) s += ',';
-    first = false;
-    s += "{\"path\":" + json_quote(r->spec.path) +
-         ",\"target\":" + json_quote(r->spec.target.text) +
-         ",\"proxy\":" + json_quote(proxy_version_name(r->spec.proxy)) +
-         ",\"accepted\":" + std::to_string(k.accepted) +
-         ",\"connected\":" + std::to_string(k.connected) +
-         ",\"failed_connect\":" + std::to_string(k.failed_connect) +
-         ",\"refused_over_limit\":" + std::to_string(k.refused_over_limit) +
-         ",\"idle_timeouts\":" + std::to_string(k.idle_timeouts) +
-         ",\"errors\":" + std::to_string(k.errors) + ",\"active\":" + std::to_string(k.active) +
-         ",\"bytes_to_target\":" + std::to_string(k.bytes_to_target) +
-         ",\"bytes_to_client\":" + std::to_string(k.bytes_to_client) + "}";
+    a.relays.push_back({r->spec.path, r->spec.target.text, proxy_version_name(r->spec.proxy),
+                        k.accepted, k.connected, k.failed_connect, k.refused_over_limit,
+                        k.idle_timeouts, k.errors, k.active, k.bytes_to_target, k.bytes_to_client});
   }
-  s += "]}";
-  return s;
+  return control::to_line(a);
 }
 
 std::string RelayServer::answer_text(std::string_view line) {
@@ -488,13 +477,14 @@ std::string RelayServer::answer_text(std::string_view line) {
     daemon::notify_ready(summary());
     if (err) {
       log_line("reload failed: %s", err->c_str());
-      return "{\"ok\":false,\"error\":" + json_quote(*err) + "}";
+      return control::to_line(control::ReloadAnswer{false, generation_, *err});
     }
     log_line("reloaded: %s", summary().c_str());
-    return "{\"ok\":true,\"generation\":" + std::to_string(generation_) + "}";
+    return control::to_line(control::ReloadAnswer{true, generation_, {}});
   }
-  return "{\"ok\":false,\"error\":" +
-         json_quote("unknown command '" + std::string(line) + "' (status, reload)") + "}";
+  return control::to_line(control::ErrorAnswer{
+      control::ErrorKind::UnknownCommand, "unknown command '" + std::string(line.substr(0, 64)) +
+                                              "': expected status, counters or reload"});
 }
 
 daemon::ControlAnswer RelayServer::answer_line(std::string_view line) {

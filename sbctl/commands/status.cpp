@@ -173,7 +173,7 @@ void print_text(const Report& r) {
            Cell(r.table_path + " " + (r.table_state == "in-step" ? "in step" : r.table_state),
                 r.table_state == "in-step" ? Color::Green : Color::Red)});
   if (r.sbd) {
-    const SbdStatus& d = *r.sbd;
+    const control::StatusAnswer& d = r.sbd->answer;
     t.add({"sbd", Cell("running, pid " + std::to_string(d.pid) + ", up " +
                            std::to_string(d.uptime_s) + " s",
                        Color::Green)});
@@ -182,35 +182,39 @@ void print_text(const Report& r) {
     // sbctl's generation above.
     t.add({"sbd table",
            d.table + " (sbd's table load " + std::to_string(d.generation) + " since it started)"});
-    t.add({"connections", "accepted " + std::to_string(d.accepted) + ", dispatched " +
-                              std::to_string(d.dispatched) + ", no match " +
-                              std::to_string(d.no_match) + ", failed " + std::to_string(d.failed)});
+    const control::ConnectionCounts& c = d.connections;
+    t.add({"connections", "accepted " + std::to_string(c.accepted) + ", dispatched " +
+                              std::to_string(c.dispatched) + ", no match " +
+                              std::to_string(c.no_match) + ", failed " + std::to_string(c.failed)});
   } else {
     t.add({"sbd", Cell(r.sbd_error, Color::Yellow)});
   }
   std::fputs(t.render(s).c_str(), stdout);
-  if (r.sbd && !r.sbd->targets.empty()) {
+  if (r.sbd && !r.sbd->answer.targets.empty()) {
+    const control::StatusAnswer& d = r.sbd->answer;
     TextTable tt;
     tt.add({Cell("TARGET", Color::Bold), Cell("SENT", Color::Bold), Cell("MISSING", Color::Bold),
             Cell("REFUSED", Color::Bold), Cell("FULL", Color::Bold), Cell("OTHER", Color::Bold)});
-    for (const auto& x : r.sbd->targets) {
-      const bool bad = x.missing + x.refused + x.full + x.other > 0;
-      tt.add({x.path, std::to_string(x.sent),
+    for (const auto& target : d.targets) {
+      const control::FailedCounts& x = target.failed;
+      const bool bad = target.failed_total() > 0;
+      tt.add({target.name(), std::to_string(target.sent),
               Cell(std::to_string(x.missing), x.missing ? Color::Red : Color::None),
               Cell(std::to_string(x.refused), x.refused ? Color::Red : Color::None),
               Cell(std::to_string(x.full), x.full ? Color::Red : Color::None),
               Cell(std::to_string(x.other), bad && x.other ? Color::Red : Color::None)});
     }
     std::printf("\n%s", tt.render(s).c_str());
-    if (r.sbd->truncated)
+    if (d.truncated)
       std::printf(
-          "(the %zu busiest of %lld targets; all of them: `status targets OFFSET COUNT` "
+          "(the %zu busiest of %llu targets; all of them: `status targets OFFSET COUNT` "
           "on sbd's control socket)\n",
-          r.sbd->targets.size(), r.sbd->targets_total);
+          d.targets.size(), static_cast<unsigned long long>(d.targets_total));
   }
-  if (r.sbd && r.sbd->retired_targets > 0)
-    std::printf("retired: %lld targets no longer in the table, %lld sent before they left\n",
-                r.sbd->retired_targets, r.sbd->retired_sent);
+  if (r.sbd && r.sbd->answer.retired.targets > 0)
+    std::printf("retired: %llu targets no longer in the table, %llu sent before they left\n",
+                static_cast<unsigned long long>(r.sbd->answer.retired.targets),
+                static_cast<unsigned long long>(r.sbd->answer.retired.sent));
 }
 
 // 0 in step (or nothing applied), 1 drift (kernel or table file, or watch

@@ -111,63 +111,29 @@ std::string control_request(const std::string& path, const std::string& command,
   }
 }
 
-ReloadAnswer request_reload(const std::string& path) {
+control::ReloadAnswer request_reload(const std::string& path) {
   const std::string line = control_request(path, "reload", kReloadTimeoutMs);
-  ReloadAnswer a;
   try {
-    const JsonValue v = parse_json(line);
-    a.ok = v["ok"].type == JsonValue::Type::Bool && v["ok"].boolean;
-    a.generation = v["generation"].as_int();
-    a.error = v["error"].as_string();
-    if (!a.ok && a.error.empty()) a.error = "sbd answered: " + line;
-  } catch (const JsonError& e) {
-    throw ControlError(
-        "sbd control socket " + path + ": unreadable answer '" + line + "': " + e.what(), false);
+    return control::parse_answer<control::ReloadAnswer>(line);
+  } catch (const control::RefusedError& e) {
+    throw ControlError("sbd control socket " + path + ": sbd refused 'reload': " + e.what(), false);
+  } catch (const control::ProtocolError& e) {
+    throw ControlError("sbd control socket " + path + ": " + e.what(), false);
   }
-  return a;
 }
 
 SbdStatus parse_status(const std::string& line) {
-  const JsonValue v = parse_json(line);
-  SbdStatus s;
-  s.raw = line;
-  s.listen = v["listen"].as_string();
-  s.table = v["table"].as_string();
-  s.generation = v["generation"].as_int();
-  s.uptime_s = v["uptime_s"].as_int();
-  s.pid = v["pid"].as_int();
-  const JsonValue& c = v["connections"];
-  s.accepted = c["accepted"].as_int();
-  s.dispatched = c["dispatched"].as_int();
-  s.no_match = c["no_match"].as_int();
-  s.failed = c["failed"].as_int();
-  for (const JsonValue& t : v["targets"].array) {
-    TargetCounters tc;
-    tc.path = t["path"].as_string();
-    if (tc.path.empty() && !t["fd"].is_null()) tc.path = "fd:" + std::to_string(t["fd"].as_int());
-    tc.sent = t["sent"].as_int();
-    const JsonValue& f = t["failed"];
-    tc.missing = f["missing"].as_int();
-    tc.refused = f["refused"].as_int();
-    tc.full = f["full"].as_int();
-    tc.other = f["other"].as_int();
-    s.targets.push_back(std::move(tc));
-  }
-  // Older sbd sent every target and none of these.
-  s.targets_total = v["targets_total"].is_null() ? static_cast<long long>(s.targets.size())
-                                                 : v["targets_total"].as_int();
-  s.truncated = v["truncated"].type == JsonValue::Type::Bool && v["truncated"].boolean;
-  s.retired_targets = v["retired"]["targets"].as_int();
-  s.retired_sent = v["retired"]["sent"].as_int();
-  return s;
+  return {line, control::parse_answer<control::StatusAnswer>(line)};
 }
 
 SbdStatus request_status(const std::string& path) {
   const std::string line = control_request(path, "status");
   try {
     return parse_status(line);
-  } catch (const JsonError& e) {
-    throw ControlError("sbd control socket " + path + ": unreadable answer: " + e.what(), false);
+  } catch (const control::RefusedError& e) {
+    throw ControlError("sbd control socket " + path + ": sbd refused 'status': " + e.what(), false);
+  } catch (const control::ProtocolError& e) {
+    throw ControlError("sbd control socket " + path + ": " + e.what(), false);
   }
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "control/json_value.hpp"
+#include "socketbox/control_protocol.hpp"
 
 namespace socketbox::sbctl {
 
@@ -28,34 +28,21 @@ class ControlError : public std::runtime_error {
 std::string control_request(const std::string& socket_path, const std::string& command,
                             int timeout_ms = 5000);
 
-struct ReloadAnswer {
-  bool ok = false;
-  long long generation = 0;
-  std::string error;
-};
-// Sends "reload" and reads {"ok":true,"generation":N} or {"ok":false,"error":"..."}.
-// sbd builds the table off its loop and answers when done: waits up to
-// kReloadTimeoutMs for a big table.
-ReloadAnswer request_reload(const std::string& socket_path);
+// Sends "reload" and reads sbd's control::ReloadAnswer. sbd builds the
+// table off its loop and answers when done: waits up to kReloadTimeoutMs for
+// a big table. An answer that is not a reload answer is a ControlError.
+control::ReloadAnswer request_reload(const std::string& socket_path);
 
 constexpr int kReloadTimeoutMs = 60000;
 
-struct TargetCounters {
-  std::string path;
-  long long sent = 0, missing = 0, refused = 0, full = 0, other = 0;
-};
-
+// sbd's `status` answer, read with the protocol's one definition.
 struct SbdStatus {
   std::string raw;  // the answer as sbd sent it (embedded as is in --json)
-  std::string listen, table;
-  long long generation = 0, uptime_s = 0, pid = 0;
-  long long accepted = 0, dispatched = 0, no_match = 0, failed = 0;
-  std::vector<TargetCounters> targets;              // the busiest, when truncated
-  long long targets_total = 0;                      // how many sbd has counters for
-  bool truncated = false;                           // targets lists fewer than targets_total
-  long long retired_targets = 0, retired_sent = 0;  // folded: left the table
+  control::StatusAnswer answer;
 };
 SbdStatus request_status(const std::string& socket_path);
+// Throws control::ProtocolError ("sbd's answer lacks field 'pid'") or
+// control::RefusedError.
 SbdStatus parse_status(const std::string& line);
 
 }  // namespace socketbox::sbctl

@@ -6,8 +6,8 @@ namespace socketbox::sbctl {
 
 ReloadOutcome reload_sbd(const std::string& control_path) {
   try {
-    const ReloadAnswer a = request_reload(control_path);
-    if (a.ok) return {ReloadOutcome::Kind::Reloaded, a.generation, ""};
+    const control::ReloadAnswer a = request_reload(control_path);
+    if (a.ok) return {ReloadOutcome::Kind::Reloaded, static_cast<long long>(a.generation), ""};
     return {ReloadOutcome::Kind::Refused, 0, a.error};
   } catch (const ControlError& e) {
     if (e.not_running()) return {ReloadOutcome::Kind::NotRunning, 0, e.what()};

@@ -113,6 +113,14 @@ void check(State& s) {
   info.counters = &s.counters;
   const std::string status = format_status(info);
   if (!valid_utf8_no_controls(status)) __builtin_trap();
+  // What sbctl reads back: the same answer, through the protocol's parser.
+  try {
+    if (socketbox::control::parse_answer<socketbox::control::StatusAnswer>(status) !=
+        status_answer(info))
+      __builtin_trap();
+  } catch (const std::exception&) {
+    __builtin_trap();
+  }
 }
 
 }  // namespace

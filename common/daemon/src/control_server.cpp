@@ -13,6 +13,7 @@
 #include "clock.hpp"
 #include "log.hpp"
 #include "setup_error.hpp"
+#include "socketbox/control_protocol.hpp"
 
 namespace socketbox::daemon {
 
@@ -243,7 +244,7 @@ void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
       // Not passed on as a command: its own answer, and no reading on.
       shutdown(c.fd.get(), SHUT_RD);
       static_assert(kMaxCommand == 256, "the answer below names the limit");
-      send_answer(c, R"({"ok":false,"error":"command longer than 255 bytes"})");
+      send_answer(c, control::kCommandTooLongLine);
       return;
     }
   }

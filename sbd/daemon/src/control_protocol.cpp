@@ -4,34 +4,15 @@
 #include <charconv>
 #include <vector>
 
-#include "socketbox/json_quote.hpp"
-
 namespace socketbox::daemon {
 
 namespace {
 
-void field(std::string& out, const char* name, std::uint64_t v, bool comma = true) {
-  out += '"';
-  out += name;
-  out += "\":";
-  out += std::to_string(v);
-  if (comma) out += ',';
-}
+using control::ErrorAnswer;
+using control::ErrorKind;
 
-void failed_counters(std::string& out, const TargetCounters& c) {
-  field(out, "sent", c.sent);
-  out += "\"failed\":{";
-  field(out, "missing", c.missing);
-  field(out, "refused", c.refused);
-  field(out, "full", c.full);
-  field(out, "other", c.other, false);
-  out += '}';
-}
-
-void target_counters(std::string& out, const TargetCounters& c) {
-  failed_counters(out, c);
-  out += ",\"in_table\":";
-  out += c.in_table ? "true" : "false";
+control::FailedCounts failed_counts(const TargetCounters& c) {
+  return {c.missing, c.refused, c.full, c.other};
 }
 
 std::string_view trim(std::string_view s) {
@@ -58,31 +39,27 @@ std::vector<Entry> entries(const CounterRegistry& r) {
   return out;
 }
 
-void entry(std::string& out, const Entry& e) {
-  if (e.path) {
-    out += "{\"path\":";
-    json_escape(out, *e.path);
-  } else {
-    out += "{\"fd\":" + std::to_string(e.fd);
-  }
-  out += ',';
-  target_counters(out, *e.c);
-  out += '}';
+control::TargetStatus target_status(const Entry& e) {
+  control::TargetStatus t;
+  if (e.path)
+    t.path = *e.path;
+  else
+    t.fd = e.fd;
+  t.sent = e.c->sent;
+  t.failed = failed_counts(*e.c);
+  t.in_table = e.c->in_table;
+  return t;
 }
 
-void entry_list(std::string& out, const std::vector<Entry>& es) {
-  out += "\"targets\":[";
-  for (std::size_t i = 0; i < es.size(); ++i) {
-    if (i) out += ',';
-    entry(out, es[i]);
-  }
-  out += ']';
+std::vector<control::TargetStatus> target_list(const std::vector<Entry>& es) {
+  std::vector<control::TargetStatus> out;
+  out.reserve(es.size());
+  for (const Entry& e : es) out.push_back(target_status(e));
+  return out;
 }
 
-std::string error_answer(std::string message) {
-  ReloadOutcome bad;
-  bad.error = std::move(message);
-  return format_reload(bad);
+std::string error_answer(ErrorKind kind, std::string message) {
+  return control::to_line(ErrorAnswer{kind, std::move(message)});
 }
 
 bool parse_count(std::string_view s, std::uint64_t& v) {
@@ -99,110 +76,77 @@ std::string_view next_word(std::string_view& s) {
 }
 
 std::string status_target(const CounterRegistry* r, std::string_view name) {
-  const TargetCounters* c = nullptr;
-  std::string out = "{\"target\":";
   if (r) {
     std::uint64_t fd = 0;
     if (name.rfind("fd:", 0) == 0 && parse_count(name.substr(3), fd) && fd <= 0xffffffffu) {
       const auto it = r->fds().find(static_cast<std::uint32_t>(fd));
-      if (it != r->fds().end()) {
-        c = &it->second;
-        entry(out, {nullptr, static_cast<std::uint32_t>(fd), c});
-      }
+      if (it != r->fds().end())
+        return control::to_line(control::TargetAnswer{
+            target_status({nullptr, static_cast<std::uint32_t>(fd), &it->second})});
     } else {
       const auto it = r->paths().find(std::string(name));
-      if (it != r->paths().end()) {
-        c = &it->second;
-        entry(out, {&it->first, 0, c});
-      }
+      if (it != r->paths().end())
+        return control::to_line(control::TargetAnswer{target_status({&it->first, 0, &it->second})});
     }
   }
-  if (!c)
-    return error_answer("no target '" + std::string(name.substr(0, 128)) + "' in sbd's table");
-  out += '}';
-  return out;
+  return error_answer(ErrorKind::NoSuchTarget,
+                      "no target '" + std::string(name.substr(0, 128)) + "' in sbd's table");
 }
 
 std::string status_page(const CounterRegistry* r, std::string_view args) {
   std::uint64_t offset = 0, count = 0;
   const std::string_view a = next_word(args), b = next_word(args);
   if (!parse_count(a, offset) || !parse_count(b, count) || !trim(args).empty())
-    return error_answer("usage: status targets OFFSET COUNT");
+    return error_answer(ErrorKind::BadArguments, "usage: status targets OFFSET COUNT");
   count = std::min<std::uint64_t>(count, kStatusPage);
   std::vector<Entry> es = r ? entries(*r) : std::vector<Entry>{};
   const std::uint64_t total = es.size();
   const std::uint64_t from = std::min(offset, total);
   const std::uint64_t to = std::min(total, from + count);
-  std::vector<Entry> page(es.begin() + static_cast<std::ptrdiff_t>(from),
-                          es.begin() + static_cast<std::ptrdiff_t>(to));
-  std::string out = "{";
-  field(out, "targets_total", total);
-  field(out, "offset", from);
-  out += "\"truncated\":";
-  out += to < total ? "true," : "false,";
-  entry_list(out, page);
-  out += '}';
-  return out;
+  const std::vector<Entry> page(es.begin() + static_cast<std::ptrdiff_t>(from),
+                                es.begin() + static_cast<std::ptrdiff_t>(to));
+  return control::to_line(control::StatusPageAnswer{total, from, to < total, target_list(page)});
 }
 
 }  // namespace
 
-std::string format_status(const StatusInfo& s) {
-  std::string out = "{\"listen\":";
-  json_escape(out, s.listen);
-  out += ",\"table\":";
-  json_escape(out, s.table);
-  out += ',';
-  field(out, "generation", s.generation);
-  field(out, "uptime_s", s.uptime_s);
-  field(out, "pid", static_cast<std::uint64_t>(s.pid));
-  out += "\"reloading\":";
-  out += s.reloading ? "true," : "false,";
-  out += "\"connections\":{";
+control::StatusAnswer status_answer(const StatusInfo& s) {
+  control::StatusAnswer a;
+  a.listen = s.listen;
+  a.table = s.table;
+  a.generation = s.generation;
+  a.uptime_s = s.uptime_s;
+  a.pid = s.pid;
+  a.reloading = s.reloading;
   if (s.counters) {
     const ConnectionCounters& c = s.counters->connections;
-    field(out, "accepted", c.accepted);
-    field(out, "dispatched", c.dispatched);
-    field(out, "no_match", c.no_match);
-    field(out, "failed", c.failed);
-    field(out, "accept_backoffs", c.accept_backoffs, false);
+    a.connections = {c.accepted, c.dispatched, c.no_match, c.failed, c.accept_backoffs};
+    a.retired = {s.counters->retired_targets(), s.counters->retired().sent,
+                 failed_counts(s.counters->retired())};
   }
-  out += "},\"retired\":{";
-  if (s.counters) {
-    field(out, "targets", s.counters->retired_targets());
-    failed_counters(out, s.counters->retired());
-  } else {
-    out += "\"targets\":0";
-  }
-  out += "},";
   std::vector<Entry> es = s.counters ? entries(*s.counters) : std::vector<Entry>{};
   const std::size_t total = es.size();
   if (es.size() > kStatusTop) {
     // The busiest targets, shown in the usual (path) order.
-    const auto busier = [](const Entry& a, const Entry& b) {
-      const std::uint64_t x = a.c->sent + a.c->failed(), y = b.c->sent + b.c->failed();
-      if (x != y) return x > y;
-      return a.c < b.c;  // any fixed order; addresses follow path order in a std::map
+    const auto busier = [](const Entry& x, const Entry& y) {
+      const std::uint64_t m = x.c->sent + x.c->failed(), n = y.c->sent + y.c->failed();
+      if (m != n) return m > n;
+      return x.c < y.c;  // any fixed order; addresses follow path order in a std::map
     };
     std::nth_element(es.begin(), es.begin() + kStatusTop, es.end(), busier);
     es.resize(kStatusTop);
-    std::sort(es.begin(), es.end(), [](const Entry& a, const Entry& b) {
-      if ((a.path == nullptr) != (b.path == nullptr)) return a.path != nullptr;
-      return a.path ? *a.path < *b.path : a.fd < b.fd;
+    std::sort(es.begin(), es.end(), [](const Entry& x, const Entry& y) {
+      if ((x.path == nullptr) != (y.path == nullptr)) return x.path != nullptr;
+      return x.path ? *x.path < *y.path : x.fd < y.fd;
     });
   }
-  field(out, "targets_total", total);
-  out += "\"truncated\":";
-  out += total > es.size() ? "true," : "false,";
-  entry_list(out, es);
-  out += '}';
-  return out;
+  a.targets_total = total;
+  a.truncated = total > es.size();
+  a.targets = target_list(es);
+  return a;
 }
 
-std::string format_reload(const ReloadOutcome& r) {
-  if (r.ok) return "{\"ok\":true,\"generation\":" + std::to_string(r.generation) + "}";
-  return "{\"ok\":false,\"error\":" + json_quote(r.error) + "}";
-}
+std::string format_status(const StatusInfo& s) { return control::to_line(status_answer(s)); }
 
 ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
   std::string_view rest = trim(line);
@@ -214,15 +158,17 @@ ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
     if (sub == "target" && !trim(rest).empty())
       return {status_target(h.status().counters, trim(rest))};
     if (sub == "targets") return {status_page(h.status().counters, rest)};
-    return {error_answer("usage: status [target PATH | targets OFFSET COUNT]")};
+    return {error_answer(ErrorKind::BadArguments,
+                         "usage: status [target PATH | targets OFFSET COUNT]")};
   }
   if (cmd == "reload" && rest.empty()) {
     ReloadRequest r = h.reload();
     if (r.ticket != 0) return {{}, r.ticket};
-    return {format_reload(r.outcome)};
+    return {control::to_line(r.outcome)};
   }
-  return {error_answer("unknown command '" + std::string(trim(line).substr(0, 64)) +
-                       "': expected status, counters or reload")};
+  return {error_answer(ErrorKind::UnknownCommand, "unknown command '" +
+                                                      std::string(trim(line).substr(0, 64)) +
+                                                      "': expected status, counters or reload")};
 }
 
 ControlAnswer ControlHandler::answer_line(std::string_view line) {

@@ -1,10 +1,12 @@
-// The control protocol: one command line in, one line of JSON out.
-//   status | counters        -> {"listen":...,"generation":N,...,"targets_total":N,
-//                                "truncated":B,"targets":[the kStatusTop busiest]}
-//   status target PATH|fd:N  -> {"target":{...}} | {"ok":false,"error":"..."}
-//   status targets OFF COUNT -> {"targets_total":N,"offset":OFF,"truncated":B,
-//                                "targets":[...]} (in path order, COUNT <= kStatusPage)
-//   reload                   -> {"ok":true,"generation":N} | {"ok":false,"error":"..."}
+// sbd's control commands: one command line in, one line of JSON out. The
+// messages and their JSON are defined once, in socketbox/control_protocol.hpp
+// (common/control_protocol), which sbctl parses with; this file only maps
+// commands to answers:
+//   status | counters        -> control::StatusAnswer (the kStatusTop busiest)
+//   status target PATH|fd:N  -> control::TargetAnswer | ErrorAnswer (no_such_target)
+//   status targets OFF COUNT -> control::StatusPageAnswer (path order, COUNT <= kStatusPage)
+//   reload                   -> control::ReloadAnswer
+//   anything else            -> control::ErrorAnswer (unknown_command, bad_arguments)
 // A reload runs off the event loop: its answer may come later (see
 // ControlAnswer). Kept apart from the socket handling so it can be tested
 // directly.
@@ -17,13 +19,12 @@
 
 #include "control_answerer.hpp"
 #include "counters.hpp"
+#include "socketbox/control_protocol.hpp"
 
 namespace socketbox::daemon {
 
-// `status` lists at most this many targets (the busiest); the rest are paged.
-constexpr std::size_t kStatusTop = 100;
-// `status targets OFFSET COUNT` answers at most this many per page.
-constexpr std::size_t kStatusPage = 1000;
+using control::kStatusPage;
+using control::kStatusTop;
 
 struct StatusInfo {
   std::string listen;  // "[::ffff:127.0.0.1]:1"
@@ -35,17 +36,11 @@ struct StatusInfo {
   const CounterRegistry* counters = nullptr;
 };
 
-struct ReloadOutcome {
-  bool ok = false;
-  std::uint64_t generation = 0;
-  std::string error;  // "file:line:col: error: ..." when !ok
-};
-
-// What a reload request gives back: the outcome now, or a ticket whose
-// outcome the daemon hands to the control server once the reload is done.
+// What a reload request gives back: the answer now, or a ticket whose
+// answer the daemon hands to the control server once the reload is done.
 struct ReloadRequest {
   std::uint64_t ticket = 0;  // 0: `outcome` is the answer now
-  ReloadOutcome outcome;
+  control::ReloadAnswer outcome;
 };
 
 // What the control socket asks the daemon for.
@@ -56,8 +51,9 @@ class ControlHandler : public ControlAnswerer {
   virtual ReloadRequest reload() = 0;
 };
 
-std::string format_status(const StatusInfo& s);
-std::string format_reload(const ReloadOutcome& r);
+// The `status` answer: counters of at most kStatusTop targets, the busiest.
+control::StatusAnswer status_answer(const StatusInfo& s);
+std::string format_status(const StatusInfo& s);  // to_line(status_answer(s))
 
 // Answers one command line (without or with its trailing \n / \r\n).
 ControlAnswer answer_command(std::string_view line, ControlHandler& h);

@@ -139,7 +139,7 @@ ReloadRequest Daemon::reload() {
 void Daemon::on_reload_done() {
   ReloadResult res;
   if (!reloader_.take(res)) return;
-  ReloadOutcome r;
+  control::ReloadAnswer r;
   if (res.table) {
     // The one part of a reload on the loop: binding counters and the swap.
     const std::uint64_t t0 = monotonic_ms();
@@ -155,9 +155,9 @@ void Daemon::on_reload_done() {
   r.generation = generation_;
   if (control_) {
     try {
-      control_->complete(res.ticket, format_reload(r));
+      control_->complete(res.ticket, control::to_line(r));
     } catch (const std::exception&) {
-      control_->complete(res.ticket, R"({"ok":false,"error":"out of memory"})");
+      control_->complete(res.ticket, control::kOutOfMemoryReloadLine);
     }
   }
   reloader_.resume();  // a reload asked for meanwhile, now that the registry is stable

@@ -60,4 +60,8 @@ sb_assert_contains "$(cat "$SB_TMP/apply.out")" "sbd refused the new table: sbd.
 sb_assert_eq "$stateA" "$(box_state "$r")" "state after sbd refused"
 sb_assert_eq "1" "$(ls "$STATE/generations")" "only generation 1 is recorded"
 sb_assert_eq 1 "$(json_get "$(sbctl status --state-dir "$STATE" --json)" "j['generation']")" "generation 1 current"
+# The stand-in answers `status` with a reload's answer: sbctl names what is
+# missing instead of showing zeros.
+sb_assert_contains "$(json_get "$(sbctl status --state-dir "$STATE" --json)" "j['sbd_error']")" \
+  "sbd's answer lacks field 'listen'" "status of an sbd whose answer lacks a field"
 sb_pass

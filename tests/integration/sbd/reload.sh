@@ -71,6 +71,8 @@ wait "$silent"
 sb_assert_contains "$(cat "$SB_TMP/silent.out")" "with b''" "the silent control client"
 # Unknown commands are answered, not fatal.
 sb_assert_contains "$(sbd_ctl frobnicate)" '"ok":false' "unknown command"
+sb_assert_contains "$(sbd_ctl frobnicate)" '"kind":"unknown_command"}' "unknown command's kind"
+sb_assert_contains "$(sbd_ctl "$(printf 'x%.0s' {1..300})")" '"kind":"command_too_long"}' "over-long command"
 kill -0 "$sbd_pid" || sb_fail "sbd exited"
 sbd_stop
 sb_pass

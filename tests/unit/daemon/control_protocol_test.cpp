@@ -26,7 +26,7 @@ struct FakeDaemon : ControlHandler {
   ReloadRequest reload() override {
     ++reloads;
     ReloadRequest q;
-    ReloadOutcome& r = q.outcome;
+    socketbox::control::ReloadAnswer& r = q.outcome;
     r.ok = reload_ok;
     r.generation = 4;
     if (!reload_ok) r.error = "/t.conf:2:5: error: expected \"x\"";
@@ -100,6 +100,12 @@ TEST_CASE("unknown commands get an error and change nothing") {
   FakeDaemon d;
   const std::string a = answer_command("shutdown\n", d).text;
   CHECK(a.rfind("{\"ok\":false,\"error\":\"unknown command 'shutdown'", 0) == 0);
+  // Not shaped like a failed reload: it says what kind of refusal it is.
+  CHECK(a.find(",\"kind\":\"unknown_command\"}") != std::string::npos);
   CHECK(answer_command("", d).text.rfind("{\"ok\":false", 0) == 0);
+  CHECK(answer_command("status targets x 1", d).text.find("\"kind\":\"bad_arguments\"") !=
+        std::string::npos);
+  CHECK(answer_command("status target /nowhere", d).text.find("\"kind\":\"no_such_target\"") !=
+        std::string::npos);
   CHECK(d.reloads == 0);
 }

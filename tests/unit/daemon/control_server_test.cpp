@@ -104,7 +104,9 @@ TEST_CASE("control server: one command, one line of JSON, then closed") {
   REQUIRE(write(c3.get(), junk.data(), junk.size()) == static_cast<ssize_t>(junk.size()));
   pump(s, ep.get());
   // An over-long command is not passed on as a command: it has its own answer.
-  CHECK(read_all(c3.get()) == "{\"ok\":false,\"error\":\"command longer than 255 bytes\"}\n");
+  CHECK(
+      read_all(c3.get()) ==
+      "{\"ok\":false,\"error\":\"command longer than 255 bytes\",\"kind\":\"command_too_long\"}\n");
   CHECK(h.reloads == 1);
 }
 
@@ -170,9 +172,11 @@ TEST_CASE("control server: a reload is answered when it finishes, not before") {
   CHECK(h.reloads == 1);
   char b;
   CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);  // nothing yet, still open
-  s.complete(4, format_reload({true, 3, {}}));    // an earlier reload: not this one's
+  s.complete(4, socketbox::control::to_line(socketbox::control::ReloadAnswer{
+                    true, 3, {}}));  // an earlier reload: not this one's
   CHECK(recv(c.get(), &b, 1, MSG_DONTWAIT) < 0);
-  s.complete(5, format_reload({false, 3, "/t.conf: is a FIFO, not a regular file"}));
+  s.complete(5, socketbox::control::to_line(socketbox::control::ReloadAnswer{
+                    false, 3, "/t.conf: is a FIFO, not a regular file"}));
   CHECK(read_all(c.get()) ==
         "{\"ok\":false,\"error\":\"/t.conf: is a FIFO, not a regular file\"}\n");
 }

@@ -1,5 +1,5 @@
 // The pieces around the compiler: the generations store, kernel-state
-// snapshots, sbd's control answers, the table diff and JSON output.
+// snapshots, the control client's errors, the table diff and JSON output.
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -120,42 +120,6 @@ TEST_CASE("the generations store: ids, meta, current", "[state]") {
   store.set_current(std::nullopt);
   CHECK_FALSE(store.current());
   CHECK(store.list() == std::vector<unsigned>{1});
-}
-
-TEST_CASE("sbd's status answer is read field by field", "[control]") {
-  const SbdStatus s = parse_status(
-      R"({"listen":"[::ffff:127.0.0.1]:1","table":"/etc/socketbox/sbd.conf","generation":3,"uptime_s":42,"pid":77,)"
-      R"("connections":{"accepted":10,"dispatched":7,"no_match":2,"failed":1,"accept_backoffs":0},)"
-      R"("targets":[{"path":"/vm7/a","sent":7,"failed":{"missing":1,"refused":0,"full":0,"other":0},"in_table":true},)"
-      R"({"fd":3,"sent":0,"failed":{"missing":0,"refused":0,"full":2,"other":0},"in_table":true}]})");
-  CHECK(s.listen == "[::ffff:127.0.0.1]:1");
-  CHECK(s.generation == 3);
-  CHECK(s.uptime_s == 42);
-  CHECK(s.pid == 77);
-  CHECK(s.dispatched == 7);
-  CHECK(s.no_match == 2);
-  REQUIRE(s.targets.size() == 2);
-  CHECK(s.targets[0].path == "/vm7/a");
-  CHECK(s.targets[0].missing == 1);
-  CHECK(s.targets[1].path == "fd:3");
-  CHECK(s.targets[1].full == 2);
-  CHECK(s.targets_total == 2);  // an sbd that listed every target
-  CHECK_FALSE(s.truncated);
-  CHECK_THROWS_AS(parse_status("{\"listen\":"), JsonError);
-}
-
-TEST_CASE("a bounded status answer says how many targets it left out", "[control]") {
-  const SbdStatus s = parse_status(
-      R"({"listen":"x","table":"t","generation":3,"uptime_s":1,"pid":7,"reloading":false,)"
-      R"("connections":{"accepted":1,"dispatched":1,"no_match":0,"failed":0,"accept_backoffs":0},)"
-      R"("retired":{"targets":4,"sent":9,"failed":{"missing":0,"refused":0,"full":0,"other":0}},)"
-      R"("targets_total":100001,"truncated":true,)"
-      R"("targets":[{"path":"/a","sent":1,"failed":{"missing":0,"refused":0,"full":0,"other":0},"in_table":true}]})");
-  CHECK(s.targets.size() == 1);
-  CHECK(s.targets_total == 100001);
-  CHECK(s.truncated);
-  CHECK(s.retired_targets == 4);
-  CHECK(s.retired_sent == 9);
 }
 
 TEST_CASE("a control socket nobody listens on means sbd is not running", "[control]") {
