@@ -4,6 +4,7 @@
 #include <charconv>
 #include <vector>
 
+#include "metrics.hpp"
 #include "socketbox/json_quote.hpp"
 
 namespace socketbox::daemon {
@@ -216,13 +217,14 @@ ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
     if (sub == "targets") return {status_page(h.status().counters, rest)};
     return {error_answer("usage: status [target PATH | targets OFFSET COUNT]")};
   }
+  if (cmd == "metrics" && rest.empty()) return {format_metrics(h.status())};
   if (cmd == "reload" && rest.empty()) {
     ReloadRequest r = h.reload();
     if (r.ticket != 0) return {{}, r.ticket};
     return {format_reload(r.outcome)};
   }
   return {error_answer("unknown command '" + std::string(trim(line).substr(0, 64)) +
-                       "': expected status, counters or reload")};
+                       "': expected status, counters, metrics or reload")};
 }
 
 ControlAnswer ControlHandler::answer_line(std::string_view line) {

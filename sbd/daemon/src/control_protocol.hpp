@@ -4,6 +4,8 @@
 //   status target PATH|fd:N  -> {"target":{...}} | {"ok":false,"error":"..."}
 //   status targets OFF COUNT -> {"targets_total":N,"offset":OFF,"truncated":B,
 //                                "targets":[...]} (in path order, COUNT <= kStatusPage)
+//   metrics                  -> the counters as Prometheus text, ending in "# EOF"
+//                               (several lines; see metrics.hpp)
 //   reload                   -> {"ok":true,"generation":N} | {"ok":false,"error":"..."}
 // A reload runs off the event loop: its answer may come later (see
 // ControlAnswer). Kept apart from the socket handling so it can be tested
@@ -30,6 +32,7 @@ struct StatusInfo {
   std::string table;   // path, or "--send-all PATH"
   std::uint64_t generation = 0;
   std::uint64_t uptime_s = 0;
+  std::uint64_t started_unix_s = 0;  // wall clock at start, for metrics
   long pid = 0;
   bool reloading = false;
   const CounterRegistry* counters = nullptr;
