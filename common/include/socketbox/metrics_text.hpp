@@ -48,8 +48,8 @@ inline bool metrics_valid_name(std::string_view name, bool label = false) {
   if (name.empty()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                       (c == ':' && !label);
+    const bool alpha =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c == ':' && !label);
     if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
   }
   return true;

@@ -73,8 +73,9 @@ TEST_CASE("label values and help text are escaped as the text format says") {
   CHECK(out == "x \"q\" \\\\ \\n y");
   socketbox::MetricsText m;
   m.family("x_total", "counter", "h").sample("x_total", "target", "/a\"b", 2, "reason", "full");
-  CHECK(m.finish() == "# HELP x_total h\n# TYPE x_total counter\nx_total{target=\"/a\\\"b\","
-                      "reason=\"full\"} 2\n# EOF\n");
+  CHECK(m.finish() ==
+        "# HELP x_total h\n# TYPE x_total counter\nx_total{target=\"/a\\\"b\","
+        "reason=\"full\"} 2\n# EOF\n");
   CHECK(socketbox::metrics_valid_name("socketbox_sbd_up"));
   CHECK_FALSE(socketbox::metrics_valid_name("1x"));
   CHECK_FALSE(socketbox::metrics_valid_name("a-b"));
