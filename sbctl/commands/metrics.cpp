@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
@@ -32,6 +33,18 @@ constexpr GenState kStates[] = {GenState::Incomplete, GenState::Interrupted, Gen
                                 GenState::Applied, GenState::RolledBack};
 
 std::uint64_t u(bool b) { return b ? 1 : 0; }
+
+// Serving, each warning is logged once (not at every scrape); printing, always.
+bool g_serving = false;
+std::set<std::string> g_warned;
+std::mutex g_warned_mutex;
+void warn(const std::string& message) {
+  if (g_serving) {
+    const std::lock_guard<std::mutex> lock(g_warned_mutex);
+    if (!g_warned.insert(message).second) return;
+  }
+  print_warning(message);
+}
 
 // Where sbd's control socket is and which netns to read: --control and
 // --netns, else the profile's, else the generation in force's.
@@ -57,7 +70,7 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
     }
     watch = read_watch_record(store.dir());
   } catch (const std::exception& e) {
-    print_warning(std::string("cannot read the state dir: ") + e.what());
+    warn(std::string("cannot read the state dir: ") + e.what());
     state_ok = false;
   }
   m.family("socketbox_sbctl_state_readable", "gauge",
@@ -75,8 +88,9 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
       .sample("socketbox_sbctl_confirm_pending", u(cur && cur->state == GenState::Pending));
   m.family("socketbox_sbctl_confirm_deadline_seconds", "gauge",
            "When a pending generation is rolled back unless confirmed (0: none pending).")
-      .sample("socketbox_sbctl_confirm_deadline_seconds",
-              static_cast<std::int64_t>(cur && cur->state == GenState::Pending ? cur->deadline : 0));
+      .sample(
+          "socketbox_sbctl_confirm_deadline_seconds",
+          static_cast<std::int64_t>(cur && cur->state == GenState::Pending ? cur->deadline : 0));
   m.family("socketbox_sbctl_last_generation", "gauge",
            "The newest generation recorded (the last apply, down or rollback target).")
       .sample("socketbox_sbctl_last_generation", std::uint64_t{last ? last->id : 0u});
@@ -104,14 +118,14 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
         const auto on_disk = table::read_table_text_if_exists(cur->table);
         table_drift = on_disk != after.table;
       } catch (const std::exception& e) {
-        print_warning("cannot read the table file: " + std::string(e.what()));
+        warn("cannot read the table file: " + std::string(e.what()));
       }
       netcfg::NetnsScope ns(w.netns);
       const netcfg::KernelState k = netcfg::read_kernel_state();
       objects = netcfg::object_drift(after.kernel, k).size();
       checked = true;
     } catch (const std::exception& e) {
-      print_warning("kernel state not checked for drift: " + std::string(e.what()));
+      warn("kernel state not checked for drift: " + std::string(e.what()));
     }
   }
   m.family("socketbox_sbctl_kernel_checked", "gauge",
@@ -136,8 +150,7 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
       .sample("socketbox_sbctl_watch_restores_total", watch ? watch->restores : 0);
   m.family("socketbox_sbctl_watch_restore_failures_total", "counter",
            "Restores 'sbctl watch' tried that failed, since it started.")
-      .sample("socketbox_sbctl_watch_restore_failures_total",
-              watch ? watch->restore_failures : 0);
+      .sample("socketbox_sbctl_watch_restore_failures_total", watch ? watch->restore_failures : 0);
   m.family("socketbox_sbctl_watch_gave_up", "gauge",
            "Objects of the generation in force that 'sbctl watch' gave up restoring.")
       .sample("socketbox_sbctl_watch_gave_up",
@@ -151,7 +164,7 @@ std::string gather(const MetricsOptions& o, const Where& w) {
     m.raw(request_metrics(w.control));
     up = true;
   } catch (const ControlError& e) {
-    print_warning(std::string("sbd: ") + e.what());
+    warn(std::string("sbd: ") + e.what());
   }
   m.family("socketbox_sbd_up", "gauge", "1 if sbd answered on its control socket.")
       .sample("socketbox_sbd_up", u(up));
@@ -207,6 +220,7 @@ int serve(const MetricsOptions& o, const Where& w) {
                 "'");
     return kExitError;
   }
+  g_serving = true;
   httplib::Server server;
   std::mutex one_at_a_time;  // a scrape may enter a netns; keep them apart
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {

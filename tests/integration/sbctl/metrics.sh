@@ -111,4 +111,11 @@ sb_assert_eq 0 "$(value "$SB_TMP/g1" socketbox_sbctl_drift)" "no drift"
 ip netns exec "$r" nft delete table inet socketbox
 sbctl metrics --state-dir "$STATE" --control "$SB_TMP/none.ctl" >"$SB_TMP/g2" 2>/dev/null || sb_fail "sbctl metrics failed after drift"
 sb_assert_eq 1 "$(value "$SB_TMP/g2" socketbox_sbctl_drift)" "drift after deleting the table"
+
+# Every metric the Grafana dashboard queries is one sbctl metrics gives.
+dashboard=$SB_SOURCE_DIR/dist/grafana/socketbox-dashboard.json
+python3 -m json.tool "$dashboard" >/dev/null || sb_fail "the dashboard is not valid JSON"
+for name in $(grep -o 'socketbox_s[a-z_]*' "$dashboard" | sort -u); do
+  grep -q "^# TYPE $name " "$SB_TMP/m2" "$SB_TMP/g1" || sb_fail "the dashboard queries $name, which no scrape has"
+done
 sb_pass
