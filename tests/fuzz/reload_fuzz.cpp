@@ -24,6 +24,7 @@
 #include "active_table.hpp"
 #include "control_protocol.hpp"
 #include "counters.hpp"
+#include "metrics.hpp"
 #include "reloader.hpp"
 #include "setup_error.hpp"
 #include "socketbox/table/parser.hpp"
@@ -113,6 +114,10 @@ void check(State& s) {
   info.counters = &s.counters;
   const std::string status = format_status(info);
   if (!valid_utf8_no_controls(status)) __builtin_trap();
+  // The metrics text: whole, and its last line the terminator.
+  const std::string metrics = format_metrics(info);
+  if (metrics.size() < 6 || metrics.compare(metrics.size() - 6, 6, "\n# EOF") != 0)
+    __builtin_trap();
 }
 
 }  // namespace
