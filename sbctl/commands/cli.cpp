@@ -121,6 +121,22 @@ void add_status(CLI::App& app, Runner& runner) {
   sub->callback([o, &runner] { runner = [o] { return run_status(*o); }; });
 }
 
+void add_metrics(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<MetricsOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "metrics", "Print sbd's and sbctl's metrics as Prometheus text, or serve them over HTTP");
+  sub->add_option("PROFILE", o->profile,
+                  "the profile whose sbd to ask (default: the generation in force's)");
+  sub->add_option("--netns", o->netns,
+                  "network namespace to check for drift (default: the profile's or generation's)");
+  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
+  sub->add_option("--control", o->control, "sbd's control socket (default: the profile's)");
+  sub->add_option(
+      "--listen", o->listen,
+      "serve http://ADDR:PORT/metrics, gathered afresh per scrape, instead of printing");
+  sub->callback([o, &runner] { runner = [o] { return run_metrics(*o); }; });
+}
+
 void add_generations(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<GenerationsOptions>();
   CLI::App* sub =
@@ -189,6 +205,7 @@ int run_command_line(int argc, char** argv) {
   add_down(app, runner);
   add_status(app, runner);
   add_generations(app, runner);
+  add_metrics(app, runner);
   add_reload(app, runner);
   add_completion(app, runner);
   add_watch(app, runner);

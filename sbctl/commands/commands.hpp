@@ -68,6 +68,11 @@ struct StatusOptions {
 };
 int run_status(const StatusOptions& o);
 
+struct MetricsOptions {
+  std::string profile, netns, state_dir = kDefaultStateDir, control, listen;
+};
+int run_metrics(const MetricsOptions& o);
+
 struct GenerationsOptions {
   std::string state_dir = kDefaultStateDir;
   bool json = false;

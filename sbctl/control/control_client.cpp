@@ -39,8 +39,9 @@ constexpr int kConnectRetryMs = 5;
 
 // One connection: the answer, or nullopt when sbd closed it before reading
 // the command or before any byte of an answer (see control_request).
+// `whole`: the answer is everything up to the close, not one line.
 std::optional<std::string> request_once(const std::string& path, const std::string& command,
-                                        long long deadline, int timeout_ms) {
+                                        long long deadline, int timeout_ms, bool whole) {
   const std::string where = "sbd control socket " + path;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
@@ -76,7 +77,8 @@ std::optional<std::string> request_once(const std::string& path, const std::stri
   }
   std::string answer;
   for (;;) {
-    if (const auto nl = answer.find('\n'); nl != std::string::npos) return answer.substr(0, nl);
+    if (const auto nl = answer.find('\n'); nl != std::string::npos && !whole)
+      return answer.substr(0, nl);
     if (answer.size() > (1u << 24)) throw ControlError(where + ": answer too long", false);
     if (!wait_for(fd.get(), POLLIN, deadline))
       throw ControlError(where + ": no answer within " + std::to_string(timeout_ms) + " ms", false);
@@ -97,13 +99,14 @@ std::optional<std::string> request_once(const std::string& path, const std::stri
 
 }  // namespace
 
-std::string control_request(const std::string& path, const std::string& command, int timeout_ms) {
+std::string control_request(const std::string& path, const std::string& command, int timeout_ms,
+                            bool whole) {
   // When its slots are full, sbd makes room by closing the oldest client
   // whose command it has not read yet; that can catch a command still on its
   // way. It answers every command it did read, so asking again is safe.
   const long long deadline = now_ms() + timeout_ms;
   for (int attempt = 1;; ++attempt) {
-    if (auto answer = request_once(path, command, deadline, timeout_ms)) return *answer;
+    if (auto answer = request_once(path, command, deadline, timeout_ms, whole)) return *answer;
     if (attempt == kControlAttempts || now_ms() >= deadline)
       throw ControlError("sbd control socket " + path + ": closed without an answer (" +
                              std::to_string(attempt) + " attempts)",
@@ -124,6 +127,19 @@ control::ReloadAnswer request_reload(const std::string& path) {
 
 SbdStatus parse_status(const std::string& line) {
   return {line, control::parse_answer<control::StatusAnswer>(line)};
+}
+
+std::string request_metrics(const std::string& path) {
+  std::string text = control_request(path, "metrics", 5000, true);
+  const std::string end = "# EOF\n";
+  if (text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0)
+    return text.substr(0, text.size() - end.size());
+  // An error line: an sbd from before `metrics` answers {"ok":false,...}.
+  std::string error = text.substr(0, text.find('\n'));
+  if (const auto refused = control::error_in(error)) error = refused->error;
+  throw ControlError(
+      "sbd control socket " + path + ": no metrics in its answer (" + error.substr(0, 200) + ")",
+      false);
 }
 
 SbdStatus request_status(const std::string& path) {

@@ -25,8 +25,14 @@ class ControlError : public std::runtime_error {
 // connection sbd closes before any answer (it makes room for newcomers by
 // closing the oldest client whose command it has not read) is tried again,
 // up to 3 connections within `timeout_ms`.
+// `whole`: the answer is every line up to the close (metrics), kept as sent.
 std::string control_request(const std::string& socket_path, const std::string& command,
-                            int timeout_ms = 5000);
+                            int timeout_ms = 5000, bool whole = false);
+
+// Sends "metrics" and returns sbd's Prometheus text without its final
+// "# EOF" line (so that more can be appended). Throws ControlError, also
+// when sbd answers something else (an sbd from before `metrics`).
+std::string request_metrics(const std::string& socket_path);
 
 // Sends "reload" and reads sbd's control::ReloadAnswer. sbd builds the
 // table off its loop and answers when done: waits up to kReloadTimeoutMs for

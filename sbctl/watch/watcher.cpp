@@ -77,10 +77,7 @@ class Watcher {
     }
     const FightLimit::Verdict v = fight_.record(objects, Clock::now());
     if (!v.gave_up.empty()) {
-      WatchRecord r{*cur, {}};
-      for (const auto& g : fight_.given_up_objects())
-        r.gave_up.push_back("watch: " + gave_up_text(g, fight_.limit(), fight_.window()));
-      write_watch_record(c_.state_dir, r);
+      write_record(*cur);
       for (const auto& g : v.gave_up)
         log_line(gave_up_text(g, fight_.limit(), fight_.window()) +
                  "; another tool keeps removing it. Not restoring it (nor anything else while it "
@@ -97,11 +94,15 @@ class Watcher {
     try {
       restore_kernel(after.kernel);
     } catch (const std::exception& e) {
+      ++restore_failures_;
+      write_record(*cur);
       log_line("generation " + std::to_string(*cur) + " drifted (" + joined(lines) +
                "); restoring it failed: " + e.what());
       return;
     }
     const auto done = Clock::now();
+    ++restores_;
+    write_record(*cur);
     auto ms = [](Clock::duration d) {
       return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
     };
@@ -207,7 +208,11 @@ class Watcher {
     followed_ = cur;
     fight_.reset();
     stopped_ = false;
-    clear_watch_record(c_.state_dir);
+    // What was given up on belonged to the generation left; the counts go on.
+    if (restores_ || restore_failures_)
+      write_record(cur.value_or(0));
+    else
+      clear_watch_record(c_.state_dir);
   }
 
   void stop(const std::string& why) {
@@ -218,6 +223,15 @@ class Watcher {
   const WatcherConfig& c_;
   FightLimit fight_;
   std::optional<unsigned> followed_;
+  std::uint64_t restores_ = 0, restore_failures_ = 0;
+
+  // The record of what was given up on (for `generation`) and the counts.
+  void write_record(unsigned generation) {
+    WatchRecord r{generation, {}, restores_, restore_failures_};
+    for (const auto& g : fight_.given_up_objects())
+      r.gave_up.push_back("watch: " + gave_up_text(g, fight_.limit(), fight_.window()));
+    write_watch_record(c_.state_dir, r);
+  }
   bool stopped_ = false;
   bool started_ = false;
 };

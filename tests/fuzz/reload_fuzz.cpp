@@ -24,6 +24,7 @@
 #include "active_table.hpp"
 #include "control_protocol.hpp"
 #include "counters.hpp"
+#include "metrics.hpp"
 #include "reloader.hpp"
 #include "setup_error.hpp"
 #include "socketbox/table/parser.hpp"
@@ -121,6 +122,10 @@ void check(State& s) {
   } catch (const std::exception&) {
     __builtin_trap();
   }
+  // The metrics text: whole, and its last line the terminator.
+  const std::string metrics = format_metrics(info);
+  if (metrics.size() < 6 || metrics.compare(metrics.size() - 6, 6, "\n# EOF") != 0)
+    __builtin_trap();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <vector>
 
+#include "metrics.hpp"
 namespace socketbox::daemon {
 
 namespace {
@@ -161,14 +162,15 @@ ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
     return {error_answer(ErrorKind::BadArguments,
                          "usage: status [target PATH | targets OFFSET COUNT]")};
   }
+  if (cmd == "metrics" && rest.empty()) return {format_metrics(h.status())};
   if (cmd == "reload" && rest.empty()) {
     ReloadRequest r = h.reload();
     if (r.ticket != 0) return {{}, r.ticket};
     return {control::to_line(r.outcome)};
   }
-  return {error_answer(ErrorKind::UnknownCommand, "unknown command '" +
-                                                      std::string(trim(line).substr(0, 64)) +
-                                                      "': expected status, counters or reload")};
+  return {error_answer(ErrorKind::UnknownCommand,
+                       "unknown command '" + std::string(trim(line).substr(0, 64)) +
+                           "': expected status, counters, metrics or reload")};
 }
 
 ControlAnswer ControlHandler::answer_line(std::string_view line) {

@@ -5,6 +5,8 @@
 //   status | counters        -> control::StatusAnswer (the kStatusTop busiest)
 //   status target PATH|fd:N  -> control::TargetAnswer | ErrorAnswer (no_such_target)
 //   status targets OFF COUNT -> control::StatusPageAnswer (path order, COUNT <= kStatusPage)
+//   metrics                  -> the counters as Prometheus text, ending in "# EOF"
+//                               (several lines, not JSON; see metrics.hpp)
 //   reload                   -> control::ReloadAnswer
 //   anything else            -> control::ErrorAnswer (unknown_command, bad_arguments)
 // A reload runs off the event loop: its answer may come later (see
@@ -31,6 +33,7 @@ struct StatusInfo {
   std::string table;   // path, or "--send-all PATH"
   std::uint64_t generation = 0;
   std::uint64_t uptime_s = 0;
+  std::uint64_t started_unix_s = 0;  // wall clock at start, for metrics
   long pid = 0;
   bool reloading = false;
   const CounterRegistry* counters = nullptr;

@@ -38,6 +38,12 @@ struct ConnectionCounters {
   std::uint64_t accept_backoffs = 0;  // out of descriptors/memory on accept
 };
 
+// Table reloads (control `reload` or SIGHUP) since sbd started, by outcome.
+struct ReloadCounters {
+  std::uint64_t ok = 0;
+  std::uint64_t failed = 0;
+};
+
 // The counters of a table about to be installed, built off the loop by
 // CounterRegistry::prepare() so that installing a huge table only copies
 // counts and swaps a map.
@@ -78,6 +84,7 @@ class CounterRegistry {
   std::uint64_t retired_targets() const noexcept { return retired_targets_; }
 
   ConnectionCounters connections;
+  ReloadCounters reloads;
 
  private:
   std::map<std::string, TargetCounters> by_path_;  // std::map: stable addresses

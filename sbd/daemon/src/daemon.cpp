@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <map>
 
 #include "clock.hpp"
@@ -64,7 +65,8 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
       signals_(open_signalfd()),
       backoff_timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       reloader_(o.table, o.table_limits, &counters_),
-      started_ms_(monotonic_ms()) {
+      started_ms_(monotonic_ms()),
+      started_unix_s_(static_cast<std::uint64_t>(std::time(nullptr))) {
   if (!epoll_ || !backoff_timer_)
     throw SetupError(errno_text("cannot create the event loop", errno));
   const auto warnings = table_warnings(*table);
@@ -115,6 +117,7 @@ StatusInfo Daemon::status() {
   s.table = table_name(opts_);
   s.generation = generation_;
   s.uptime_s = (monotonic_ms() - started_ms_) / 1000;
+  s.started_unix_s = started_unix_s_;
   s.pid = static_cast<long>(getpid());
   s.reloading = reloader_.busy();
   s.counters = &counters_;
@@ -126,6 +129,7 @@ ReloadRequest Daemon::reload() {
   r.outcome.generation = generation_;
   if (!opts_.send_all.empty()) {
     r.outcome.error = "sbd runs with --send-all: there is no table to reload";
+    ++counters_.reloads.failed;
     log_line("reload: %s", r.outcome.error.c_str());
     return r;
   }
@@ -145,10 +149,12 @@ void Daemon::on_reload_done() {
     const std::uint64_t t0 = monotonic_ms();
     install(std::move(res.table), res.warnings, res.counters.get());
     r.ok = true;
+    ++counters_.reloads.ok;
     log_line("reloaded: %s; swapped in %llu ms", summary().c_str(),
              static_cast<unsigned long long>(monotonic_ms() - t0));
   } else {
     r.error = std::move(res.error);
+    ++counters_.reloads.failed;
     log_line("reload failed, still serving generation %llu: %s",
              static_cast<unsigned long long>(generation_), r.error.c_str());
   }

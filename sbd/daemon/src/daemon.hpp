@@ -59,6 +59,7 @@ class Daemon final : public ControlHandler {
   bool listen_paused_ = false, control_paused_ = false;
   std::uint64_t generation_ = 0;
   std::uint64_t started_ms_ = 0;
+  std::uint64_t started_unix_s_ = 0;
 };
 
 }  // namespace socketbox::daemon

@@ -30,7 +30,7 @@ sb_assert_contains ",$members," ",socketbox," "members of socketbox-access"
 
 step "tmpfiles.d and sbctl-apply.service at boot"
 sb_assert_eq "2755 root socketbox-access" "$(stat -c '%a %U %G' /run/socketbox)" "/run/socketbox"
-sb_assert_eq "750 root root" "$(stat -c '%a %U %G' /var/lib/socketbox)" "/var/lib/socketbox"
+sb_assert_eq "750 root socketbox-metrics" "$(stat -c '%a %U %G' /var/lib/socketbox)" "/var/lib/socketbox"
 # Like nftables.service, sbctl-apply is ordered before the network, not
 # before the rest of the boot: it may still be running when we start.
 applied() { [[ $(systemctl show -P ActiveState sbctl-apply.service) != activating ]]; }

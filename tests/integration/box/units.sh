@@ -6,7 +6,8 @@
 command -v systemd-analyze >/dev/null || sb_skip "systemd-analyze is not installed"
 
 units=$SB_BUILD_DIR/dist/build-tree
-for u in sbd.service sbd.socket sbctl-apply.service sbctl-watch.service sb-relay.service; do
+for u in sbd.service sbd.socket sbctl-apply.service sbctl-watch.service sbctl-metrics.service \
+  sb-relay.service socketbox-textfile.service socketbox-textfile.timer; do
   [[ -f $units/$u ]] || sb_fail "$units/$u was not generated"
 done
 [[ -x $SB_BIN/sbd && -x $SB_BIN/sbctl && -x $SB_BIN/sb-relay ]] ||
@@ -15,7 +16,7 @@ done
 # verify looks up Documentation=man: pages; give it ours.
 mkdir -p "$SB_TMP/man"/man{1,5,8}
 for page in "$SB_SOURCE_DIR"/man/*.[158]; do cp "$page" "$SB_TMP/man/man${page##*.}/"; done
-out=$(cd "$units" && MANPATH=$SB_TMP/man systemd-analyze verify ./sbd.socket ./sbd.service ./sbctl-apply.service ./sbctl-watch.service ./sb-relay.service 2>&1) ||
+out=$(cd "$units" && MANPATH=$SB_TMP/man systemd-analyze verify ./sbd.socket ./sbd.service ./sbctl-apply.service ./sbctl-watch.service ./sbctl-metrics.service ./sb-relay.service ./socketbox-textfile.service ./socketbox-textfile.timer 2>&1) ||
   sb_fail "systemd-analyze verify failed: $out"
 [[ -z $out ]] || sb_fail "systemd-analyze verify warned: $out"
 
@@ -52,5 +53,6 @@ systemd-tmpfiles --root="$root" --create "$SB_SOURCE_DIR/dist/tmpfiles.d/socketb
 sb_assert_eq "2755 0 $access_gid" "$(stat -c '%a %u %g' "$root/run/socketbox")" "/run/socketbox mode, owner, group"
 sb_assert_eq "2750 $relay_uid $access_gid" "$(stat -c '%a %u %g' "$root/run/socketbox/relay")" \
   "/run/socketbox/relay mode, owner, group"
-sb_assert_eq "750 0 0" "$(stat -c '%a %u %g' "$root/var/lib/socketbox")" "/var/lib/socketbox mode, owner, group"
+metrics_gid=$(awk -F: '$1 == "socketbox-metrics" { print $3 }' "$root/etc/group")
+sb_assert_eq "750 0 $metrics_gid" "$(stat -c '%a %u %g' "$root/var/lib/socketbox")" "/var/lib/socketbox mode, owner, group"
 sb_pass

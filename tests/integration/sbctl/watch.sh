@@ -134,6 +134,13 @@ rc=0
 sbctl status --state-dir "$STATE" >"$SB_TMP/status.out" 2>&1 || rc=$?
 sb_assert_eq 1 "$rc" "status exit code after watch gave up ($(cat "$SB_TMP/status.out"))"
 sb_assert_contains "$(cat "$SB_TMP/status.out")" "watch: gave up restoring nft table inet socketbox after 5 removals in 3600 s" "status"
+# sbctl metrics says the same, and counts watch's restores so far.
+sbctl metrics --state-dir "$STATE" --control "$SB_TMP/none.ctl" >"$SB_TMP/metrics.out" 2>/dev/null ||
+  sb_fail "sbctl metrics failed after watch gave up"
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$SB_TMP/metrics.out"; }
+sb_assert_eq 1 "$(metric socketbox_sbctl_watch_gave_up)" "socketbox_sbctl_watch_gave_up"
+sb_assert_eq "$(restored_count)" "$(metric socketbox_sbctl_watch_restores_total)" "socketbox_sbctl_watch_restores_total"
+sb_assert_eq 1 "$(metric socketbox_sbctl_drift)" "socketbox_sbctl_drift while the table is gone"
 
 # The next apply resets it; watch restores again.
 out=$(sbctl apply "$SB_TMP/a.toml" --netns "$r" --state-dir "$STATE" 2>&1) || sb_fail "re-apply failed: $out"
