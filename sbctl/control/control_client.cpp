@@ -38,8 +38,9 @@ constexpr int kControlAttempts = 3;
 // One connection: the answer, or nullopt when sbd closed it before reading
 // the command or before any byte of an answer (see control_request).
 std::optional<std::string> request_once(const std::string& path, const std::string& command,
-                                        long long deadline, int timeout_ms) {
-  const std::string where = "sbd control socket " + path;
+                                        long long deadline, int timeout_ms,
+                                        const std::string& who) {
+  const std::string where = who + " control socket " + path;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.size() >= sizeof sa.sun_path) throw ControlError(where + ": path too long", false);
@@ -92,32 +93,33 @@ std::optional<std::string> request_once(const std::string& path, const std::stri
 
 }  // namespace
 
-std::string control_request(const std::string& path, const std::string& command, int timeout_ms) {
+std::string control_request(const std::string& path, const std::string& command, int timeout_ms,
+                            const std::string& who) {
   // When its slots are full, sbd makes room by closing the oldest client
   // whose command it has not read yet; that can catch a command still on its
   // way. It answers every command it did read, so asking again is safe.
   const long long deadline = now_ms() + timeout_ms;
   for (int attempt = 1;; ++attempt) {
-    if (auto answer = request_once(path, command, deadline, timeout_ms)) return *answer;
+    if (auto answer = request_once(path, command, deadline, timeout_ms, who)) return *answer;
     if (attempt == kControlAttempts || now_ms() >= deadline)
-      throw ControlError("sbd control socket " + path + ": closed without an answer (" +
+      throw ControlError(who + " control socket " + path + ": closed without an answer (" +
                              std::to_string(attempt) + " attempts)",
                          false);
   }
 }
 
-ReloadAnswer request_reload(const std::string& path) {
-  const std::string line = control_request(path, "reload", kReloadTimeoutMs);
+ReloadAnswer request_reload(const std::string& path, const std::string& who) {
+  const std::string line = control_request(path, "reload", kReloadTimeoutMs, who);
   ReloadAnswer a;
   try {
     const JsonValue v = parse_json(line);
     a.ok = v["ok"].type == JsonValue::Type::Bool && v["ok"].boolean;
     a.generation = v["generation"].as_int();
     a.error = v["error"].as_string();
-    if (!a.ok && a.error.empty()) a.error = "sbd answered: " + line;
+    if (!a.ok && a.error.empty()) a.error = who + " answered: " + line;
   } catch (const JsonError& e) {
     throw ControlError(
-        "sbd control socket " + path + ": unreadable answer '" + line + "': " + e.what(), false);
+        who + " control socket " + path + ": unreadable answer '" + line + "': " + e.what(), false);
   }
   return a;
 }
@@ -163,6 +165,48 @@ SbdStatus request_status(const std::string& path) {
     return parse_status(line);
   } catch (const JsonError& e) {
     throw ControlError("sbd control socket " + path + ": unreadable answer: " + e.what(), false);
+  }
+}
+
+}  // namespace socketbox::sbctl
+
+namespace socketbox::sbctl {
+
+RelayStatus parse_relay_status(const std::string& line) {
+  const JsonValue v = parse_json(line);
+  RelayStatus s;
+  s.raw = line;
+  s.pid = v["pid"].as_int();
+  s.uptime_s = v["uptime_s"].as_int();
+  s.generation = v["generation"].as_int();
+  s.active = v["active"].as_int();
+  s.max_connections = v["max_connections"].as_int();
+  for (const JsonValue& r : v["relays"].array) {
+    RelayCounters c;
+    c.path = r["path"].as_string();
+    c.target = r["target"].as_string();
+    c.proxy = r["proxy"].as_string();
+    c.accepted = r["accepted"].as_int();
+    c.connected = r["connected"].as_int();
+    c.failed_connect = r["failed_connect"].as_int();
+    c.refused_over_limit = r["refused_over_limit"].as_int();
+    c.idle_timeouts = r["idle_timeouts"].as_int();
+    c.errors = r["errors"].as_int();
+    c.active = r["active"].as_int();
+    c.bytes_to_target = r["bytes_to_target"].as_int();
+    c.bytes_to_client = r["bytes_to_client"].as_int();
+    s.relays.push_back(std::move(c));
+  }
+  return s;
+}
+
+RelayStatus request_relay_status(const std::string& path) {
+  const std::string line = control_request(path, "status", 5000, "sb-relay");
+  try {
+    return parse_relay_status(line);
+  } catch (const JsonError& e) {
+    throw ControlError("sb-relay control socket " + path + ": unreadable answer: " + e.what(),
+                       false);
   }
 }
 

@@ -25,8 +25,9 @@ class ControlError : public std::runtime_error {
 // connection sbd closes before any answer (it makes room for newcomers by
 // closing the oldest client whose command it has not read) is tried again,
 // up to 3 connections within `timeout_ms`.
+// `who` names the daemon in messages ("sbd", "sb-relay").
 std::string control_request(const std::string& socket_path, const std::string& command,
-                            int timeout_ms = 5000);
+                            int timeout_ms = 5000, const std::string& who = "sbd");
 
 struct ReloadAnswer {
   bool ok = false;
@@ -36,7 +37,7 @@ struct ReloadAnswer {
 // Sends "reload" and reads {"ok":true,"generation":N} or {"ok":false,"error":"..."}.
 // sbd builds the table off its loop and answers when done: waits up to
 // kReloadTimeoutMs for a big table.
-ReloadAnswer request_reload(const std::string& socket_path);
+ReloadAnswer request_reload(const std::string& socket_path, const std::string& who = "sbd");
 
 constexpr int kReloadTimeoutMs = 60000;
 
@@ -57,5 +58,19 @@ struct SbdStatus {
 };
 SbdStatus request_status(const std::string& socket_path);
 SbdStatus parse_status(const std::string& line);
+
+// sb-relay's `status` answer (docs/relay.md): per relay its counters.
+struct RelayCounters {
+  std::string path, target, proxy;
+  long long accepted = 0, connected = 0, failed_connect = 0, refused_over_limit = 0,
+            idle_timeouts = 0, errors = 0, active = 0, bytes_to_target = 0, bytes_to_client = 0;
+};
+struct RelayStatus {
+  std::string raw;  // as sb-relay sent it (embedded as is in --json)
+  long long pid = 0, uptime_s = 0, generation = 0, active = 0, max_connections = 0;
+  std::vector<RelayCounters> relays;
+};
+RelayStatus request_relay_status(const std::string& socket_path);
+RelayStatus parse_relay_status(const std::string& line);
 
 }  // namespace socketbox::sbctl

@@ -31,6 +31,15 @@ void write_table_file(const std::string& path, const std::string& contents) {
   write_file_atomic(path, contents, 0644);
 }
 
+std::optional<std::string> read_relay_file(const std::string& path) {
+  // Small and sbctl's own, but read as the table is: never hang on a FIFO.
+  return table::read_table_text_if_exists(path);
+}
+
+void restore_relay_file(const std::string& path, const std::optional<std::string>& contents) {
+  restore_table_file(path, contents);
+}
+
 void restore_table_file(const std::string& path, const std::optional<std::string>& contents) {
   if (contents) {
     write_table_file(path, *contents);

@@ -23,4 +23,8 @@ void restore_kernel(const std::optional<netcfg::DesiredState>& kernel);
 void restore_table_file(const std::string& path, const std::optional<std::string>& contents);
 void write_table_file(const std::string& path, const std::string& contents);
 
+// sb-relay's config file, read and written like the table file.
+std::optional<std::string> read_relay_file(const std::string& path);
+void restore_relay_file(const std::string& path, const std::optional<std::string>& contents);
+
 }  // namespace socketbox::sbctl
