@@ -248,7 +248,7 @@ void print_text(const Report& r) {
     rt.add({Cell("RELAY", Color::Bold), Cell("TARGET", Color::Bold), Cell("PROXY", Color::Bold),
             Cell("ACCEPTED", Color::Bold), Cell("CONNECTED", Color::Bold),
             Cell("FAILED", Color::Bold), Cell("ACTIVE", Color::Bold),
-            Cell("BYTES IN/OUT", Color::Bold)});
+            Cell("BYTES TO TARGET/CLIENT", Color::Bold)});
     for (const auto& x : r.relay->relays) {
       const long long failed = x.failed_connect + x.refused_over_limit + x.errors;
       rt.add({x.path, x.target, x.proxy, std::to_string(x.accepted), std::to_string(x.connected),

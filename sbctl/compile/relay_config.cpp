@@ -43,8 +43,8 @@ std::string compile_relay_config(const Profile& p) {
   try {
     relay::check_relays(relay::parse_config_text(out, "<compiled relay config>"));
   } catch (const relay::ConfigError& e) {
-    throw std::logic_error(std::string("internal error: the compiled sb-relay config does not load: ") +
-                           e.what());
+    throw std::logic_error(
+        std::string("internal error: the compiled sb-relay config does not load: ") + e.what());
   }
   return out;
 }
