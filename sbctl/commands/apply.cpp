@@ -8,7 +8,6 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "compile/desired_state.hpp"
-#include "compile/relay_config.hpp"
 #include "ops/box_state.hpp"
 #include "ops/confirm_watcher.hpp"
 #include "ops/transaction.hpp"
@@ -90,11 +89,7 @@ int run(const ApplyOptions& o) {
   // it when the file there is one sbctl wrote; otherwise left alone.
   c.relay_config_path = p.relay.config;
   c.relay_control_path = p.relay.control;
-  if (p.has_relay_routes()) {
-    c.relay_text = compile_relay_config(p);
-  } else if (const auto f = read_relay_file(p.relay.config); f && is_sbctl_relay_config(*f)) {
-    c.relay_text = compile_relay_config(p);
-  }
+  c.relay_text = planned_relay_text(p);
 
   if (!o.yes && !o.json && ::isatty(0) && ::isatty(1)) {
     const auto kernel = netcfg::diff(*c.kernel, netcfg::read_kernel_state());

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "compile/relay_config.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
 
@@ -34,6 +35,13 @@ void write_table_file(const std::string& path, const std::string& contents) {
 std::optional<std::string> read_relay_file(const std::string& path) {
   // Small and sbctl's own, but read as the table is: never hang on a FIFO.
   return table::read_table_text_if_exists(path);
+}
+
+std::optional<std::string> planned_relay_text(const Profile& p) {
+  if (p.has_relay_routes()) return compile_relay_config(p);
+  if (const auto f = read_relay_file(p.relay.config); f && is_sbctl_relay_config(*f))
+    return compile_relay_config(p);
+  return std::nullopt;
 }
 
 void restore_relay_file(const std::string& path, const std::optional<std::string>& contents) {

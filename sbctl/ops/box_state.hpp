@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "profile/profile.hpp"
 #include "state/snapshot.hpp"
 
 namespace socketbox::sbctl {
@@ -26,5 +27,10 @@ void write_table_file(const std::string& path, const std::string& contents);
 // sb-relay's config file, read and written like the table file.
 std::optional<std::string> read_relay_file(const std::string& path);
 void restore_relay_file(const std::string& path, const std::optional<std::string>& contents);
+
+// What apply writes to sb-relay's file for `p`: the compiled file when the
+// profile has relay routes or the file there is sbctl's own (then emptied);
+// nullopt (left alone) otherwise.
+std::optional<std::string> planned_relay_text(const Profile& p);
 
 }  // namespace socketbox::sbctl

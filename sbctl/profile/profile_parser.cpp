@@ -11,8 +11,9 @@
 #include <map>
 #include <sstream>
 
-#include "config.hpp"
 #include "profile/profile.hpp"
+#include "proxy_header.hpp"
+#include "target.hpp"
 
 namespace socketbox::sbctl {
 
