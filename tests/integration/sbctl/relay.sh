@@ -80,6 +80,10 @@ grep -q sb-relay "$SB_TMP/apply.out" "$SB_TMP/apply.err" && sb_fail "sb-relay me
 
 # 2. The relay profile, before sb-relay runs: the file is written, its absence a warning.
 sbctl check "$SB_TMP/box.toml" >"$SB_TMP/check.out" || sb_fail "check: $(cat "$SB_TMP/check.out")"
+rc=0
+sbctl diff "$SB_TMP/box.toml" --netns "$SB_NS_ROUTER" >"$SB_TMP/diff.out" || rc=$?
+sb_assert_eq 1 "$rc" "diff exit code before the relay apply"
+sb_assert_contains "$(cat "$SB_TMP/diff.out")" "sb-relay config: $SB_TMP/relay.toml does not exist; apply writes it" "diff"
 apply "$SB_TMP/box.toml"
 sb_assert_contains "$(cat "$SB_TMP/apply.out")" "sb-relay config $SB_TMP/relay.toml written" "apply output"
 sb_assert_contains "$(cat "$SB_TMP/apply.err")" "warning: sb-relay is not running" "apply warnings"
@@ -144,6 +148,9 @@ gen_before=$(json_get "$(rl_status relay)" "j['generation']")
 apply "$SB_TMP/two.toml"
 sb_assert_contains "$(cat "$SB_TMP/apply.out")" "sb-relay reloaded (generation $((gen_before + 1)))" "second apply"
 sb_assert_eq 2 "$(json_get "$(rl_status relay)" "len(j['relays'])")" "relays after the second apply"
+sbctl diff "$SB_TMP/box.toml" --netns "$SB_NS_ROUTER" --json >"$SB_TMP/diff.json" || true
+sb_assert_eq "True +path = \"$SB_TMP/relay/plain.sock\"" \
+  "$(json_get "$(cat "$SB_TMP/diff.json")" "str(j['relay']['changed']) + ' ' + next(l for l in j['relay']['diff'] if 'plain.sock' in l)")" "diff --json of the relay file"
 pl_curl "http://192.0.2.10/" >/dev/null 2>&1 && sb_fail "192.0.2.10 still answered after its route left"
 sb_assert_eq hello "$(pl_curl "http://[fd01:db8:1:40::1:11]/")" "v2 request after the second apply"
 
