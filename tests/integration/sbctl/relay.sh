@@ -18,7 +18,7 @@ srv=$(pl_server_ns srv)
 mkdir -p "$SB_TMP/relay" "$SB_TMP/www" "$SB_TMP/vm"
 echo hello >"$SB_TMP/www/index.html"
 
-# profile FILE [ROUTES]: the box with sbd's and sb-relay's paths under $SB_TMP.
+# profile FILE [ROUTES [SOCKET_DIR]]: the box with sbd's and sb-relay's paths under $SB_TMP.
 profile() {
   cat >"$1" <<P
 [daemon]
@@ -28,7 +28,7 @@ control = "$SB_TMP/sbd.ctl"
 [relay]
 config     = "$SB_TMP/relay.toml"
 control    = "$SB_TMP/relay.ctl"
-socket_dir = "$SB_TMP/relay"
+socket_dir = "${3:-$SB_TMP/relay}"
 
 [[steer]]
 prefixes = ["fd01:db8:1:40::/64", "192.0.2.0/24"]
@@ -67,6 +67,8 @@ to   = \"unix:$SB_TMP/vm/a.sock\"
 profile "$SB_TMP/plain.toml" "$no_relay_route"
 profile "$SB_TMP/box.toml" "$v1_route$v2_route$plain_route"
 profile "$SB_TMP/two.toml" "$v1_route$v2_route"
+# sb-relay cannot bind in a directory that does not exist: it refuses the file.
+profile "$SB_TMP/unbindable.toml" "$v1_route$v2_route" "$SB_TMP/no-such-dir"
 
 apply() {
   sbctl apply "$1" --netns "$SB_NS_ROUTER" --state-dir "$STATE" >"$SB_TMP/apply.out" 2>"$SB_TMP/apply.err" ||
@@ -141,6 +143,18 @@ text=$(sbctl status --state-dir "$STATE")
 sb_assert_contains "$text" "$SB_TMP/relay.toml in step" "status text: relay config"
 sb_assert_contains "$text" "running, pid $RL_PID" "status text: sb-relay"
 sb_assert_contains "$text" "$SB_TMP/relay/web-v1.sock" "status text: relay table"
+
+# sb-relay refusing the new file fails the apply and changes nothing: the
+# file, sbd's table and the generations are as they were, and it still relays.
+before=$(cat "$SB_TMP/relay.toml" "$SB_TMP/sbd.conf")
+rc=0
+sbctl apply "$SB_TMP/unbindable.toml" --netns "$SB_NS_ROUTER" --state-dir "$STATE" >"$SB_TMP/bad.out" 2>&1 || rc=$?
+sb_assert_eq 2 "$rc" "exit code of an apply sb-relay refuses ($(cat "$SB_TMP/bad.out"))"
+sb_assert_contains "$(cat "$SB_TMP/bad.out")" "sb-relay refused the new config: " "refused apply"
+sb_assert_contains "$(cat "$SB_TMP/bad.out")" "nothing was changed" "refused apply"
+sb_assert_eq "$before" "$(cat "$SB_TMP/relay.toml" "$SB_TMP/sbd.conf")" "relay file and table after the refused apply"
+sb_assert_eq 2 "$(ls "$STATE/generations" | wc -l)" "generations after the refused apply"
+sb_assert_eq hello "$(pl_curl "http://[fd01:db8:1:40::1:11]/")" "v2 request after the refused apply"
 
 # 3. A second profile drops the plain route: the file is rewritten and
 # sb-relay reloaded (before sbd); the address is closed now.
