@@ -48,16 +48,16 @@ RelaySpec parse_relay_option(std::string_view s) {
   return r;
 }
 
-std::vector<RelaySpec> load_config_file(const std::string& file) {
-  toml::table doc;
-  try {
-    doc = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    if (!b.line) throw ConfigError(file + ": error: " + std::string(e.description()));
-    throw ConfigError(file + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
-                      ": error: " + std::string(e.description()));
-  }
+namespace {
+
+ConfigError toml_error(const std::string& file, const toml::parse_error& e) {
+  const auto& b = e.source().begin;
+  if (!b.line) return ConfigError(file + ": error: " + std::string(e.description()));
+  return ConfigError(file + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
+                     ": error: " + std::string(e.description()));
+}
+
+std::vector<RelaySpec> relays_of(const toml::table& doc, const std::string& file) {
   for (const auto& [key, node] : doc)
     if (key.str() != "relay")
       throw ConfigError(at(file, node.source()) + "unknown key '" + std::string(key.str()) +
@@ -102,6 +102,24 @@ std::vector<RelaySpec> load_config_file(const std::string& file) {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<RelaySpec> load_config_file(const std::string& file) {
+  try {
+    return relays_of(toml::parse_file(file), file);
+  } catch (const toml::parse_error& e) {
+    throw toml_error(file, e);
+  }
+}
+
+std::vector<RelaySpec> parse_config_text(std::string_view text, const std::string& source) {
+  try {
+    return relays_of(toml::parse(text, source), source);
+  } catch (const toml::parse_error& e) {
+    throw toml_error(source, e);
+  }
 }
 
 void check_relays(const std::vector<RelaySpec>& relays) {

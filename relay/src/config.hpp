@@ -40,6 +40,8 @@ RelaySpec parse_relay_option(std::string_view s);
 
 // The [[relay]] tables of a TOML file. Throws ConfigError.
 std::vector<RelaySpec> load_config_file(const std::string& file);
+// The same for text; `source` names it in messages.
+std::vector<RelaySpec> parse_config_text(std::string_view text, const std::string& source);
 
 // Every path at most once. Throws ConfigError.
 void check_relays(const std::vector<RelaySpec>& relays);

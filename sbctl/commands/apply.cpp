@@ -8,6 +8,7 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "compile/desired_state.hpp"
+#include "ops/box_state.hpp"
 #include "ops/confirm_watcher.hpp"
 #include "ops/transaction.hpp"
 #include "output/change_json.hpp"
@@ -27,7 +28,7 @@ bool operator_agrees(const std::vector<netcfg::Change>& kernel, bool table_chang
 }
 
 void print_change_json(const ChangeResult& r, const std::string& netns, const std::string& table,
-                       int confirm) {
+                       const std::string& relay_config, int confirm) {
   JsonWriter w;
   w.begin_object()
       .key("generation")
@@ -41,7 +42,21 @@ void print_change_json(const ChangeResult& r, const std::string& netns, const st
   w.key("table").begin_object().key("path").value(table).key("changed").value(r.table_changed);
   w.end_object().key("sbd").begin_object().key("reloaded").value(r.sbd_reloaded);
   if (r.sbd_reloaded) w.key("table_generation").value(static_cast<std::int64_t>(r.sbd_generation));
-  w.end_object().key("confirm_seconds").value(static_cast<std::int64_t>(confirm)).key("warnings");
+  w.end_object().key("relay");
+  if (r.relay_managed) {
+    w.begin_object()
+        .key("config")
+        .value(relay_config)
+        .key("changed")
+        .value(r.relay_changed)
+        .key("reloaded")
+        .value(r.relay_reloaded);
+    if (r.relay_reloaded) w.key("generation").value(static_cast<std::int64_t>(r.relay_generation));
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("confirm_seconds").value(static_cast<std::int64_t>(confirm)).key("warnings");
   write_strings(w, r.warnings);
   w.end_object();
   std::printf("%s\n", w.str().c_str());
@@ -70,6 +85,11 @@ int run(const ApplyOptions& o) {
   c.profile_text = l.text;
   c.netns = netns;
   c.confirm_seconds = o.confirm;
+  // sb-relay's file: written when the profile has relay routes, or to empty
+  // it when the file there is one sbctl wrote; otherwise left alone.
+  c.relay_config_path = p.relay.config;
+  c.relay_control_path = p.relay.control;
+  c.relay_text = planned_relay_text(p);
 
   if (!o.yes && !o.json && ::isatty(0) && ::isatty(1)) {
     const auto kernel = netcfg::diff(*c.kernel, netcfg::read_kernel_state());
@@ -83,7 +103,8 @@ int run(const ApplyOptions& o) {
   for (const auto& w : r.warnings) print_warning(w);
   if (o.json) {
     if (o.confirm > 0 && !r.unchanged) spawn_confirm_watcher(store.dir(), r.generation);
-    print_change_json(r, netns, p.daemon.table, o.confirm > 0 && !r.unchanged ? o.confirm : 0);
+    print_change_json(r, netns, p.daemon.table, p.relay.config,
+                      o.confirm > 0 && !r.unchanged ? o.confirm : 0);
     return kExitOk;
   }
   const Style& s = out_style();
@@ -100,6 +121,10 @@ int run(const ApplyOptions& o) {
               r.kernel_changes.size() == 1 ? "" : "s", p.daemon.table.c_str(),
               r.table_changed ? "written" : "unchanged");
   if (r.sbd_reloaded) std::printf(", sbd reloaded (table generation %lld)", r.sbd_generation);
+  if (r.relay_managed)
+    std::printf(", sb-relay config %s %s", p.relay.config.c_str(),
+                r.relay_changed ? "written" : "unchanged");
+  if (r.relay_reloaded) std::printf(", sb-relay reloaded (generation %lld)", r.relay_generation);
   std::printf("\n");
   if (o.confirm > 0) {
     spawn_confirm_watcher(store.dir(), r.generation);

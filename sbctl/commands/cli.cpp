@@ -117,7 +117,11 @@ void add_status(CLI::App& app, Runner& runner) {
                   "network namespace (default: the one the generation was applied in)");
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
   sub->add_option("--control", o->control, "sbd's control socket (default: the applied profile's)");
-  sub->add_flag("--json", o->json, "print as JSON (sbd's status embedded as it answered)");
+  sub->add_option("--relay-control", o->relay_control,
+                  "sb-relay's control socket (default: the applied profile's, if it has relay "
+                  "routes)");
+  sub->add_flag("--json", o->json,
+                "print as JSON (sbd's and sb-relay's status embedded as they answered)");
   sub->callback([o, &runner] { runner = [o] { return run_status(*o); }; });
 }
 

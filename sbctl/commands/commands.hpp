@@ -64,6 +64,7 @@ int run_down(const DownOptions& o);
 
 struct StatusOptions {
   std::string netns, state_dir = kDefaultStateDir, control;
+  std::string relay_control;  // default: the generation's, when it manages sb-relay
   bool json = false;
 };
 int run_status(const StatusOptions& o);

@@ -5,6 +5,7 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "compile/desired_state.hpp"
+#include "ops/box_state.hpp"
 #include "output/change_json.hpp"
 #include "output/line_diff.hpp"
 #include "output/style.hpp"
@@ -29,12 +30,17 @@ int run(const DiffOptions& o) {
       for (const auto& line : netcfg::socketdir_drift(d)) drift.push_back(d.path + ": " + line);
   }
   const auto on_disk = table::read_table_text_if_exists(p.daemon.table);
+  // sb-relay's file, when apply would write it.
+  const auto relay_planned = planned_relay_text(p);
+  const auto relay_on_disk =
+      relay_planned ? read_relay_file(p.relay.config) : std::optional<std::string>{};
+  const bool relay_differs = relay_planned && relay_planned != relay_on_disk;
   if (o.json) {
     const bool table_differs = !on_disk || *on_disk != l.compiled.text;
     JsonWriter w;
     w.begin_object()
         .key("changes")
-        .value(!kernel.empty() || table_differs || !drift.empty())
+        .value(!kernel.empty() || table_differs || relay_differs || !drift.empty())
         .key("kernel");
     write_kernel_changes(w, kernel);
     w.key("table")
@@ -46,11 +52,28 @@ int run(const DiffOptions& o) {
         .key("diff");
     write_strings(w,
                   on_disk ? unified_diff(*on_disk, l.compiled.text) : std::vector<std::string>{});
-    w.end_object().key("socket_dirs");
+    w.end_object().key("relay");
+    if (relay_planned) {
+      w.begin_object()
+          .key("path")
+          .value(p.relay.config)
+          .key("exists")
+          .value(relay_on_disk.has_value())
+          .key("changed")
+          .value(relay_differs)
+          .key("diff");
+      write_strings(w, relay_on_disk ? unified_diff(*relay_on_disk, *relay_planned)
+                                     : std::vector<std::string>{});
+      w.end_object();
+    } else {
+      w.null();
+    }
+    w.key("socket_dirs");
     write_strings(w, drift);
     w.end_object();
     std::printf("%s\n", w.str().c_str());
-    return !kernel.empty() || table_differs || !drift.empty() ? kExitChanges : kExitOk;
+    return !kernel.empty() || table_differs || relay_differs || !drift.empty() ? kExitChanges
+                                                                               : kExitOk;
   }
   if (!kernel.empty()) {
     changes = true;
@@ -73,6 +96,23 @@ int run(const DiffOptions& o) {
     std::printf("%s\n", s.paint("table:", Color::Bold).c_str());
     std::printf("  --- %s\n  +++ compiled from %s\n", p.daemon.table.c_str(), o.profile.c_str());
     for (const auto& line : unified_diff(*on_disk, l.compiled.text)) {
+      const Color c = line[0] == '+'   ? Color::Green
+                      : line[0] == '-' ? Color::Red
+                      : line[0] == '@' ? Color::Cyan
+                                       : Color::None;
+      std::printf("  %s\n", s.paint(line, c).c_str());
+    }
+  }
+
+  if (relay_planned && !relay_on_disk) {
+    changes = true;
+    std::printf("%s %s does not exist; apply writes it\n",
+                s.paint("sb-relay config:", Color::Bold).c_str(), p.relay.config.c_str());
+  } else if (relay_differs) {
+    changes = true;
+    std::printf("%s\n", s.paint("sb-relay config:", Color::Bold).c_str());
+    std::printf("  --- %s\n  +++ compiled from %s\n", p.relay.config.c_str(), o.profile.c_str());
+    for (const auto& line : unified_diff(*relay_on_disk, *relay_planned)) {
       const Color c = line[0] == '+'   ? Color::Green
                       : line[0] == '-' ? Color::Red
                       : line[0] == '@' ? Color::Cyan

@@ -40,6 +40,13 @@ KernelVerdict check_kernel(const ExplainOptions& o, const Profile& p, const tabl
   return k;
 }
 
+// "sb-relay at PATH, then on to TARGET with PROXY v2" for a relay route.
+std::string relay_text(const RouteTarget& t) {
+  return "sb-relay at " + t.path + ", which connects on to " + t.relay_target +
+         (t.proxy == "none" ? " without a PROXY header"
+                            : " with PROXY " + t.proxy + " (the client's address in front)");
+}
+
 std::string bracket(const std::string& a) {
   return a.find(':') != std::string::npos ? "[" + a + "]" : a;
 }
@@ -128,8 +135,20 @@ int run(ExplainOptions o) {
           .key("name")
           .value(r.name)
           .key("to")
-          .value(r.to.str())
-          .end_object();
+          .value(r.to.str());
+      if (r.to.kind == RouteTarget::Kind::Relay)
+        w.key("relay")
+            .begin_object()
+            .key("path")
+            .value(r.to.path)
+            .key("target")
+            .value(r.to.relay_target)
+            .key("proxy")
+            .value(r.to.proxy)
+            .key("control")
+            .value(p.relay.control)
+            .end_object();
+      w.end_object();
     } else {
       w.null();
     }
@@ -176,6 +195,8 @@ int run(ExplainOptions o) {
                                                   : "sbd sends it to " + e.verdict,
                             e.verdict == "closed" ? Color::Yellow : Color::Green)});
   }
+  if (e.route && p.routes[*e.route].to.kind == RouteTarget::Kind::Relay)
+    tt.add({"relay", Cell(relay_text(p.routes[*e.route].to), Color::Green)});
   for (std::size_t i = 0; i < trace.size(); ++i) tt.add({i == 0 ? "table" : "", trace[i]});
   tt.add({"profile", e.steer ? Cell("steered by " + steer_text, Color::Green)
                              : Cell("NOT steered: no [[steer]] block covers this address and port",

@@ -33,6 +33,12 @@ struct Report {
   std::optional<SbdStatus> sbd;
   std::string sbd_error;
   std::vector<std::string> watch_gave_up;  // sbctl watch stopped restoring these
+  // sb-relay: asked when the generation manages its config or --relay-control is given.
+  bool relay_asked = false;
+  std::string relay_config, relay_config_state;  // in-step | differs | missing | unknown
+  std::string relay_control;
+  std::optional<RelayStatus> relay;
+  std::string relay_error;
 };
 
 Report gather(const StatusOptions& o) {
@@ -83,6 +89,24 @@ Report gather(const StatusOptions& o) {
                                                : "differs";
     } catch (const std::exception& e) {
       r.table_state = std::string("unknown (") + e.what() + ")";
+    }
+  }
+  r.relay_control = !o.relay_control.empty() ? o.relay_control : r.gen ? r.gen->relay_control : "";
+  r.relay_asked = !r.relay_control.empty();
+  if (have_after && after.relay_recorded && r.gen && !r.gen->relay_config.empty()) {
+    r.relay_config = r.gen->relay_config;
+    try {
+      const auto on_disk = read_file_if_exists(r.relay_config);
+      r.relay_config_state = on_disk == after.relay ? "in-step" : !on_disk ? "missing" : "differs";
+    } catch (const std::exception& e) {
+      r.relay_config_state = std::string("unknown (") + e.what() + ")";
+    }
+  }
+  if (r.relay_asked) {
+    try {
+      r.relay = request_relay_status(r.relay_control);
+    } catch (const ControlError& e) {
+      r.relay_error = e.not_running() ? std::string("not running (") + e.what() + ")" : e.what();
     }
   }
   try {
@@ -137,6 +161,21 @@ void print_json(const Report& r) {
   else
     w.null();
   if (!r.sbd) w.key("sbd_error").value(r.sbd_error);
+  w.key("relay");
+  if (r.relay_asked || !r.relay_config.empty()) {
+    w.begin_object().key("control").value(r.relay_control);
+    w.key("config").value(r.relay_config).key("config_state").value(r.relay_config_state);
+    w.key("reachable").value(r.relay.has_value());
+    w.key("status");
+    if (r.relay)
+      w.raw(r.relay->raw);
+    else
+      w.null();
+    if (!r.relay) w.key("error").value(r.relay_error);
+    w.end_object();
+  } else {
+    w.null();
+  }
   w.end_object();
   std::printf("%s\n", w.str().c_str());
 }
@@ -189,7 +228,37 @@ void print_text(const Report& r) {
   } else {
     t.add({"sbd", Cell(r.sbd_error, Color::Yellow)});
   }
+  if (!r.relay_config.empty())
+    t.add({"relay config",
+           Cell(r.relay_config + " " +
+                    (r.relay_config_state == "in-step" ? "in step" : r.relay_config_state),
+                r.relay_config_state == "in-step" ? Color::Green : Color::Red)});
+  if (r.relay) {
+    const control::RelayStatusAnswer& x = r.relay->answer;
+    t.add({"sb-relay",
+           Cell("running, pid " + std::to_string(x.pid) + ", up " + std::to_string(x.uptime_s) +
+                    " s, config load " + std::to_string(x.generation) + ", " +
+                    std::to_string(x.active) + " active of " + std::to_string(x.max_connections),
+                Color::Green)});
+  } else if (r.relay_asked) {
+    t.add({"sb-relay", Cell(r.relay_error, Color::Yellow)});
+  }
   std::fputs(t.render(s).c_str(), stdout);
+  if (r.relay && !r.relay->answer.relays.empty()) {
+    TextTable rt;
+    rt.add({Cell("RELAY", Color::Bold), Cell("TARGET", Color::Bold), Cell("PROXY", Color::Bold),
+            Cell("ACCEPTED", Color::Bold), Cell("CONNECTED", Color::Bold),
+            Cell("FAILED", Color::Bold), Cell("ACTIVE", Color::Bold),
+            Cell("BYTES TO TARGET/CLIENT", Color::Bold)});
+    for (const auto& x : r.relay->answer.relays) {
+      const long long failed = x.failed_connect + x.refused_over_limit + x.errors;
+      rt.add({x.path, x.target, x.proxy, std::to_string(x.accepted), std::to_string(x.connected),
+              Cell(std::to_string(failed), failed ? Color::Red : Color::None),
+              std::to_string(x.active),
+              std::to_string(x.bytes_to_target) + "/" + std::to_string(x.bytes_to_client)});
+    }
+    std::printf("\n%s", rt.render(s).c_str());
+  }
   if (r.sbd && !r.sbd->answer.targets.empty()) {
     const control::StatusAnswer& d = r.sbd->answer;
     TextTable tt;
@@ -221,9 +290,12 @@ void print_text(const Report& r) {
 // gave up restoring an object of the generation in force), 2 the
 // kernel could not be read; sbd not running is reported, not an exit code.
 int exit_code(const Report& r) {
-  if (!r.kernel_error.empty() || r.table_state.rfind("unknown", 0) == 0) return kExitError;
-  const bool drift =
-      !r.kernel_drift.empty() || (r.gen && r.table_state != "in-step") || !r.watch_gave_up.empty();
+  if (!r.kernel_error.empty() || r.table_state.rfind("unknown", 0) == 0 ||
+      r.relay_config_state.rfind("unknown", 0) == 0)
+    return kExitError;
+  const bool drift = !r.kernel_drift.empty() || (r.gen && r.table_state != "in-step") ||
+                     !r.watch_gave_up.empty() ||
+                     (!r.relay_config.empty() && r.relay_config_state != "in-step");
   return drift ? kExitChanges : kExitOk;
 }
 

@@ -29,7 +29,10 @@ std::string route_comment(const Profile& p, const Route& r, std::size_t index) {
   if (!r.name.empty()) s += " " + r.name;
   s += ": dest " + (r.dest ? r.dest->str() : std::string("any")) + " port " + r.ports.str();
   if (r.from) s += " from " + r.from->str();
-  return s + " -> " + r.to.str();
+  s += " -> " + r.to.str();
+  if (r.to.kind == RouteTarget::Kind::Relay)
+    s += " (proxy " + r.to.proxy + ", through sb-relay at " + r.to.path + ")";
+  return s;
 }
 
 bool groupable(const Route& r) { return r.dest && r.dest->is_host() && !r.from; }

@@ -41,8 +41,9 @@ constexpr int kConnectRetryMs = 5;
 // the command or before any byte of an answer (see control_request).
 // `whole`: the answer is everything up to the close, not one line.
 std::optional<std::string> request_once(const std::string& path, const std::string& command,
-                                        long long deadline, int timeout_ms, bool whole) {
-  const std::string where = "sbd control socket " + path;
+                                        long long deadline, int timeout_ms, const std::string& who,
+                                        bool whole) {
+  const std::string where = who + " control socket " + path;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.size() >= sizeof sa.sun_path) throw ControlError(where + ": path too long", false);
@@ -100,28 +101,29 @@ std::optional<std::string> request_once(const std::string& path, const std::stri
 }  // namespace
 
 std::string control_request(const std::string& path, const std::string& command, int timeout_ms,
-                            bool whole) {
+                            const std::string& who, bool whole) {
   // When its slots are full, sbd makes room by closing the oldest client
   // whose command it has not read yet; that can catch a command still on its
   // way. It answers every command it did read, so asking again is safe.
   const long long deadline = now_ms() + timeout_ms;
   for (int attempt = 1;; ++attempt) {
-    if (auto answer = request_once(path, command, deadline, timeout_ms, whole)) return *answer;
+    if (auto answer = request_once(path, command, deadline, timeout_ms, who, whole)) return *answer;
     if (attempt == kControlAttempts || now_ms() >= deadline)
-      throw ControlError("sbd control socket " + path + ": closed without an answer (" +
+      throw ControlError(who + " control socket " + path + ": closed without an answer (" +
                              std::to_string(attempt) + " attempts)",
                          false);
   }
 }
 
-control::ReloadAnswer request_reload(const std::string& path) {
-  const std::string line = control_request(path, "reload", kReloadTimeoutMs);
+control::ReloadAnswer request_reload(const std::string& path, const std::string& who) {
+  const std::string line = control_request(path, "reload", kReloadTimeoutMs, who);
   try {
-    return control::parse_answer<control::ReloadAnswer>(line);
+    return control::parse_answer<control::ReloadAnswer>(line, who);
   } catch (const control::RefusedError& e) {
-    throw ControlError("sbd control socket " + path + ": sbd refused 'reload': " + e.what(), false);
+    throw ControlError(
+        who + " control socket " + path + ": " + who + " refused 'reload': " + e.what(), false);
   } catch (const control::ProtocolError& e) {
-    throw ControlError("sbd control socket " + path + ": " + e.what(), false);
+    throw ControlError(who + " control socket " + path + ": " + e.what(), false);
   }
 }
 
@@ -130,7 +132,7 @@ SbdStatus parse_status(const std::string& line) {
 }
 
 std::string request_metrics(const std::string& path) {
-  std::string text = control_request(path, "metrics", 5000, true);
+  std::string text = control_request(path, "metrics", 5000, "sbd", true);
   const std::string end = "# EOF\n";
   if (text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0)
     return text.substr(0, text.size() - end.size());
@@ -150,6 +152,26 @@ SbdStatus request_status(const std::string& path) {
     throw ControlError("sbd control socket " + path + ": sbd refused 'status': " + e.what(), false);
   } catch (const control::ProtocolError& e) {
     throw ControlError("sbd control socket " + path + ": " + e.what(), false);
+  }
+}
+
+}  // namespace socketbox::sbctl
+
+namespace socketbox::sbctl {
+
+RelayStatus parse_relay_status(const std::string& line) {
+  return {line, control::parse_answer<control::RelayStatusAnswer>(line, "sb-relay")};
+}
+
+RelayStatus request_relay_status(const std::string& path) {
+  const std::string line = control_request(path, "status", 5000, "sb-relay");
+  try {
+    return parse_relay_status(line);
+  } catch (const control::RefusedError& e) {
+    throw ControlError(
+        "sb-relay control socket " + path + ": sb-relay refused 'status': " + e.what(), false);
+  } catch (const control::ProtocolError& e) {
+    throw ControlError("sb-relay control socket " + path + ": " + e.what(), false);
   }
 }
 

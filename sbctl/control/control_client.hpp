@@ -26,18 +26,22 @@ class ControlError : public std::runtime_error {
 // closing the oldest client whose command it has not read) is tried again,
 // up to 3 connections within `timeout_ms`.
 // `whole`: the answer is every line up to the close (metrics), kept as sent.
+// `who` names the daemon in messages ("sbd", "sb-relay").
 std::string control_request(const std::string& socket_path, const std::string& command,
-                            int timeout_ms = 5000, bool whole = false);
+                            int timeout_ms = 5000, const std::string& who = "sbd",
+                            bool whole = false);
 
 // Sends "metrics" and returns sbd's Prometheus text without its final
 // "# EOF" line (so that more can be appended). Throws ControlError, also
 // when sbd answers something else (an sbd from before `metrics`).
 std::string request_metrics(const std::string& socket_path);
 
-// Sends "reload" and reads sbd's control::ReloadAnswer. sbd builds the
-// table off its loop and answers when done: waits up to kReloadTimeoutMs for
-// a big table. An answer that is not a reload answer is a ControlError.
-control::ReloadAnswer request_reload(const std::string& socket_path);
+// Sends "reload" and reads the daemon's control::ReloadAnswer (sbd and
+// sb-relay answer alike). sbd builds the table off its loop and answers when
+// done: waits up to kReloadTimeoutMs for a big table. An answer that is not
+// a reload answer is a ControlError.
+control::ReloadAnswer request_reload(const std::string& socket_path,
+                                     const std::string& who = "sbd");
 
 constexpr int kReloadTimeoutMs = 60000;
 
@@ -50,5 +54,14 @@ SbdStatus request_status(const std::string& socket_path);
 // Throws control::ProtocolError ("sbd's answer lacks field 'pid'") or
 // control::RefusedError.
 SbdStatus parse_status(const std::string& line);
+
+// sb-relay's `status` answer (docs/relay.md), read with the same definition.
+struct RelayStatus {
+  std::string raw;  // as sb-relay sent it (embedded as is in --json)
+  control::RelayStatusAnswer answer;
+};
+RelayStatus request_relay_status(const std::string& socket_path);
+// Throws control::ProtocolError or control::RefusedError.
+RelayStatus parse_relay_status(const std::string& line);
 
 }  // namespace socketbox::sbctl

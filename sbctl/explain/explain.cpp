@@ -60,9 +60,7 @@ Explanation explain(const Profile& p, const CompiledTable& c, const table::Tuple
   e.verdict = e.action.kind == table::ActionKind::Unix
                   ? "unix:" + c.table.targets[e.action.arg].path
                   : "closed";
-  const std::string expected = e.route && p.routes[*e.route].to.kind == RouteTarget::Kind::Unix
-                                   ? "unix:" + p.routes[*e.route].to.path
-                                   : "closed";
+  const std::string expected = e.route ? p.routes[*e.route].to.sbd_verdict() : "closed";
   e.agrees = expected == e.verdict;
   e.steer = profile_steer_for(p, t.local, t.lport);
   return e;

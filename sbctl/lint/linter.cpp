@@ -42,7 +42,7 @@ void check_untaken_steering(const Profile& p, std::vector<Diagnostic>& out) {
   for (const SteerBlock& s : p.steers)
     for (const auto& e : s.prefixes) {
       const bool taken = std::any_of(p.routes.begin(), p.routes.end(), [&](const Route& r) {
-        return r.to.kind == RouteTarget::Kind::Unix && dest_overlaps(r, e.net) &&
+        return r.to.kind != RouteTarget::Kind::Reject && dest_overlaps(r, e.net) &&
                r.ports.intersects(s.ports);
       });
       if (!taken)
@@ -151,8 +151,11 @@ void check_socketdirs(const Profile& p, std::vector<Diagnostic>& out) {
 void check_route_targets(const Profile& p, const LintEnvironment& env,
                          std::vector<Diagnostic>& out) {
   for (const Route& r : p.routes) {
-    if (r.to.kind != RouteTarget::Kind::Unix) continue;
+    if (r.to.kind == RouteTarget::Kind::Reject) continue;
     const std::string& path = r.to.path;
+    // A relay route's socket is sb-relay's, in [relay] socket_dir: set up
+    // by tmpfiles.d (the default) or the operator, not by [[socketdir]].
+    const bool relay = r.to.kind == RouteTarget::Kind::Relay;
     if (env.sbd_private_tmp && (path.rfind("/tmp/", 0) == 0 || path.rfind("/var/tmp/", 0) == 0)) {
       out.push_back({Sev::Warning, r.to_pos,
                      r.label() + " sends to " + path +
@@ -160,7 +163,7 @@ void check_route_targets(const Profile& p, const LintEnvironment& env,
                          "put receiving sockets under /run/socketbox"});
       continue;
     }
-    if (p.socketdirs.empty()) continue;
+    if (p.socketdirs.empty() || relay) continue;
     const bool inside = std::any_of(p.socketdirs.begin(), p.socketdirs.end(), [&](const auto& d) {
       return path.size() > d.path.size() + 1 && path.compare(0, d.path.size(), d.path) == 0 &&
              path[d.path.size()] == '/';
@@ -171,6 +174,21 @@ void check_route_targets(const Profile& p, const LintEnvironment& env,
                          ", which lies outside every [[socketdir]]: sbctl sets up no permissions "
                          "for it"});
   }
+}
+
+// sb-relay's socket directory is its own (tmpfiles.d: socketbox-relay, 2750,
+// set-group-ID socketbox-access): a [[socketdir]] for it would hand it to
+// another owner, and sb-relay could no longer bind sockets there on a reload.
+void check_relay_dir(const Profile& p, std::vector<Diagnostic>& out) {
+  if (!p.has_relay_routes()) return;
+  for (const auto& d : p.socketdirs)
+    if (d.path == p.relay.socket_dir)
+      out.push_back({Sev::Warning, d.path_pos,
+                     "[[socketdir]] " + d.path +
+                         " is sb-relay's socket directory ([relay] socket_dir): sbctl apply "
+                         "makes it owner_uid " +
+                         std::to_string(d.owner_uid) +
+                         "'s, and sb-relay binds its sockets there as socketbox-relay"});
 }
 
 // An AnyIP local route for a huge prefix makes that whole space local: the
@@ -202,6 +220,7 @@ std::vector<Diagnostic> lint_profile(const Profile& p, const LintEnvironment& en
   check_socketdirs(p, out);
   check_route_targets(p, env, out);
   check_huge_steering(p, out);
+  check_relay_dir(p, out);
   std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return a.pos.line != b.pos.line ? a.pos.line < b.pos.line : a.pos.column < b.pos.column;
   });

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "compile/relay_config.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
 
@@ -29,6 +30,22 @@ void restore_kernel(const std::optional<netcfg::DesiredState>& kernel) {
 void write_table_file(const std::string& path, const std::string& contents) {
   make_dirs(dirname_of(path));
   write_file_atomic(path, contents, 0644);
+}
+
+std::optional<std::string> read_relay_file(const std::string& path) {
+  // Small and sbctl's own, but read as the table is: never hang on a FIFO.
+  return table::read_table_text_if_exists(path);
+}
+
+std::optional<std::string> planned_relay_text(const Profile& p) {
+  if (p.has_relay_routes()) return compile_relay_config(p);
+  if (const auto f = read_relay_file(p.relay.config); f && is_sbctl_relay_config(*f))
+    return compile_relay_config(p);
+  return std::nullopt;
+}
+
+void restore_relay_file(const std::string& path, const std::optional<std::string>& contents) {
+  restore_table_file(path, contents);
 }
 
 void restore_table_file(const std::string& path, const std::optional<std::string>& contents) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "profile/profile.hpp"
 #include "state/snapshot.hpp"
 
 namespace socketbox::sbctl {
@@ -22,5 +23,14 @@ void restore_kernel(const std::optional<netcfg::DesiredState>& kernel);
 // Writes the table file (atomically) or removes it when `contents` is nullopt.
 void restore_table_file(const std::string& path, const std::optional<std::string>& contents);
 void write_table_file(const std::string& path, const std::string& contents);
+
+// sb-relay's config file, read and written like the table file.
+std::optional<std::string> read_relay_file(const std::string& path);
+void restore_relay_file(const std::string& path, const std::optional<std::string>& contents);
+
+// What apply writes to sb-relay's file for `p`: the compiled file when the
+// profile has relay routes or the file there is sbctl's own (then emptied);
+// nullopt (left alone) otherwise.
+std::optional<std::string> planned_relay_text(const Profile& p);
 
 }  // namespace socketbox::sbctl

@@ -14,5 +14,7 @@ struct ReloadOutcome {
 // Never throws for a missing sbd; an answer that is not understood counts
 // as Refused (the change cannot be shown to be in service).
 ReloadOutcome reload_sbd(const std::string& control_path);
+// The same for sb-relay, whose control socket speaks the same `reload`.
+ReloadOutcome reload_relay(const std::string& control_path);
 
 }  // namespace socketbox::sbctl

@@ -27,6 +27,43 @@ void reload_or_throw(const std::string& control, ChangeResult& r) {
   }
 }
 
+// The same for sb-relay: not running is a warning (it reads the file when it
+// starts), refusing the file is an error.
+void reload_relay_or_throw(const std::string& control, ChangeResult& r) {
+  const ReloadOutcome o = reload_relay(control);
+  switch (o.kind) {
+    case ReloadOutcome::Kind::Reloaded:
+      r.relay_reloaded = true;
+      r.relay_generation = o.generation;
+      return;
+    case ReloadOutcome::Kind::NotRunning:
+      r.warnings.push_back("sb-relay is not running (" + o.message +
+                           "); it reads the new config when it starts");
+      return;
+    case ReloadOutcome::Kind::Refused:
+      throw ChangeError("sb-relay refused the new config: " + o.message);
+  }
+}
+
+// Puts sb-relay's file back as `before` recorded it and has sb-relay reread
+// it; problems become warnings (a restore goes on whatever happens).
+void restore_relay(const std::string& config, const std::string& control, const Snapshot& before,
+                   std::vector<std::string>& warnings) {
+  restore_relay_file(config, before.relay);
+  if (!before.relay) {
+    warnings.push_back("removed " + config +
+                       " (there was none before); a running sb-relay keeps its relays until it "
+                       "stops");
+    return;
+  }
+  const ReloadOutcome o = reload_relay(control);
+  if (o.kind == ReloadOutcome::Kind::NotRunning)
+    warnings.push_back("sb-relay is not running (" + o.message +
+                       "); it reads the restored config when it starts");
+  else if (o.kind == ReloadOutcome::Kind::Refused)
+    warnings.push_back("sb-relay refused the restored config: " + o.message);
+}
+
 // True when generation `id` already installs exactly `after` in the same
 // netns and table file, and the box holds it: a re-apply then changes
 // nothing and records nothing.
@@ -34,14 +71,15 @@ bool same_as_generation(const GenerationStore& store, unsigned id, const Planned
                         const Snapshot& after) {
   const GenerationMeta m = store.read_meta(id);
   if (m.state != GenState::Applied || m.netns != c.netns || m.table != c.table_path ||
-      m.control != c.control_path)
+      m.control != c.control_path || m.relay_config != (c.relay_text ? c.relay_config_path : ""))
     return false;
   const Snapshot prev = load_snapshot(store.path_of(id) + "/after");
   auto text = [](const std::optional<netcfg::DesiredState>& k) {
     return k ? kernel_state_to_toml(*k, "") : std::string();
   };
   return prev.kernel.has_value() == after.kernel.has_value() &&
-         text(prev.kernel) == text(after.kernel) && prev.table == after.table;
+         text(prev.kernel) == text(after.kernel) && prev.table == after.table &&
+         prev.relay_recorded == after.relay_recorded && prev.relay == after.relay;
 }
 
 }  // namespace
@@ -57,6 +95,8 @@ std::vector<std::string> repair_interrupted(GenerationStore& store) {
     const netcfg::NetnsScope ns(m.netns);
     restore_kernel(before.kernel);
     restore_table_file(m.table, before.table);
+    if (before.relay_recorded && !m.relay_config.empty())
+      restore_relay_file(m.relay_config, before.relay);
     m.state = GenState::Interrupted;
     m.note = "interrupted before it finished; the state from before it was put back";
     store.write_meta(m);
@@ -80,14 +120,21 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   }
   // 1. Record what is there now, before touching anything.
   netcfg::KernelState as_read;
-  const Snapshot before = take_snapshot(c.table_path, &as_read);
+  Snapshot before = take_snapshot(c.table_path, &as_read);
   Snapshot after;
   after.kernel = c.kernel;
   after.table = c.table_text ? c.table_text : before.table;
+  if (c.relay_text) {
+    before.relay_recorded = after.relay_recorded = true;
+    before.relay = read_relay_file(c.relay_config_path);
+    after.relay = c.relay_text;
+  }
   r.kernel_changes = netcfg::diff(c.kernel.value_or(netcfg::DesiredState{}), as_read);
   r.table_changed = c.table_text && c.table_text != before.table;
+  r.relay_managed = c.relay_text.has_value();
+  r.relay_changed = c.relay_text && c.relay_text != before.relay;
   if (previous && c.kind == GenKind::Apply && r.kernel_changes.empty() && !r.table_changed &&
-      same_as_generation(store, *previous, c, after)) {
+      !r.relay_changed && same_as_generation(store, *previous, c, after)) {
     for (const auto& d : c.socketdirs) netcfg::ensure_socketdir(d);
     r.generation = *previous;
     r.unchanged = true;
@@ -104,6 +151,10 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   m.netns = c.netns;
   m.table = c.table_path;
   m.control = c.control_path;
+  if (c.relay_text) {
+    m.relay_config = c.relay_config_path;
+    m.relay_control = c.relay_control_path;
+  }
   m.created = std::time(nullptr);
   const std::string dir = store.create(id);
   try {
@@ -117,11 +168,15 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   }
 
   // 2. Change the box; on any failure put everything back.
-  bool table_written = false;
+  bool table_written = false, relay_written = false;
   try {
     if (c.table_text) {
       write_table_file(c.table_path, *c.table_text);
       table_written = true;
+    }
+    if (c.relay_text) {
+      relay_written = true;
+      restore_relay_file(c.relay_config_path, c.relay_text);
     }
     if (c.kernel) {
       netcfg::apply(*c.kernel);
@@ -129,6 +184,8 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
       netcfg::remove_all();
     }
     for (const auto& d : c.socketdirs) netcfg::ensure_socketdir(d);
+    // sb-relay first: its receiving sockets exist before sbd sends to them.
+    if (c.relay_text) reload_relay_or_throw(c.relay_control_path, r);
     if (c.table_text) reload_or_throw(c.control_path, r);
   } catch (const std::exception& e) {
     std::string restore_problem;
@@ -136,6 +193,18 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
       if (table_written) restore_table_file(c.table_path, before.table);
     } catch (const std::exception& x) {
       restore_problem += std::string("; restoring the table file failed too: ") + x.what();
+    }
+    try {
+      if (relay_written) {
+        if (r.relay_reloaded) {
+          std::vector<std::string> ignored;
+          restore_relay(c.relay_config_path, c.relay_control_path, before, ignored);
+        } else {
+          restore_relay_file(c.relay_config_path, before.relay);
+        }
+      }
+    } catch (const std::exception& x) {
+      restore_problem += std::string("; restoring sb-relay's config failed too: ") + x.what();
     }
     try {
       restore_kernel(before.kernel);
@@ -174,6 +243,9 @@ void rollback_generation(GenerationStore& store, unsigned id, RollbackReason rea
         warnings.push_back("sbd refused the restored table: " + o.message);
     }
   }
+  if (before.relay_recorded && after.relay_recorded && !m.relay_config.empty() &&
+      before.relay != after.relay)
+    restore_relay(m.relay_config, m.relay_control, before, warnings);
   m.state = GenState::RolledBack;
   m.reason = reason;
   m.deadline = 0;

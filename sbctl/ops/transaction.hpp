@@ -18,6 +18,10 @@ struct PlannedChange {
   GenKind kind = GenKind::Apply;
   std::optional<netcfg::DesiredState> kernel;  // nullopt: remove everything socketbox owns
   std::optional<std::string> table_text;       // nullopt: leave the table file alone
+  // sb-relay's config file: nullopt leaves it alone (a profile without relay
+  // routes, when the file there is not one sbctl wrote).
+  std::optional<std::string> relay_text;
+  std::string relay_config_path, relay_control_path;
   std::vector<netcfg::SocketDir> socketdirs;
   std::string table_path, control_path;
   std::string profile_source, profile_text, netns;
@@ -32,6 +36,10 @@ struct ChangeResult {
   std::vector<std::string> warnings;
   bool sbd_reloaded = false;
   long long sbd_generation = 0;
+  bool relay_managed = false;  // relay_text was given
+  bool relay_changed = false;
+  bool relay_reloaded = false;
+  long long relay_generation = 0;
 };
 
 class ChangeError : public std::runtime_error {

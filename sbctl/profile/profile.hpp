@@ -19,6 +19,12 @@ inline constexpr const char* kDefaultListen = "[::ffff:127.0.0.1]:1";
 inline constexpr const char* kDefaultTablePath = "/etc/socketbox/sbd.conf";
 inline constexpr const char* kDefaultControlPath = "/run/socketbox/sbd.ctl";
 inline constexpr const char* kDefaultAccessGroup = "socketbox-access";
+// sb-relay's side (docs/relay.md, dist/systemd/sb-relay.service): its config
+// file next to sbd's table, its control socket, and the directory of its
+// receiving sockets (made 2750 socketbox-relay:socketbox-access by tmpfiles.d).
+inline constexpr const char* kDefaultRelayConfigPath = "/etc/socketbox/relay.toml";
+inline constexpr const char* kDefaultRelayControlPath = "/run/socketbox/relay.ctl";
+inline constexpr const char* kDefaultRelaySocketDir = "/run/socketbox/relay";
 // A route's port list becomes one table rule (or map entry) per port; more
 // than this is refused rather than silently producing a huge table.
 inline constexpr std::size_t kMaxRoutePorts = 1024;
@@ -43,10 +49,28 @@ struct SteerBlock {
   Pos ports_pos;
 };
 
+// [relay]: where sbctl writes sb-relay's configuration and how it reaches it.
+struct RelaySettings {
+  std::string config = kDefaultRelayConfigPath;
+  std::string control = kDefaultRelayControlPath;
+  std::string socket_dir = kDefaultRelaySocketDir;
+  Pos pos, socket_dir_pos;
+};
+
 struct RouteTarget {
-  enum class Kind { Unix, Reject } kind = Kind::Reject;
-  std::string path;  // for Unix
-  std::string str() const { return kind == Kind::Reject ? "reject" : "unix:" + path; }
+  enum class Kind { Unix, Reject, Relay } kind = Kind::Reject;
+  // Unix: the server's socket. Relay: sb-relay's receiving socket for this
+  // route, SOCKET_DIR/NAME.sock (derived once the whole profile is read).
+  std::string path;
+  std::string relay_target;    // Relay: "tcp:HOST:PORT" or "unix:PATH", as sb-relay reads it
+  std::string proxy = "none";  // Relay: "v1", "v2" or "none"
+  std::string str() const {
+    return kind == Kind::Reject ? "reject"
+           : kind == Kind::Unix ? "unix:" + path
+                                : "relay:" + relay_target;
+  }
+  // Where sbd sends the connection: "unix:PATH" (also for a relay), or "closed".
+  std::string sbd_verdict() const { return kind == Kind::Reject ? "closed" : "unix:" + path; }
 };
 
 struct Route {
@@ -56,7 +80,7 @@ struct Route {
   RouteTarget to;
   std::string name;  // optional label
   Pos pos;           // the [[route]] header
-  Pos dest_pos, port_pos, from_pos, to_pos;
+  Pos dest_pos, port_pos, from_pos, to_pos, proxy_pos;
   // "route at LINE" or "route 'NAME' at LINE", for messages.
   std::string label() const;
 };
@@ -77,6 +101,12 @@ struct Profile {
   std::vector<SteerBlock> steers;
   std::vector<Route> routes;
   std::vector<SocketDirConfig> socketdirs;
+  RelaySettings relay;
+  bool has_relay_routes() const {
+    for (const auto& r : routes)
+      if (r.to.kind == RouteTarget::Kind::Relay) return true;
+    return false;
+  }
 };
 
 // Parses profile text; `source` names it in messages. Throws one ProfileError

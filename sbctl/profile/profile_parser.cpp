@@ -3,6 +3,7 @@
 #include <sys/un.h>
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include <sstream>
 
 #include "profile/profile.hpp"
+#include "proxy_header.hpp"
+#include "target.hpp"
 
 namespace socketbox::sbctl {
 
@@ -78,10 +81,17 @@ class Reader {
           for_each_table(node, "route", [&](const toml::table& t) { read_route(t); });
         } else if (k == "socketdir") {
           for_each_table(node, "socketdir", [&](const toml::table& t) { read_socketdir(t); });
+        } else if (k == "relay") {
+          read_relay(table_of(node, "relay", "[relay]"));
         } else {
-          unknown(key, "", "netns, local_clients, [daemon], [[steer]], [[route]] or [[socketdir]]");
+          unknown(key, "",
+                  "netns, local_clients, [daemon], [relay], [[steer]], [[route]] or "
+                  "[[socketdir]]");
         }
       });
+    // Relay routes get their receiving sockets once [relay] is known (keys
+    // come sorted by name, so it may be read after the routes).
+    attempt([&] { place_relay_sockets(); });
     // Every problem at once, in file order (toml++ iterates keys sorted by name).
     if (!problems_.empty()) throw ProfileError(p_.source, std::move(problems_));
     return std::move(p_);
@@ -254,6 +264,7 @@ class Reader {
     Route r;
     r.pos = pos_of(t);
     bool have_to = false;
+    const toml::node *proxy_node = nullptr, *name_node = nullptr;
     for (auto&& [key, node] : t)
       attempt([&, &key = key, &node = node] {
         const std::string k(key.str());
@@ -285,16 +296,55 @@ class Reader {
               fail(node,
                    "'to': the socket path after 'unix:' must be absolute, got '" + r.to.path + "'");
             check_socket_path(node, "'to' socket path", r.to.path);
+          } else if (s.rfind("relay:", 0) == 0) {
+            r.to.kind = RouteTarget::Kind::Relay;
+            r.to.relay_target = s.substr(6);
+            relay::Target parsed;
+            std::string err;
+            if (!relay::parse_target(r.to.relay_target, parsed, err)) fail(node, "'to': " + err);
+            if (r.to.relay_target.rfind("unix:", 0) == 0 && r.to.relay_target[5] != '/')
+              fail(node,
+                   "'to': the relay's socket path after 'relay:unix:' must be absolute, got '" +
+                       r.to.relay_target.substr(5) + "'");
+            check_socket_path(node, "'to' relay target", r.to.relay_target);
           } else {
-            fail(node, "'to' must be \"unix:/PATH\" or \"reject\", got '" + s + "'");
+            fail(node,
+                 "'to' must be \"unix:/PATH\", \"relay:tcp:HOST:PORT\", \"relay:unix:/PATH\" or "
+                 "\"reject\", got '" +
+                     s + "'");
           }
+        } else if (k == "proxy") {
+          proxy_node = &node;
+          r.proxy_pos = pos_of(node);
+          r.to.proxy = string_of(node, "proxy");
+          relay::ProxyVersion v;
+          if (!relay::parse_proxy_version(r.to.proxy, v))
+            fail(node, "'proxy' must be \"v1\", \"v2\" or \"none\", got '" + r.to.proxy + "'");
         } else if (k == "name") {
           r.name = string_of(node, "name");
+          name_node = &node;
         } else {
-          unknown(key, "[[route]]", "dest, port, from, to or name");
+          unknown(key, "[[route]]", "dest, port, from, to, proxy or name");
         }
       });
-    if (!have_to) fail(r.pos, "[[route]] needs 'to' (\"unix:/PATH\" or \"reject\")");
+    if (!have_to)
+      fail(r.pos, "[[route]] needs 'to' (\"unix:/PATH\", \"relay:TARGET\" or \"reject\")");
+    if (proxy_node && r.to.kind != RouteTarget::Kind::Relay)
+      attempt([&] {
+        fail(*proxy_node, "'proxy' is for relay routes only (to = \"relay:...\"); " + r.label() +
+                              " goes to " + r.to.str());
+      });
+    if (r.to.kind == RouteTarget::Kind::Relay && name_node)
+      attempt([&] {
+        for (char c : r.name)
+          if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+            fail(*name_node,
+                 "'name' of a relay route names its receiving socket file: use letters, digits, "
+                 "'-', '_' and '.', got '" +
+                     r.name + "'");
+        if (r.name.empty() || r.name[0] == '.')
+          fail(*name_node, "'name' of a relay route must not be empty or start with '.'");
+      });
     p_.routes.push_back(std::move(r));
   }
 
@@ -329,6 +379,58 @@ class Reader {
     if (!have_uid)
       fail(d.pos, "[[socketdir]] needs 'owner_uid' (the uid that creates sockets there)");
     p_.socketdirs.push_back(std::move(d));
+  }
+
+  void read_relay(const toml::table& t) {
+    p_.relay.pos = pos_of(t);
+    for (auto&& [key, node] : t)
+      attempt([&, &key = key, &node = node] {
+        const std::string k(key.str());
+        if (k == "config") {
+          p_.relay.config = absolute_path(node, "config");
+        } else if (k == "control") {
+          p_.relay.control = absolute_path(node, "control");
+          check_socket_path(node, "relay control socket path", p_.relay.control);
+        } else if (k == "socket_dir") {
+          p_.relay.socket_dir = absolute_path(node, "socket_dir");
+          p_.relay.socket_dir_pos = pos_of(node);
+          while (p_.relay.socket_dir.size() > 1 && p_.relay.socket_dir.back() == '/')
+            p_.relay.socket_dir.pop_back();
+          if (p_.relay.socket_dir == "/") fail(node, "'socket_dir' must not be the root directory");
+        } else {
+          unknown(key, "[relay]", "config, control or socket_dir");
+        }
+      });
+  }
+
+  // SOCKET_DIR/NAME.sock for each relay route (NAME: its name, or
+  // route-N by its place in the file); each socket at most once.
+  void place_relay_sockets() {
+    std::map<std::string, const Route*> seen;
+    for (std::size_t i = 0; i < p_.routes.size(); ++i) {
+      Route& r = p_.routes[i];
+      if (r.to.kind != RouteTarget::Kind::Relay) continue;
+      const std::string name = r.name.empty() ? "route-" + std::to_string(i + 1) : r.name;
+      r.to.path = p_.relay.socket_dir + "/" + name + ".sock";
+      attempt([&] {
+        const Pos where = r.to_pos;
+        if (r.to.path.size() > kMaxSunPath)
+          fail(where, "the relay socket of " + r.label() + ", " + r.to.path + ", is " +
+                          std::to_string(r.to.path.size()) + " bytes; at most " +
+                          std::to_string(kMaxSunPath) +
+                          " fit in a Unix socket address (shorten [relay] socket_dir or the name)");
+        for (char c : r.to.path)
+          if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            fail(where,
+                 "[relay] socket_dir contains white space, which the table format cannot "
+                 "hold");
+        auto [it, added] = seen.emplace(r.to.path, &r);
+        if (!added)
+          fail(r.pos.line ? r.pos : where, r.label() + " relays through " + r.to.path +
+                                               ", already used by " + it->second->label() +
+                                               ": give relay routes different names");
+      });
+    }
   }
 
   Profile p_;

@@ -141,6 +141,10 @@ GenerationMeta GenerationStore::read_meta(unsigned id) const {
       m.table = v;
     else if (k == "control")
       m.control = v;
+    else if (k == "relay_config")
+      m.relay_config = v;
+    else if (k == "relay_control")
+      m.relay_control = v;
     else if (k == "created")
       m.created = static_cast<std::time_t>(std::strtoll(v.c_str(), nullptr, 10));
     else if (k == "deadline")
@@ -165,6 +169,8 @@ void GenerationStore::write_meta(const GenerationMeta& m) const {
   out += "netns=" + clean(m.netns) + "\n";
   out += "table=" + clean(m.table) + "\n";
   out += "control=" + clean(m.control) + "\n";
+  if (!m.relay_config.empty()) out += "relay_config=" + clean(m.relay_config) + "\n";
+  if (!m.relay_control.empty()) out += "relay_control=" + clean(m.relay_control) + "\n";
   out += "created=" + std::to_string(static_cast<long long>(m.created)) + "\n";
   out += "deadline=" + std::to_string(static_cast<long long>(m.deadline)) + "\n";
   out += "note=" + clean(m.note) + "\n";

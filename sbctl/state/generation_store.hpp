@@ -4,8 +4,9 @@
 //   DIR/current -> generations/N   the generation in force (absent: none)
 //   DIR/generations/N/meta         key=value: state, previous, netns, paths, times
 //   DIR/generations/N/profile.toml the profile as applied
-//   DIR/generations/N/before/      the state before N: kernel.toml (or kernel.none)
-//                                  and sbd.conf (or sbd.conf.none)
+//   DIR/generations/N/before/      the state before N: kernel.toml (or kernel.none),
+//                                  sbd.conf (or sbd.conf.none) and, when N manages
+//                                  sb-relay's file, relay.toml (or relay.toml.none)
 //   DIR/generations/N/after/       the state N installs, in the same form
 //
 // `before` is what a rollback of N restores; `after` is what status compares
@@ -30,6 +31,9 @@ struct GenerationMeta {
   GenKind kind = GenKind::Apply;
   unsigned previous = 0;  // the generation current before this one; 0 = none
   std::string profile, netns, table, control;
+  // sb-relay's config file and control socket, when the generation manages
+  // them (a profile with relay routes); empty otherwise.
+  std::string relay_config, relay_control;
   std::time_t created = 0;
   std::time_t deadline = 0;  // pending: rolled back at this time unless confirmed
   RollbackReason reason = RollbackReason::None;  // RolledBack: why, as data

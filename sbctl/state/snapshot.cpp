@@ -48,6 +48,13 @@ void save_snapshot(const Snapshot& s, const std::string& dir) {
     write_file_atomic(dir + "/sbd.conf.none", "no table file\n");
     remove_file(dir + "/sbd.conf");
   }
+  if (s.relay_recorded && s.relay) {
+    write_file_atomic(dir + "/relay.toml", *s.relay);
+    remove_file(dir + "/relay.toml.none");
+  } else if (s.relay_recorded) {
+    write_file_atomic(dir + "/relay.toml.none", "no sb-relay config file\n");
+    remove_file(dir + "/relay.toml");
+  }
 }
 
 Snapshot load_snapshot(const std::string& dir) {
@@ -61,6 +68,8 @@ Snapshot load_snapshot(const std::string& dir) {
   s.table = table::read_table_text_if_exists(dir + "/sbd.conf");
   if (!s.table && !read_file_if_exists(dir + "/sbd.conf.none"))
     throw FileError("incomplete generation: neither " + dir + "/sbd.conf nor sbd.conf.none exists");
+  s.relay = read_file_if_exists(dir + "/relay.toml");
+  s.relay_recorded = s.relay || read_file_if_exists(dir + "/relay.toml.none");
   return s;
 }
 

@@ -38,7 +38,7 @@ sb_assert_contains "$(cat "$SB_TMP/diff.out")" "route local fd01:db8:1:40::/64" 
 sb_assert_contains "$(cat "$SB_TMP/diff.out")" "does not exist; apply writes it" "diff output"
 printf 'bogus = 1\n' >"$SB_TMP/broken.toml"
 sb_assert_eq 2 "$(diff_rc "$SB_TMP/broken.toml" --netns "$r")" "diff of a broken profile"
-sb_assert_eq "$SB_TMP/broken.toml:1:1: error: unknown key 'bogus' (expected netns, local_clients, [daemon], [[steer]], [[route]] or [[socketdir]])" \
+sb_assert_eq "$SB_TMP/broken.toml:1:1: error: unknown key 'bogus' (expected netns, local_clients, [daemon], [relay], [[steer]], [[route]] or [[socketdir]])" \
   "$(cat "$SB_TMP/diff.out")" "diff's error line"
 sb_assert_eq 2 "$(diff_rc "$SB_TMP/a.toml" --netns "nosuch$SB_ID")" "diff in a missing namespace"
 sb_assert_eq 1 "$(grep -c . "$SB_TMP/diff.out")" "one error line for a missing namespace"

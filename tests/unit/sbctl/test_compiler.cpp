@@ -5,8 +5,10 @@
 #include <set>
 
 #include "compile/desired_state.hpp"
+#include "compile/relay_config.hpp"
 #include "compile/route_match.hpp"
 #include "compile/table_compiler.hpp"
+#include "config.hpp"
 #include "socketbox/table/parser.hpp"
 
 using namespace socketbox::sbctl;
@@ -304,4 +306,56 @@ prefixes = ["::ffff:198.51.100.0/120"]
         AF_INET);  // mapped written as IPv6 is still IPv4 to the kernel
   CHECK(from_netcfg_prefix(d.steers[0].prefixes[1]).str() == "192.0.2.0/24");
   CHECK(from_netcfg_prefix(d.steers[0].prefixes[0]).str() == "fd01:db8:1:40::/64");
+}
+
+TEST_CASE("relay routes: sbd's table sends to sb-relay, whose file relays onward",
+          "[compiler][relay]") {
+  const Profile p = parse_profile(R"([[route]]
+dest = "2001:db8::80"
+port = 443
+to = "relay:tcp:[2001:db8::5]:443"
+proxy = "v2"
+name = "web"
+
+[[route]]
+dest = "192.0.2.80"
+to = "relay:unix:/run/git/daemon.sock"
+
+[[route]]
+dest = "2001:db8::81"
+to = "unix:/run/socketbox/x/plain.sock"
+)",
+                                  "dir/p.toml");
+  const CompiledTable c = compile_table(p);
+  tb::Tuple t{};
+  t.local = addr("2001:db8::80");
+  t.lport = 443;
+  t.remote = addr("2001:db8:ffff::1");
+  t.rport = 40000;
+  CHECK(table_verdict(c.table, t) == "/run/socketbox/relay/web.sock");
+  t.local = addr("192.0.2.80");
+  CHECK(table_verdict(c.table, t) == "/run/socketbox/relay/route-2.sock");
+  CHECK(c.text.find("-> relay:tcp:[2001:db8::5]:443 (proxy v2, through sb-relay at "
+                    "/run/socketbox/relay/web.sock)") != std::string::npos);
+
+  const std::string r = compile_relay_config(p);
+  CHECK(is_sbctl_relay_config(r));
+  CHECK(r.find("[[relay]]\npath = \"/run/socketbox/relay/web.sock\"\ntarget = "
+               "\"tcp:[2001:db8::5]:443\"\nproxy = \"v2\"\n") != std::string::npos);
+  CHECK(r.find("path = \"/run/socketbox/relay/route-2.sock\"\ntarget = "
+               "\"unix:/run/git/daemon.sock\"\nproxy = \"none\"\n") != std::string::npos);
+  CHECK(r.find("plain.sock") == std::string::npos);
+  // sb-relay reads it back as the same relays.
+  const auto specs = socketbox::relay::parse_config_text(r, "relay.toml");
+  REQUIRE(specs.size() == 2);
+  CHECK(specs[0].path == "/run/socketbox/relay/web.sock");
+  CHECK(specs[0].proxy == socketbox::relay::ProxyVersion::kV2);
+  CHECK(specs[1].target.text == "unix:/run/git/daemon.sock");
+
+  // No relay route: a file sb-relay loads with nothing to relay.
+  const Profile none = parse_profile("[[route]]\nto = \"reject\"\n", "p.toml");
+  const std::string empty = compile_relay_config(none);
+  CHECK(is_sbctl_relay_config(empty));
+  CHECK(socketbox::relay::parse_config_text(empty, "relay.toml").empty());
+  CHECK_FALSE(is_sbctl_relay_config("[[relay]]\npath = \"/a\"\ntarget = \"unix:/b\"\n"));
 }

@@ -221,3 +221,28 @@ TEST_CASE("parse errors are the linter's errors too: sun_path length", "[lint]")
           "address (sun_path)");
   }
 }
+
+TEST_CASE("relay routes take steered traffic and need no [[socketdir]]", "[lint][relay]") {
+  // Steered and taken by a relay route: nothing to say, though the relay
+  // socket lies outside the [[socketdir]].
+  CHECK(lint(kSteer + R"([[route]]
+dest = "fd01:db8:1:40::/64"
+to = "relay:tcp:[2001:db8::5]:443"
+[[route]]
+dest = "192.0.2.0/24"
+to = "unix:/run/socketbox/00001/a"
+[[socketdir]]
+path = "/run/socketbox/00001"
+owner_uid = 100000
+)")
+            .empty());
+  CHECK(lint(kSteer + R"([[route]]
+to = "relay:tcp:127.0.0.1:80"
+[[socketdir]]
+path = "/run/socketbox/relay"
+owner_uid = 100000
+)") == std::vector<std::string>{"l.toml:7:8: warning: [[socketdir]] /run/socketbox/relay is "
+                                "sb-relay's socket directory ([relay] socket_dir): sbctl apply "
+                                "makes it owner_uid 100000's, and sb-relay binds its sockets "
+                                "there as socketbox-relay"});
+}

@@ -118,17 +118,17 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
   CHECK(error_of("netns = \n").rfind("p.toml:1:", 0) == 0);
   CHECK(error_of("[[route]]\nto = \"reject\"\nto = \"reject\"\n").rfind("p.toml:3:", 0) == 0);
 
-  CHECK(
-      error_of("bogus = 1\n") ==
-      "p.toml:1:1: error: unknown key 'bogus' (expected netns, local_clients, [daemon], [[steer]], "
-      "[[route]] or [[socketdir]])");
+  CHECK(error_of("bogus = 1\n") ==
+        "p.toml:1:1: error: unknown key 'bogus' (expected netns, local_clients, [daemon], [relay], "
+        "[[steer]], [[route]] or [[socketdir]])");
   CHECK(error_of("[daemon]\nlisten = \"[::ffff:127.0.0.1]:1\"\ntables = \"/x\"\n") ==
         "p.toml:3:1: error: unknown key 'tables' in [daemon] (expected listen, table or control)");
   CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nport = 22\n") ==
         "p.toml:3:1: error: unknown key 'port' in [[steer]] (expected prefixes or ports)");
   CHECK(
       error_of("[[route]]\nto = \"reject\"\n  dst = \"fd00::1\"\n") ==
-      "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to or name)");
+      "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to, proxy or "
+      "name)");
   CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\nowner_uid = 1\ngroup = \"g\"\n") ==
         "p.toml:4:1: error: unknown key 'group' in [[socketdir]] (expected path, owner_uid or "
         "access_group)");
@@ -174,7 +174,8 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
 
   // Targets.
   CHECK(error_of("[[route]]\nto = \"tcp:1.2.3.4\"\n") ==
-        "p.toml:2:6: error: 'to' must be \"unix:/PATH\" or \"reject\", got 'tcp:1.2.3.4'");
+        "p.toml:2:6: error: 'to' must be \"unix:/PATH\", \"relay:tcp:HOST:PORT\", "
+        "\"relay:unix:/PATH\" or \"reject\", got 'tcp:1.2.3.4'");
   CHECK(
       error_of("[[route]]\nto = \"unix:relative/x\"\n") ==
       "p.toml:2:6: error: 'to': the socket path after 'unix:' must be absolute, got 'relative/x'");
@@ -185,7 +186,7 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
         "p.toml:2:6: error: 'to' socket path is 121 bytes; at most 107 fit in a Unix socket "
         "address (sun_path)");
   CHECK(error_of("[[route]]\ndest = \"fd00::1\"\n") ==
-        "p.toml:1:1: error: [[route]] needs 'to' (\"unix:/PATH\" or \"reject\")");
+        "p.toml:1:1: error: [[route]] needs 'to' (\"unix:/PATH\", \"relay:TARGET\" or \"reject\")");
 
   // Types and shapes.
   CHECK(error_of("netns = 5\n") == "p.toml:1:9: error: 'netns' must be a string, not an integer");
@@ -251,8 +252,8 @@ port = [99999, "9-1"]
     CHECK(e.pos() == Pos{1, 1});
     CHECK(e.problems()[1].pos == Pos{4, 1});
     CHECK(e.lines()[1] ==
-          "p.toml:4:1: error: unknown key 'atypo' in [[route]] (expected dest, port, from, to or "
-          "name)");
+          "p.toml:4:1: error: unknown key 'atypo' in [[route]] (expected dest, port, from, to, "
+          "proxy or name)");
   }
 }
 
@@ -264,4 +265,84 @@ TEST_CASE("an unreadable profile is one clear error", "[profile]") {
     CHECK(std::string(e.what()) ==
           "/nonexistent/profile.toml: error: cannot read profile: No such file or directory");
   }
+}
+
+TEST_CASE("relay routes: targets, proxy, derived receiving sockets", "[profile][relay]") {
+  const Profile p = parse_profile(R"([[route]]
+dest = "2001:db8::80"
+to = "relay:tcp:[2001:db8::5]:443"
+proxy = "v2"
+name = "web"
+
+[[route]]
+dest = "192.0.2.80"
+to = "relay:tcp:192.0.2.5:80"
+
+[[route]]
+to = "relay:unix:/run/git/daemon.sock"
+proxy = "v1"
+)",
+                                  "p.toml");
+  REQUIRE(p.routes.size() == 3);
+  CHECK(p.has_relay_routes());
+  CHECK(p.routes[0].to.kind == RouteTarget::Kind::Relay);
+  CHECK(p.routes[0].to.relay_target == "tcp:[2001:db8::5]:443");
+  CHECK(p.routes[0].to.proxy == "v2");
+  CHECK(p.routes[0].to.path == "/run/socketbox/relay/web.sock");
+  CHECK(p.routes[0].to.str() == "relay:tcp:[2001:db8::5]:443");
+  CHECK(p.routes[0].to.sbd_verdict() == "unix:/run/socketbox/relay/web.sock");
+  CHECK(p.routes[1].to.proxy == "none");
+  CHECK(p.routes[1].to.path == "/run/socketbox/relay/route-2.sock");
+  CHECK(p.routes[2].to.relay_target == "unix:/run/git/daemon.sock");
+  CHECK(p.relay.config == "/etc/socketbox/relay.toml");
+  CHECK(p.relay.control == "/run/socketbox/relay.ctl");
+
+  // [relay] may come after the routes (keys are read sorted): the sockets follow it.
+  const Profile q = parse_profile(R"([[route]]
+to = "relay:tcp:127.0.0.1:8080"
+name = "a"
+
+[relay]
+config = "/srv/relay.toml"
+control = "/srv/relay.ctl"
+socket_dir = "/srv/relay/"
+)",
+                                  "p.toml");
+  CHECK(q.routes[0].to.path == "/srv/relay/a.sock");
+  CHECK(q.relay.config == "/srv/relay.toml");
+  CHECK(q.relay.control == "/srv/relay.ctl");
+  CHECK_FALSE(parse_profile("[[route]]\nto = \"reject\"\n", "p.toml").has_relay_routes());
+}
+
+TEST_CASE("relay route errors name file, line and column", "[profile][relay]") {
+  CHECK(error_of("[[route]]\nto = \"relay:tcp:nowhere:1\"\n") ==
+        "p.toml:2:6: error: 'to': bad target 'tcp:nowhere:1': 'nowhere' is not an IPv4 address "
+        "or a bracketed IPv6 address");
+  CHECK(error_of("[[route]]\nto = \"relay:udp:1.2.3.4:5\"\n") ==
+        "p.toml:2:6: error: 'to': bad target 'udp:1.2.3.4:5': expected tcp:HOST:PORT or unix:PATH");
+  CHECK(error_of("[[route]]\nto = \"relay:tcp:[::1]:0\"\n") ==
+        "p.toml:2:6: error: 'to': bad target 'tcp:[::1]:0': bad port '0' (1-65535)");
+  CHECK(error_of("[[route]]\nto = \"relay:unix:x.sock\"\n") ==
+        "p.toml:2:6: error: 'to': the relay's socket path after 'relay:unix:' must be absolute, "
+        "got 'x.sock'");
+  CHECK(error_of("[[route]]\nto = \"relay:tcp:1.2.3.4:5\"\nproxy = \"v3\"\n") ==
+        "p.toml:3:9: error: 'proxy' must be \"v1\", \"v2\" or \"none\", got 'v3'");
+  CHECK(error_of("[[route]]\nto = \"unix:/run/x.sock\"\nproxy = \"v1\"\n") ==
+        "p.toml:3:9: error: 'proxy' is for relay routes only (to = \"relay:...\"); route at line "
+        "1 goes to unix:/run/x.sock");
+  CHECK(error_of("[[route]]\nto = \"relay:tcp:1.2.3.4:5\"\nname = \"a/b\"\n") ==
+        "p.toml:3:8: error: 'name' of a relay route names its receiving socket file: use "
+        "letters, digits, '-', '_' and '.', got 'a/b'");
+  CHECK(error_of("[[route]]\nto = \"relay:tcp:1.2.3.4:5\"\nname = \"w\"\n\n[[route]]\nto = "
+                 "\"relay:tcp:1.2.3.4:6\"\nname = \"w\"\n") ==
+        "p.toml:5:1: error: route 'w' at line 5 relays through /run/socketbox/relay/w.sock, "
+        "already used by route 'w' at line 1: give relay routes different names");
+  CHECK(error_of("[relay]\nsocket_dir = \"relay\"\n") ==
+        "p.toml:2:14: error: 'socket_dir' must be an absolute path, got 'relay'");
+  CHECK(error_of("[relay]\nsockets = \"/x\"\n") ==
+        "p.toml:2:1: error: unknown key 'sockets' in [relay] (expected config, control or "
+        "socket_dir)");
+  CHECK(error_of("[relay]\nsocket_dir = \"/" + std::string(100, 'd') +
+                 "\"\n[[route]]\nto = \"relay:tcp:1.2.3.4:5\"\nname = \"web\"\n")
+            .rfind("p.toml:4:6: error: the relay socket of route 'web' at line 3, /ddd", 0) == 0);
 }
