@@ -65,6 +65,7 @@ std::vector<std::string> port_elements(std::vector<PortRange> ports) {
   std::sort(ports.begin(), ports.end());
   ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   std::vector<std::string> out;
+  out.reserve(ports.size());
   for (const auto& r : ports) out.push_back(port_text(r));
   return out;
 }

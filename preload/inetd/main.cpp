@@ -9,7 +9,9 @@
 #include "socketbox/version.hpp"
 #include "supervisor.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using socketbox::inetd::Options;
   CLI::App app{
       "Receives sockets from sbd at PATH and runs PROGRAM for each, with the socket as stdin and "
@@ -53,9 +55,24 @@ int main(int argc, char** argv) {
     } else if (struct passwd* pw = ::getpwnam(user.c_str())) {
       opts.uid = pw->pw_uid;
     } else {
-      std::cerr << "sb-inetd: --uid '" << user << "': no such user\n";
+      std::cerr << "sb-inetd: --require-uid '" << user << "': no such user\n";
       return 2;
     }
   }
   return socketbox::inetd::run_supervisor(opts);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing escapes main: a failure of the standard library (no memory) is
+  // one line and exit status 2, like every other error.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "sb-inetd: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "sb-inetd: unexpected error\n";
+  }
+  return 2;
 }

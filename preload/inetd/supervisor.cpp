@@ -54,6 +54,7 @@ int run_supervisor(const Options& opts) {
 
   std::vector<std::string> command = opts.command;
   std::vector<char*> argv;
+  argv.reserve(command.size() + 1);
   for (std::string& a : command) argv.push_back(a.data());
   argv.push_back(nullptr);
 

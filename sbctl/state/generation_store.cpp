@@ -178,7 +178,7 @@ void GenerationStore::write_meta(const GenerationMeta& m) const {
 }
 
 std::string GenerationStore::create(unsigned id) const {
-  const std::string p = path_of(id);
+  std::string p = path_of(id);
   if (::mkdir(p.c_str(), 0755) != 0)
     throw FileError("cannot create " + p + ": " + std::strerror(errno));
   make_dirs(p + "/before");

@@ -72,9 +72,7 @@ std::string numeric_uid(const std::string& user) {
   return std::to_string(pw->pw_uid);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{
       "Runs COMMAND so that its TCP listeners on the mapped addresses receive the connections sbd "
       "sends to\n"
@@ -144,10 +142,26 @@ int main(int argc, char** argv) {
     usage_error(std::string("cannot set environment: ") + std::strerror(errno));
 
   std::vector<char*> args;
+  args.reserve(command.size() + 1);
   for (std::string& a : command) args.push_back(a.data());
   args.push_back(nullptr);
   ::execvp(args[0], args.data());
   int err = errno;
   std::cerr << "sb-preload: cannot run '" << command.front() << "': " << std::strerror(err) << "\n";
   return err == ENOENT ? 127 : 126;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing escapes main: a failure of the standard library (no memory) is
+  // one line and exit status 2, like every other error.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "sb-preload: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "sb-preload: unexpected error\n";
+  }
+  return 2;
 }

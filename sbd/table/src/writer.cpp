@@ -45,7 +45,7 @@ class Writer {
   }
 
  private:
-  void line(std::string text, long tag = -1) {
+  void line(const std::string& text, long tag = -1) {
     out_.text += text;
     out_.text += '\n';
     out_.tag_of_line.push_back(tag);
@@ -54,10 +54,10 @@ class Writer {
     if (!c.empty()) line("# " + c);
   }
   void noted(std::string text, const LineNote* note) {
-    if (!note) return line(std::move(text));
+    if (!note) return line(text);
     comment(note->before);
     if (!note->trailing.empty()) text += "  # " + note->trailing;
-    line(std::move(text), note->tag);
+    line(text, note->tag);
   }
 
   void write_counts() {
