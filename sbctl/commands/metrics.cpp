@@ -8,7 +8,6 @@
 // that a textfile written from it is replaced, not left stale. Exit 2 only
 // when nothing could be printed (a bad profile, a bad --listen).
 #include <httplib.h>
-#include <systemd/sd-daemon.h>
 
 #include <cstdio>
 #include <map>
@@ -21,6 +20,7 @@
 #include "output/style.hpp"
 #include "socketbox/metrics_text.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/systemd.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"
@@ -233,7 +233,7 @@ int serve(const MetricsOptions& o, const Where& w) {
   }
   const std::string status = "serving http://" + o.listen + "/metrics";
   std::fprintf(stderr, "sbctl metrics: %s\n", status.c_str());
-  sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
+  systemd::notify("READY=1\nSTATUS=" + status);
   if (!server.listen_after_bind()) {
     print_error("serving " + o.listen + " stopped");
     return kExitError;

@@ -2,7 +2,6 @@
 // current generation's kernel state in place (see watch/watcher.hpp).
 #include <signal.h>
 #include <sys/signalfd.h>
-#include <systemd/sd-daemon.h>
 
 #include <cstdio>
 
@@ -10,6 +9,7 @@
 #include "commands/commands.hpp"
 #include "output/style.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/systemd.hpp"
 #include "socketbox/unique_fd.hpp"
 #include "state/generation_store.hpp"
 #include "watch/watcher.hpp"
@@ -35,7 +35,7 @@ int run(const WatchOptions& o) {
   }
   c.ready = [](const std::string& status) {
     std::fprintf(stderr, "sbctl watch: %s\n", status.c_str());
-    sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
+    systemd::notify("READY=1\nSTATUS=" + status);
   };
 
   // Signals arrive through a descriptor the loop polls: a restore under

@@ -4,12 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "setup_error.hpp"
+#include "socketbox/systemd.hpp"
 
 namespace socketbox::daemon {
 
@@ -95,13 +95,13 @@ Listener open_listener(const Options& o) {
     l.origin = "inherited fd " + std::to_string(o.listen_fd);
     return l;
   }
-  const int n = sd_listen_fds(1);
+  const int n = systemd::listen_fds();
   if (n < 0) throw SetupError(errno_text("cannot read systemd's LISTEN_FDS", -n));
   if (n > 1)
     throw SetupError("systemd passed " + std::to_string(n) + " sockets; sbd serves exactly one");
   if (n == 1) {
-    adopt(SD_LISTEN_FDS_START, "the socket from systemd (fd 3)");
-    l.fd.reset(SD_LISTEN_FDS_START);
+    adopt(systemd::kListenFdsStart, "the socket from systemd (fd 3)");
+    l.fd.reset(systemd::kListenFdsStart);
     l.origin = "systemd";
     return l;
   }
