@@ -7,6 +7,9 @@
 
 #include <charconv>
 #include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
@@ -67,146 +70,173 @@ void split_host_port(std::string& addr, std::string& port) {
   }
 }
 
-int run(ExplainOptions o) {
+// The connection asked about; nullopt after printing what is wrong.
+std::optional<table::Tuple> parse_query(ExplainOptions& o) {
   split_host_port(o.addr, o.port);
   if (o.port.empty()) {
     print_error("explain needs a port: ADDR PORT, [ADDR]:PORT or A.B.C.D:PORT");
-    return kExitError;
+    return std::nullopt;
   }
-  const LoadedProfile l = load_profile_checked(o.profile, false);
-  const Profile& p = l.profile;
-  table::Tuple t;
   const auto local = table::parse_addr(o.addr);
   const auto remote = table::parse_addr(o.from);
   std::uint16_t port = 0;
   const auto [ptr, ec] = std::from_chars(o.port.data(), o.port.data() + o.port.size(), port);
   if (!local) {
     print_error("'" + o.addr + "' is not an IPv6 or IPv4 address");
-    return kExitError;
+    return std::nullopt;
   }
   if (!remote) {
     print_error("--from: '" + o.from + "' is not an IPv6 or IPv4 address");
-    return kExitError;
+    return std::nullopt;
   }
   if (ec != std::errc() || ptr != o.port.data() + o.port.size() || port == 0) {
     print_error("'" + o.port + "' is not a port number from 1 to 65535");
-    return kExitError;
+    return std::nullopt;
   }
+  table::Tuple t;
   t.local = *local;
   t.remote = *remote;
   t.lport = port;
   t.rport = 40000;
-  const Explanation e = explain(p, l.compiled, t);
-  const KernelVerdict k = check_kernel(o, p, t);
+  return t;
+}
 
-  std::string route_text;
-  if (e.route) {
-    const Route& r = p.routes[*e.route];
-    route_text = std::to_string(*e.route + 1) + (r.name.empty() ? "" : " '" + r.name + "'") +
-                 " at " + p.source + ":" + std::to_string(r.pos.line) + " -> " + r.to.str();
+// Everything explain says, worked out once for both outputs.
+struct Report {
+  const ExplainOptions& o;
+  const Profile& p;
+  std::uint16_t port;
+  Explanation e;
+  KernelVerdict k;
+  std::vector<std::string> trace;
+  std::string route_text, steer_text;
+  bool reaches_sbd = false;
+
+  const Route* route() const { return e.route ? &p.routes[*e.route] : nullptr; }
+};
+
+Report make_report(const ExplainOptions& o, const LoadedProfile& l, const table::Tuple& t) {
+  const Profile& p = l.profile;
+  Report r{o, p, t.lport, explain(p, l.compiled, t), check_kernel(o, p, t), {}, {}, {}, false};
+  if (const Route* route = r.route())
+    r.route_text = std::to_string(*r.e.route + 1) +
+                   (route->name.empty() ? "" : " '" + route->name + "'") + " at " + p.source + ":" +
+                   std::to_string(route->pos.line) + " -> " + route->to.str();
+  if (r.e.steer) {
+    const SteerBlock& b = p.steers[r.e.steer->block];
+    r.steer_text = "[[steer]] at " + p.source + ":" + std::to_string(b.pos.line) + " (" +
+                   b.prefixes[r.e.steer->prefix].net.str() + ", port " + b.ports.str() + ")";
   }
-  std::string steer_text;
-  if (e.steer) {
-    const SteerBlock& b = p.steers[e.steer->block];
-    steer_text = "[[steer]] at " + p.source + ":" + std::to_string(b.pos.line) + " (" +
-                 b.prefixes[e.steer->prefix].net.str() + ", port " + b.ports.str() + ")";
-  }
-  const auto trace = describe_trace(p, l.compiled, e.trace);
+  r.trace = describe_trace(p, l.compiled, r.e.trace);
   // What sbd would do matters only if the connection reaches it at all.
-  const bool reaches_sbd = e.steer.has_value() && (!k.checked || k.steered);
+  r.reaches_sbd = r.e.steer.has_value() && (!r.k.checked || r.k.steered);
+  return r;
+}
 
-  if (o.json) {
-    JsonWriter w;
+void print_json(const Report& r) {
+  JsonWriter w;
+  w.begin_object()
+      .key("dest")
+      .value(r.o.addr)
+      .key("port")
+      .value(static_cast<std::int64_t>(r.port))
+      .key("from")
+      .value(r.o.from);
+  w.key("route");
+  if (const Route* route = r.route()) {
     w.begin_object()
-        .key("dest")
-        .value(o.addr)
-        .key("port")
-        .value(static_cast<std::int64_t>(port))
-        .key("from")
-        .value(o.from);
-    w.key("route");
-    if (e.route) {
-      const Route& r = p.routes[*e.route];
-      w.begin_object()
-          .key("index")
-          .value(static_cast<std::int64_t>(*e.route + 1))
-          .key("line")
-          .value(static_cast<std::int64_t>(r.pos.line))
-          .key("name")
-          .value(r.name)
-          .key("to")
-          .value(r.to.str());
-      if (r.to.kind == RouteTarget::Kind::Relay)
-        w.key("relay")
-            .begin_object()
-            .key("path")
-            .value(r.to.path)
-            .key("target")
-            .value(r.to.relay_target)
-            .key("proxy")
-            .value(r.to.proxy)
-            .key("control")
-            .value(p.relay.control)
-            .end_object();
-      w.end_object();
-    } else {
-      w.null();
-    }
-    w.key("verdict").value(e.verdict);
-    w.key("reaches_sbd").value(reaches_sbd);
-    w.key("trace").begin_array();
-    for (const auto& s : trace) w.value(s);
-    w.end_array();
-    w.key("steered_by_profile").value(e.steer.has_value());
-    w.key("kernel")
-        .begin_object()
-        .key("checked")
-        .value(k.checked)
-        .key("steered")
-        .value(k.steered)
-        .key("detail")
-        .value(k.why)
-        .end_object();
+        .key("index")
+        .value(static_cast<std::int64_t>(*r.e.route + 1))
+        .key("line")
+        .value(static_cast<std::int64_t>(route->pos.line))
+        .key("name")
+        .value(route->name)
+        .key("to")
+        .value(route->to.str());
+    if (route->to.kind == RouteTarget::Kind::Relay)
+      w.key("relay")
+          .begin_object()
+          .key("path")
+          .value(route->to.path)
+          .key("target")
+          .value(route->to.relay_target)
+          .key("proxy")
+          .value(route->to.proxy)
+          .key("control")
+          .value(r.p.relay.control)
+          .end_object();
     w.end_object();
-    std::printf("%s\n", w.str().c_str());
-    return e.agrees ? kExitOk : kExitError;
+  } else {
+    w.null();
   }
+  w.key("verdict").value(r.e.verdict);
+  w.key("reaches_sbd").value(r.reaches_sbd);
+  w.key("trace").begin_array();
+  for (const auto& s : r.trace) w.value(s);
+  w.end_array();
+  w.key("steered_by_profile").value(r.e.steer.has_value());
+  w.key("kernel")
+      .begin_object()
+      .key("checked")
+      .value(r.k.checked)
+      .key("steered")
+      .value(r.k.steered)
+      .key("detail")
+      .value(r.k.why)
+      .end_object();
+  w.end_object();
+  std::printf("%s\n", w.str().c_str());
+}
 
-  const Style& s = out_style();
-  std::printf("connection to %s:%u from %s\n", bracket(o.addr).c_str(), port,
-              o.from == "::" ? "[::] (no --from given)" : bracket(o.from).c_str());
+Cell verdict_cell(const Report& r) {
+  const std::string& v = r.e.verdict;
+  if (!r.reaches_sbd)
+    return Cell(
+        "the kernel does not steer this to sbd: sbd never sees it (were it steered, sbd "
+        "would " +
+            (v == "closed" ? std::string("close it") : "send it to " + v) + ")",
+        Color::Red);
+  return Cell(v == "closed" ? "sbd closes the connection" : "sbd sends it to " + v,
+              v == "closed" ? Color::Yellow : Color::Green);
+}
+
+void print_text(const Report& r) {
+  std::printf("connection to %s:%u from %s\n", bracket(r.o.addr).c_str(), r.port,
+              r.o.from == "::" ? "[::] (no --from given)" : bracket(r.o.from).c_str());
   TextTable tt;
-  if (e.route) {
-    const bool rejected = p.routes[*e.route].to.kind == RouteTarget::Kind::Reject;
-    tt.add({"route", Cell(route_text, rejected ? Color::Yellow : Color::Green)});
+  if (const Route* route = r.route()) {
+    const bool rejected = route->to.kind == RouteTarget::Kind::Reject;
+    tt.add({"route", Cell(r.route_text, rejected ? Color::Yellow : Color::Green)});
   } else {
     tt.add({"route", Cell("none matches (first match wins; no match closes the connection)",
                           Color::Yellow)});
   }
-  if (!reaches_sbd) {
-    tt.add({"verdict",
-            Cell("the kernel does not steer this to sbd: sbd never sees it (were it "
-                 "steered, sbd would " +
-                     (e.verdict == "closed" ? std::string("close it") : "send it to " + e.verdict) +
-                     ")",
-                 Color::Red)});
-  } else {
-    tt.add({"verdict", Cell(e.verdict == "closed" ? "sbd closes the connection"
-                                                  : "sbd sends it to " + e.verdict,
-                            e.verdict == "closed" ? Color::Yellow : Color::Green)});
+  tt.add({"verdict", verdict_cell(r)});
+  if (const Route* route = r.route(); route && route->to.kind == RouteTarget::Kind::Relay)
+    tt.add({"relay", Cell(relay_text(route->to), Color::Green)});
+  for (std::size_t i = 0; i < r.trace.size(); ++i) tt.add({i == 0 ? "table" : "", r.trace[i]});
+  tt.add({"profile",
+          r.e.steer
+              ? Cell("steered by " + r.steer_text, Color::Green)
+              : Cell("NOT steered: no [[steer]] block covers this address and port", Color::Red)});
+  tt.add({"kernel", !r.k.checked ? Cell(r.k.why, Color::Dim)
+                                 : Cell((r.k.steered ? "steered: " : "NOT steered: ") + r.k.why,
+                                        r.k.steered ? Color::Green : Color::Red)});
+  std::fputs(tt.render(out_style(), "  ").c_str(), stdout);
+}
+
+int run(ExplainOptions o) {
+  const auto t = parse_query(o);
+  if (!t) return kExitError;
+  const LoadedProfile l = load_profile_checked(o.profile, false);
+  const Report r = make_report(o, l, *t);
+  if (o.json) {
+    print_json(r);
+    return r.e.agrees ? kExitOk : kExitError;
   }
-  if (e.route && p.routes[*e.route].to.kind == RouteTarget::Kind::Relay)
-    tt.add({"relay", Cell(relay_text(p.routes[*e.route].to), Color::Green)});
-  for (std::size_t i = 0; i < trace.size(); ++i) tt.add({i == 0 ? "table" : "", trace[i]});
-  tt.add({"profile", e.steer ? Cell("steered by " + steer_text, Color::Green)
-                             : Cell("NOT steered: no [[steer]] block covers this address and port",
-                                    Color::Red)});
-  tt.add({"kernel", !k.checked ? Cell(k.why, Color::Dim)
-                               : Cell((k.steered ? "steered: " : "NOT steered: ") + k.why,
-                                      k.steered ? Color::Green : Color::Red)});
-  std::fputs(tt.render(s, "  ").c_str(), stdout);
-  if (!e.agrees) {
-    print_error("internal error: the compiled table (" + e.verdict +
+  print_text(r);
+  if (!r.e.agrees) {
+    print_error("internal error: the compiled table (" + r.e.verdict +
                 ") disagrees with the route list");
     return kExitError;
   }
