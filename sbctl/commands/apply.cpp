@@ -32,7 +32,8 @@ bool operator_agrees(const std::vector<netcfg::Change>& kernel, bool table_chang
 }
 
 // --probe without --confirm: the watcher decides as soon as the probes are
-// done; this deadline only matters if the watcher itself dies.
+// done (each bounded), so the deadline is only what the generation records
+// while it is pending.
 constexpr int kProbeImpliedConfirm = 30;
 
 // The probes as written, checked before anything changes: each must parse,
@@ -100,6 +101,7 @@ bool rollback_verified(const GenerationMeta& m) {
 int probe_exit_code(const std::optional<GenerationMeta>& m) {
   if (!m) return kExitError;
   if (m->state == GenState::Applied) return kExitOk;
+  if (m->probe_result.empty()) return kExitError;  // rolled back by another command
   if (m->probe_result == "failed" && !rollback_verified(*m)) return kRollbackIncomplete;
   return kExitError;
 }
@@ -122,16 +124,19 @@ void print_probe_outcome(const std::optional<GenerationMeta>& m, unsigned id) {
     print_error(gen + ": the probes did not finish in time; see 'sbctl status'");
     return;
   }
-  if (m->state == GenState::Applied) {
+  // `sbctl confirm` or `rollback` from elsewhere can decide while probing.
+  if (m->probe_result.empty()) {
+    print_warning(gen + " was " +
+                  (m->state == GenState::Applied ? "confirmed" : std::string(to_word(m->state))) +
+                  " by another command before the probes finished");
+    return;
+  }
+  if (m->probe_result == "passed") {
     std::printf("%s\n",
                 s.paint("confirmed " + gen + ": probes passed (" +
                             m->probe.substr(m->probe.rfind("passed: ", 0) == 0 ? 8 : 0) + ")",
                         Color::Green)
                     .c_str());
-    return;
-  }
-  if (m->probe_result != "failed") {
-    print_error(gen + " was " + std::string(to_word(m->state)) + " before the probes finished");
     return;
   }
   print_error(gen + " rolled back at once: " + m->probe);

@@ -98,4 +98,10 @@ sb_assert_eq "2:applied:None 3:rolled-back:probe-failed 4:rolled-back:probe-fail
   "$(json_get "$(sbctl generations --state-dir "$STATE" --json)" "' '.join('%d:%s:%s' % (g['id'], g['state'], g['reason']) for g in j['generations'][1:])")" \
   "generations --json"
 expect_box "$p::1:10" 443 nginx
+
+# --json: the watcher's verdict is part of apply's answer.
+write_profile "$SB_TMP/e.toml" "22, 80, 443, 8081"
+out=$(sbctl apply "$SB_TMP/e.toml" --netns "$r" --state-dir "$STATE" --json --probe "[$p::1:11]:443@$c" 2>/dev/null) ||
+  sb_fail "apply --json --probe failed: $out"
+sb_assert_eq "5 applied passed 30" "$(json_get "$out" "'%s %s %s %s' % (j['generation'], j['probe']['state'], j['probe']['result'], j['confirm_seconds'])")" "apply --json --probe"
 sb_pass
