@@ -83,8 +83,9 @@ std::optional<GenerationMeta> wait_for_probes(const GenerationStore& store, unsi
   const std::time_t bound = std::time(nullptr) + static_cast<std::time_t>(probes) * 10 + 10;
   for (;;) {
     const GenerationMeta m = store.read_meta(id);
-    if (m.state != GenState::Pending && (m.probe_result != "failed" || !m.rollback_check.empty()))
-      return m;
+    // A failed rollback leaves the generation pending, with the check written.
+    if (!m.rollback_check.empty()) return m;
+    if (m.state != GenState::Pending && m.probe_result != "failed") return m;
     if (m.state != GenState::Pending && m.probe_result.empty()) return m;
     if (std::time(nullptr) >= bound) return std::nullopt;
     timespec ts{0, 20 * 1000 * 1000};
@@ -139,7 +140,11 @@ void print_probe_outcome(const std::optional<GenerationMeta>& m, unsigned id) {
                     .c_str());
     return;
   }
-  print_error(gen + " rolled back at once: " + m->probe);
+  if (m->state == GenState::RolledBack)
+    print_error(gen + " rolled back at once: " + m->probe);
+  else
+    print_error(gen + ": " + m->probe + "; rolling it back failed, it is still " +
+                std::string(to_word(m->state)));
   if (rollback_verified(*m))
     std::fprintf(stderr, "sbctl: rollback %s\n", m->rollback_check.c_str());
   else

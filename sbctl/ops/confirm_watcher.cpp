@@ -102,19 +102,35 @@ int probe_and_decide(GenerationStore& store, unsigned id, const std::vector<Prob
   m.probe = failure;
   store.write_meta(m);
   std::vector<std::string> warnings;
-  rollback_generation(store, id, RollbackReason::ProbeFailed, "rolled back at once: " + failure,
-                      warnings);
+  std::string rollback_error;
+  try {
+    rollback_generation(store, id, RollbackReason::ProbeFailed, "rolled back at once: " + failure,
+                        warnings);
+  } catch (const std::exception& e) {
+    // The generation stays current and pending; the check below and the
+    // record say how far the box is from the state before.
+    rollback_error = e.what();
+  }
   for (const auto& w : warnings) log_line("warning: " + w);
-  log_line(gen + " rolled back at once (" + since_start() + "): " + failure);
+  if (rollback_error.empty())
+    log_line(gen + " rolled back at once (" + since_start() + "): " + failure);
+  else
+    log_line("ERROR: " + gen + ": the rollback after the failed probe failed: " + rollback_error);
   m = store.read_meta(id);
   m.rollback_check = check_rollback(store, id);
-  store.write_meta(m);
-  if (m.rollback_check.rfind("verified", 0) != 0) {
+  if (!rollback_error.empty() && m.rollback_check.rfind("verified", 0) == 0)
+    m.rollback_check = "differs: the rollback failed (" + rollback_error +
+                       "), though the kernel state equals the one from before";
+  else if (!rollback_error.empty())
+    m.rollback_check += "; the rollback failed: " + rollback_error;
+  // Logged first: apply returns as soon as the check is in the meta file.
+  const bool verified = m.rollback_check.rfind("verified", 0) == 0;
+  if (verified)
+    log_line(gen + ": rollback " + m.rollback_check);
+  else
     log_line("ERROR: " + gen + ": rollback incomplete: " + m.rollback_check);
-    return kRollbackIncomplete;
-  }
-  log_line(gen + ": rollback " + m.rollback_check);
-  return 0;
+  store.write_meta(m);
+  return verified ? 0 : kRollbackIncomplete;
 }
 
 // The watcher's life: poll the generation's state (cheap: one small file)

@@ -104,4 +104,23 @@ write_profile "$SB_TMP/e.toml" "22, 80, 443, 8081"
 out=$(sbctl apply "$SB_TMP/e.toml" --netns "$r" --state-dir "$STATE" --json --probe "[$p::1:11]:443@$c" 2>/dev/null) ||
   sb_fail "apply --json --probe failed: $out"
 sb_assert_eq "5 applied passed 30" "$(json_get "$out" "'%s %s %s %s' % (j['generation'], j['probe']['state'], j['probe']['result'], j['confirm_seconds'])")" "apply --json --probe"
+stateE=$(box_state "$r")
+
+# A rollback that does not take is said loudly: the watcher's restore of the
+# kernel fails (a fault injected at its netcfg apply, the second one of this
+# process tree), and apply (exit 3), status (exit 1) and the log say so.
+write_profile "$SB_TMP/f.toml" "22, 80, 8081"
+rc=0
+out=$(sb-test-sbctl-fault 'after-nft#2' apply "$SB_TMP/f.toml" --netns "$r" --state-dir "$STATE" \
+  --probe "[$p::1:10]:443@$c" 2>&1) || rc=$?
+sb_assert_eq 3 "$rc" "apply --probe with a failing rollback ($out)"
+sb_assert_contains "$out" "generation 6: probe [$p::1:10]:443@$c: connection refused; rolling it back failed" "apply output"
+sb_assert_contains "$out" "ROLLBACK INCOMPLETE: differs" "apply output"
+sb_assert_contains "$(cat "$STATE/generations/6/watcher.log")" "ERROR: generation 6: rollback incomplete" "watcher log"
+rc=0
+out=$(sbctl status --state-dir "$STATE" 2>&1) || rc=$?
+sb_assert_eq 1 "$rc" "status exit code after an incomplete rollback"
+sb_assert_contains "$out" "ROLLBACK INCOMPLETE" "status text"
+sbctl rollback --state-dir "$STATE" >/dev/null 2>&1 || sb_fail "rollback after the incomplete one failed"
+sb_assert_eq "$stateE" "$(box_state "$r")" "state after the operator's rollback"
 sb_pass
