@@ -94,8 +94,8 @@ int probe_and_decide(GenerationStore& store, unsigned id, const std::vector<Prob
   if (failure.empty()) {
     m.probe_result = "passed";
     m.probe = "passed: " + passed;
-    confirm_generation(store, m, "confirmed: probes passed");
     log_line(gen + " confirmed: probes passed (" + since_start() + ")");
+    confirm_generation(store, m, "confirmed: probes passed");
     return 0;
   }
   m.probe_result = "failed";

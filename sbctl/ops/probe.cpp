@@ -140,7 +140,10 @@ std::string run_probe(const ProbePlan& p, const std::string& control) {
       }
     }
     if (err == ECONNREFUSED) return "connection refused";
-    if (err != 0) return std::string("connect: ") + std::strerror(err);
+    // A reset after the handshake: sbd took the connection and closed it (no
+    // match, or a failed hand-off) before we looked; its counters say which.
+    const bool reset = err == ECONNRESET;
+    if (err != 0 && !reset) return std::string("connect: ") + std::strerror(err);
 
     // Connected (to sbd, if the kernel steered it): sbd hands it on at once;
     // wait, bounded, for the expected target's counter to move.
@@ -163,6 +166,7 @@ std::string run_probe(const ProbePlan& p, const std::string& control) {
       if (view_now->no_match > view_before->no_match)
         return "reached sbd but no route matched it, expected " + p.target;
     }
+    if (reset) return "connection reset, and sbd did not hand it to " + p.target;
     return "connected, but sbd did not hand it to " + p.target + " within " +
            std::to_string(kProbeCounterMs / 1000) + " s (is something else listening there?)";
   } catch (const std::exception& e) {
