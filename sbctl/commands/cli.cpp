@@ -74,6 +74,13 @@ void add_apply(CLI::App& app, Runner& runner) {
   sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
   sub->add_option("--confirm", o->confirm,
                   "roll back after SECONDS unless 'sbctl confirm' comes first");
+  sub->add_option("--probe", o->probes,
+                  "after applying, connect to ADDR:PORT[@NETNS] and check sbd handed it to the "
+                  "route the profile gives it: all pass confirms, one failing rolls back at once "
+                  "(implies --confirm 30)")
+      ->type_name("ADDR:PORT[@NETNS]")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub->add_flag("-y,--yes", o->yes, "do not ask, even on a terminal");
   sub->add_flag("--strict", o->strict, "refuse a profile with warnings");
   sub->add_flag("--json", o->json, "print the result as JSON");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "profile/profile.hpp"
 #include "state/generation_store.hpp"
@@ -38,6 +39,7 @@ int run_diff(const DiffOptions& o);
 struct ApplyOptions {
   std::string profile, netns, state_dir = kDefaultStateDir;
   int confirm = 0;
+  std::vector<std::string> probes;  // --probe ADDR:PORT[@NETNS]
   bool yes = false;
   bool strict = false;
   bool json = false;

@@ -3,6 +3,7 @@
 
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
+#include "ops/transaction.hpp"
 #include "output/style.hpp"
 #include "state/generation_store.hpp"
 
@@ -15,10 +16,7 @@ int run(const ConfirmOptions& o) {
   if (const auto cur = store.current()) {
     GenerationMeta m = store.read_meta(*cur);
     if (m.state == GenState::Pending) {
-      m.state = GenState::Applied;
-      m.deadline = 0;
-      m.note = "confirmed";
-      store.write_meta(m);
+      confirm_generation(store, m, "confirmed");
       if (o.json)
         std::printf("{\"confirmed\":%u}\n", *cur);
       else
@@ -31,7 +29,8 @@ int run(const ConfirmOptions& o) {
   const auto ids = store.list();
   if (!ids.empty()) {
     const GenerationMeta last = store.read_meta(ids.back());
-    if (last.state == GenState::RolledBack && last.reason == RollbackReason::NotConfirmed) {
+    if (last.state == GenState::RolledBack && (last.reason == RollbackReason::NotConfirmed ||
+                                               last.reason == RollbackReason::ProbeFailed)) {
       print_error("generation " + std::to_string(last.id) +
                   " was already rolled back: " + last.note);
       return kExitError;

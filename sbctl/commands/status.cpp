@@ -33,6 +33,8 @@ struct Report {
   std::optional<SbdStatus> sbd;
   std::string sbd_error;
   std::vector<std::string> watch_gave_up;  // sbctl watch stopped restoring these
+  // apply --probe: the newest generation's probe outcome (or the current's).
+  std::optional<GenerationMeta> probed;
   // sb-relay: asked when the generation manages its config or --relay-control is given.
   bool relay_asked = false;
   std::string relay_config, relay_config_state;  // in-step | differs | missing | unknown
@@ -51,10 +53,16 @@ Report gather(const StatusOptions& o) {
           "generation " + std::to_string(id) +
           " was interrupted before it finished (the box may hold part of it); "
           "the next 'sbctl apply', 'rollback' or 'down' puts back the state from before it");
+  const auto ids = store.list();
+  if (!ids.empty()) {
+    if (GenerationMeta last = store.read_meta(ids.back()); !last.probe_result.empty())
+      r.probed = std::move(last);
+  }
   Snapshot after;
   bool have_after = false;
   if (const auto cur = store.current()) {
     r.gen = store.read_meta(*cur);
+    if (!r.probed && !r.gen->probe_result.empty()) r.probed = r.gen;
     // Only for the generation in force: the next apply or rollback resets it.
     if (const auto w = read_watch_record(store.dir()); w && w->generation == *cur)
       r.watch_gave_up = w->gave_up;
@@ -117,6 +125,11 @@ Report gather(const StatusOptions& o) {
   return r;
 }
 
+// A failed probe's rollback that left the kernel unlike the state before.
+bool rollback_incomplete(const GenerationMeta& m) {
+  return !m.rollback_check.empty() && m.rollback_check.rfind("verified", 0) != 0;
+}
+
 void print_json(const Report& r) {
   JsonWriter w;
   w.begin_object();
@@ -151,6 +164,23 @@ void print_json(const Report& r) {
       .key("state")
       .value(r.table_state)
       .end_object();
+  w.key("probe");
+  if (r.probed) {
+    w.begin_object()
+        .key("generation")
+        .value(static_cast<std::int64_t>(r.probed->id))
+        .key("state")
+        .value(to_word(r.probed->state))
+        .key("result")
+        .value(r.probed->probe_result)
+        .key("detail")
+        .value(r.probed->probe)
+        .key("rollback_check")
+        .value(r.probed->rollback_check)
+        .end_object();
+  } else {
+    w.null();
+  }
   w.key("watch").begin_object().key("gave_up").begin_array();
   for (const auto& g : r.watch_gave_up) w.value(g);
   w.end_array().end_object();
@@ -207,6 +237,20 @@ void print_text(const Report& r) {
   }
   for (std::size_t i = 0; i < r.watch_gave_up.size(); ++i)
     t.add({i ? "" : "watch", Cell(r.watch_gave_up[i], Color::Red)});
+  if (r.probed) {
+    const GenerationMeta& m = *r.probed;
+    const std::string gen = "generation " + std::to_string(m.id) + ": ";
+    if (m.probe_result == "passed") {
+      t.add({"probe", Cell(gen + m.probe + "; confirmed by the probes", Color::Green)});
+    } else {
+      t.add({"probe",
+             Cell(gen + "failed: " + m.probe + "; " + std::string(to_word(m.state)), Color::Red)});
+      if (!m.rollback_check.empty())
+        t.add({"", Cell(rollback_incomplete(m) ? "ROLLBACK INCOMPLETE: " + m.rollback_check
+                                               : "rollback " + m.rollback_check,
+                        rollback_incomplete(m) ? Color::Red : Color::Yellow)});
+    }
+  }
   if (r.gen)
     t.add({"table",
            Cell(r.table_path + " " + (r.table_state == "in-step" ? "in step" : r.table_state),
@@ -287,7 +331,8 @@ void print_text(const Report& r) {
 }
 
 // 0 in step (or nothing applied), 1 drift (kernel or table file, or watch
-// gave up restoring an object of the generation in force), 2 the
+// gave up restoring an object of the generation in force, or a failed
+// probe's rollback left the kernel unlike the state before), 2 the
 // kernel could not be read; sbd not running is reported, not an exit code.
 int exit_code(const Report& r) {
   if (!r.kernel_error.empty() || r.table_state.rfind("unknown", 0) == 0 ||
@@ -295,7 +340,8 @@ int exit_code(const Report& r) {
     return kExitError;
   const bool drift = !r.kernel_drift.empty() || (r.gen && r.table_state != "in-step") ||
                      !r.watch_gave_up.empty() ||
-                     (!r.relay_config.empty() && r.relay_config_state != "in-step");
+                     (!r.relay_config.empty() && r.relay_config_state != "in-step") ||
+                     (r.probed && rollback_incomplete(*r.probed));
   return drift ? kExitChanges : kExitOk;
 }
 

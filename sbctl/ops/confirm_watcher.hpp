@@ -4,6 +4,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "ops/probe.hpp"
 
 namespace socketbox::sbctl {
 
@@ -11,6 +14,14 @@ namespace socketbox::sbctl {
 // DIR/generations/ID/watcher.log); returns its pid in the parent. The watcher
 // inherits the current network namespace, where the rollback must happen.
 // `state_dir` must be absolute (the watcher runs in /).
-int spawn_confirm_watcher(const std::string& state_dir, unsigned id);
+// With `probes` (apply --probe), the watcher first runs them one by one:
+// all pass -> it confirms ("probes passed"); one fails -> it rolls back at
+// once and checks that the kernel holds the state from before again.
+int spawn_confirm_watcher(const std::string& state_dir, unsigned id,
+                          const std::vector<ProbePlan>& probes = {});
+
+// The watcher's exit code when the kernel state after a probe's rollback
+// still differs from the one before the generation.
+inline constexpr int kRollbackIncomplete = 3;
 
 }  // namespace socketbox::sbctl

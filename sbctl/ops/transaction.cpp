@@ -225,6 +225,13 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
   return r;
 }
 
+void confirm_generation(GenerationStore& store, GenerationMeta& m, const std::string& note) {
+  m.state = GenState::Applied;
+  m.deadline = 0;
+  m.note = note;
+  store.write_meta(m);
+}
+
 void rollback_generation(GenerationStore& store, unsigned id, RollbackReason reason,
                          const std::string& note, std::vector<std::string>& warnings) {
   GenerationMeta m = store.read_meta(id);

@@ -55,6 +55,10 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& change);
 
 // Puts the box back to the state recorded before generation `id` and makes
 // the generation before it current. Warnings (sbd not running) are added.
+// Marks pending generation `m` confirmed (call with the store locked): what
+// `sbctl confirm` does, and the confirm watcher when every probe passed.
+void confirm_generation(GenerationStore& store, GenerationMeta& m, const std::string& note);
+
 void rollback_generation(GenerationStore& store, unsigned id, RollbackReason reason,
                          const std::string& note, std::vector<std::string>& warnings);
 

@@ -18,10 +18,11 @@ constexpr std::array<std::pair<GenKind, std::string_view>, 2> kKinds{{
     {GenKind::Apply, "apply"},
     {GenKind::Down, "down"},
 }};
-constexpr std::array<std::pair<RollbackReason, std::string_view>, 3> kReasons{{
+constexpr std::array<std::pair<RollbackReason, std::string_view>, 4> kReasons{{
     {RollbackReason::None, ""},
     {RollbackReason::Operator, "operator"},
     {RollbackReason::NotConfirmed, "not-confirmed"},
+    {RollbackReason::ProbeFailed, "probe-failed"},
 }};
 
 template <typename E, std::size_t N>

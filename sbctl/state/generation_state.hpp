@@ -23,6 +23,7 @@ enum class RollbackReason {
   None,
   Operator,      // 'sbctl rollback'
   NotConfirmed,  // the confirm watcher's deadline passed
+  ProbeFailed,   // an `apply --probe` check failed; the watcher rolled back at once
 };
 
 std::string_view to_word(GenState s) noexcept;

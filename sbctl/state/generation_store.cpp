@@ -151,6 +151,12 @@ GenerationMeta GenerationStore::read_meta(unsigned id) const {
       m.deadline = static_cast<std::time_t>(std::strtoll(v.c_str(), nullptr, 10));
     else if (k == "note")
       m.note = v;
+    else if (k == "probe_result")
+      m.probe_result = v;
+    else if (k == "probe")
+      m.probe = v;
+    else if (k == "rollback_check")
+      m.rollback_check = v;
   }
   return m;
 }
@@ -174,6 +180,9 @@ void GenerationStore::write_meta(const GenerationMeta& m) const {
   out += "created=" + std::to_string(static_cast<long long>(m.created)) + "\n";
   out += "deadline=" + std::to_string(static_cast<long long>(m.deadline)) + "\n";
   out += "note=" + clean(m.note) + "\n";
+  if (!m.probe_result.empty()) out += "probe_result=" + clean(m.probe_result) + "\n";
+  if (!m.probe.empty()) out += "probe=" + clean(m.probe) + "\n";
+  if (!m.rollback_check.empty()) out += "rollback_check=" + clean(m.rollback_check) + "\n";
   write_file_atomic(path_of(m.id) + "/meta", out);
 }
 

@@ -38,6 +38,10 @@ struct GenerationMeta {
   std::time_t deadline = 0;  // pending: rolled back at this time unless confirmed
   RollbackReason reason = RollbackReason::None;  // RolledBack: why, as data
   std::string note;                              // the same in words, for people
+  // `apply --probe`: "passed" or "failed" (empty: not probed), what the
+  // probes found in one line, and after a rollback by a failed probe whether
+  // the kernel state equals the one from before ("verified", or "differs: ...").
+  std::string probe_result, probe, rollback_check;
 };
 
 class GenerationStore {
@@ -48,6 +52,8 @@ class GenerationStore {
   // Takes the store's exclusive lock (waits for other sbctl commands).
   // Creates the directory if needed. Held until the store is destroyed.
   void lock();
+  // Lets other sbctl commands (and the confirm watcher) in again.
+  void unlock() noexcept { lock_fd_.reset(); }
 
   std::optional<unsigned> current() const;
   void set_current(std::optional<unsigned> id);

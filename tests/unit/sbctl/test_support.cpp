@@ -182,6 +182,21 @@ TEST_CASE("generation states are words in the meta file and enums in code", "[st
   CHECK(r.state == GenState::RolledBack);
   CHECK(r.kind == GenKind::Down);
   CHECK(r.reason == RollbackReason::Operator);
+  CHECK(r.probe_result.empty());
+  CHECK(read_file(store.path_of(1) + "/meta").find("probe") == std::string::npos);
+
+  // apply --probe's outcome: one line each, kept as written.
+  m.reason = RollbackReason::ProbeFailed;
+  m.probe_result = "failed";
+  m.probe = "probe [2001:db8::10]:80@client: connection refused";
+  m.rollback_check = "verified: the kernel state equals the one from before";
+  store.write_meta(m);
+  const GenerationMeta p = store.read_meta(1);
+  CHECK(p.reason == RollbackReason::ProbeFailed);
+  CHECK(p.probe_result == "failed");
+  CHECK(p.probe == m.probe);
+  CHECK(p.rollback_check == m.rollback_check);
+  CHECK(to_word(RollbackReason::ProbeFailed) == "probe-failed");
 
   // A word this version does not know is refused with the file and line.
   write_file_atomic(store.path_of(1) + "/meta", "kind=apply\nstate=half-done\n");
