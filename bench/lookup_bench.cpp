@@ -182,6 +182,26 @@ void BM_RuleSetRandom(benchmark::State& state) {
 }
 BENCHMARK(BM_RuleSetRandom)->Arg(10'000);
 
+// The case tuple-space search is weakest at: 10,000 rules of 1,250 shapes
+// (8 rules each, local prefix length x remote prefix length), none matching.
+// range(0) = 1 adds a rule after seal(), so the set is scanned as before
+// compilation: the same run then shows both.
+void BM_RuleSetManyShapes(benchmark::State& state) {
+  std::string text = "rule-set:0\n";
+  char b[160];
+  for (unsigned i = 0; i < 10'000; ++i) {
+    const unsigned shape = i / 8, llen = 33 + shape % 96, rlen = 8 * (shape / 96);
+    std::snprintf(b, sizeof b, "ip:2001:db8:%x::/%u rip:fd00:%x::/%u jump-unix:/r\n", i, llen, i,
+                  rlen);
+    text += b;
+  }
+  Table t = parse_table(text);
+  if (state.range(0) == 1) t.rule_sets[0].rules.emplace_back();  // matches all, after the rest
+  const Tuple probe = make("2001:db9::1", 9);
+  for (auto _ : state) benchmark::DoNotOptimize(t.lookup(probe));
+}
+BENCHMARK(BM_RuleSetManyShapes)->ArgName("scanned")->Arg(0)->Arg(1);
+
 std::string map_text(unsigned n) {
   std::string text = "rule-set:0\nip:2001:db8::/32 jump-map:1\nmap-set:1 match-lip:128\n";
   char line[80];
