@@ -9,6 +9,9 @@
 // change. A rule set whose index was built for a different number of rules
 // (never sealed, or rules added since) is scanned instead, so such a table
 // still decides the same, only slower on large sets; Table::sealed() tells.
+// The index holds rule numbers, not actions, so patching an action needs no
+// seal(); changing a rule's match fields in place without seal() is not
+// detected.
 #pragma once
 
 #include <cstdint>
