@@ -40,6 +40,7 @@ std::shared_ptr<const tbl::Table> send_all_table(const std::string& path) {
   rs.default_action = {tbl::ActionKind::Unix, 0};
   t->rule_sets.push_back(std::move(rs));
   t->targets.push_back({path, path.find("#//") != std::string::npos});
+  t->seal();
   return t;
 }
 

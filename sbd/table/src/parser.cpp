@@ -506,6 +506,7 @@ class Parser {
       a.arg = static_cast<std::uint32_t>(to_map ? map_pos[it->second] : rule_pos[it->second]);
     }
     check_chains(t);
+    t.seal();  // after the jumps are resolved: the last change
     return t;
   }
 

@@ -3,25 +3,25 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tuple_hash.hpp"
+
 namespace socketbox::table {
 namespace {
 
-// splitmix64 finaliser: cheap and mixes every input bit into the slot index.
-std::uint64_t mix(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+static_assert(sizeof(Action) <= 8,
+              "MapSet::Entry packs key, action and line in 48 bytes; a larger Action costs "
+              "every map entry");
 
 std::uint64_t hash_key(const MapKey& k) noexcept {
-  std::uint64_t h = mix(k.local.hi ^ 0x9e3779b97f4a7c15ULL);
-  h = mix(h ^ k.local.lo);
-  h = mix(h ^ k.remote.hi);
-  h = mix(h ^ k.remote.lo);
-  return mix(h ^ (std::uint64_t{k.lport} << 16 | k.rport));
+  return detail::hash_tuple(k.local, k.remote, std::uint32_t{k.lport} << 16 | k.rport);
+}
+
+// Lowest rule index matching t, or -1: compiled when the index is current.
+long first_match(const RuleSet& r, const Tuple& t) noexcept {
+  if (r.index.built_for(r.rules.size())) return r.index.find(r.rules, t);
+  for (std::size_t i = 0; i < r.rules.size(); ++i)
+    if (r.rules[i].matches(t)) return static_cast<long>(i);
+  return -1;
 }
 
 }  // namespace
@@ -31,52 +31,82 @@ MapKey MapSet::key_of(const Tuple& t) const noexcept {
           spec.lport ? t.lport : std::uint16_t{0}, spec.rport ? t.rport : std::uint16_t{0}};
 }
 
+void MapSet::insert_slot(std::uint32_t index, std::uint64_t h) noexcept {
+  const std::uint64_t mask = (std::uint64_t{1} << slot_bits_) - 1;
+  // Truncation keeps the hash bits just below the slot-picking ones.
+  const auto tag = static_cast<std::uint32_t>((h >> 32) << slot_bits_);
+  std::uint64_t s = h >> (64 - slot_bits_);
+  while (slots_[s] != 0) s = (s + 1) & mask;
+  slots_[s] = tag | (index + 1);
+}
+
+void MapSet::rehash(std::size_t entries) {
+  // A power of two at most 3/4 full; index+1 must fit the low slot_bits_
+  // bits, which 32 always allows (entries < 2^32).
+  std::uint32_t bits = 4;
+  while (bits < 32 && (std::uint64_t{1} << bits) * 3 < entries * 4) ++bits;
+  slot_bits_ = bits;
+  slots_.assign(std::size_t{1} << bits, 0);
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    insert_slot(static_cast<std::uint32_t>(i), hash_key({e.local, e.remote, e.lport, e.rport}));
+  }
+}
+
 long MapSet::add(const Tuple& t, Action a, SourcePos p) {
   const MapKey k = key_of(t);
   // Before seal() the index may be stale; a linear duplicate check would be
   // quadratic at a million entries, so keep the index current while adding.
-  if (slots_.size() < 2 * (keys_.size() + 1)) {
-    std::size_t cap = slots_.empty() ? 16 : slots_.size() * 2;
-    while (cap < 2 * (keys_.size() + 1)) cap *= 2;
-    slots_.assign(cap, 0);
-    slot_mask_ = cap - 1;
-    for (std::size_t i = 0; i < keys_.size(); ++i) {
-      std::uint64_t s = hash_key(keys_[i]) & slot_mask_;
-      while (slots_[s] != 0) s = (s + 1) & slot_mask_;
-      slots_[s] = static_cast<std::uint32_t>(i + 1);
-    }
+  if ((entries_.size() + 1) * 4 > slots_.size() * 3)
+    rehash(std::max<std::size_t>(2 * entries_.size(), entries_.size() + 1));
+  const std::uint64_t h = hash_key(k);
+  if (const long dup = probe(k, h); dup >= 0) return dup;
+  insert_slot(static_cast<std::uint32_t>(entries_.size()), h);
+  if (entries_.empty()) {
+    column0_ = p.column;
+  } else if (columns_.empty() && p.column != column0_) {
+    columns_.assign(entries_.size(), column0_);
   }
-  std::uint64_t s = hash_key(k) & slot_mask_;
-  while (slots_[s] != 0) {
-    const std::uint32_t idx = slots_[s] - 1;
-    if (keys_[idx] == k) return idx;
-    s = (s + 1) & slot_mask_;
-  }
-  slots_[s] = static_cast<std::uint32_t>(keys_.size() + 1);
-  keys_.push_back(k);
-  actions_.push_back(a);
-  positions_.push_back(p);
+  if (!columns_.empty()) columns_.push_back(p.column);
+  entries_.push_back({k.local, k.remote, k.lport, k.rport, a, p.line});
   return -1;
 }
 
 void MapSet::seal() {
-  keys_.shrink_to_fit();
-  actions_.shrink_to_fit();
-  positions_.shrink_to_fit();
+  entries_.shrink_to_fit();
+  columns_.shrink_to_fit();
 }
 
-long MapSet::probe(const MapKey& k) const noexcept {
+long MapSet::probe(const MapKey& k, std::uint64_t h) const noexcept {
   if (slots_.empty()) return -1;
-  std::uint64_t s = hash_key(k) & slot_mask_;
-  while (slots_[s] != 0) {
-    const std::uint32_t idx = slots_[s] - 1;
-    if (keys_[idx] == k) return idx;
-    s = (s + 1) & slot_mask_;
+  const std::uint64_t mask = (std::uint64_t{1} << slot_bits_) - 1;
+  const auto tag = static_cast<std::uint32_t>((h >> 32) << slot_bits_);
+  const auto index_mask = static_cast<std::uint32_t>(mask);
+  for (std::uint64_t s = h >> (64 - slot_bits_);; s = (s + 1) & mask) {
+    const std::uint32_t v = slots_[s];
+    if (v == 0) return -1;
+    if ((v & ~index_mask) != tag) continue;
+    const std::uint32_t i = (v & index_mask) - 1;
+    const Entry& e = entries_[i];
+    if (e.local == k.local && e.remote == k.remote && e.lport == k.lport && e.rport == k.rport)
+      return i;
   }
-  return -1;
 }
 
-long MapSet::find(const Tuple& t) const noexcept { return probe(key_of(t)); }
+long MapSet::find(const Tuple& t) const noexcept {
+  const MapKey k = key_of(t);
+  return probe(k, hash_key(k));
+}
+
+void Table::seal() {
+  for (RuleSet& r : rule_sets) r.index.build(r.rules);
+  for (MapSet& m : map_sets) m.seal();
+}
+
+bool Table::sealed() const noexcept {
+  return std::all_of(rule_sets.begin(), rule_sets.end(),
+                     [](const RuleSet& r) { return r.index.built_for(r.rules.size()); });
+}
 
 Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
   if (rule_sets.empty()) return {};
@@ -98,16 +128,9 @@ Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
     } else {
       const RuleSet& r = rule_sets[set];
       id = r.id;
-      a = r.default_action;
-      pos = r.default_pos;
-      for (std::size_t i = 0; i < r.rules.size(); ++i) {
-        if (r.rules[i].matches(t)) {
-          entry = static_cast<long>(i);
-          a = r.rules[i].action;
-          pos = r.rules[i].pos;
-          break;
-        }
-      }
+      entry = first_match(r, t);
+      a = entry >= 0 ? r.rules[entry].action : r.default_action;
+      pos = entry >= 0 ? r.rules[entry].pos : r.default_pos;
     }
     if (trace) {
       try {

@@ -2,6 +2,16 @@
 // match under a mask, hashed), connected by jump actions. Evaluation starts at
 // rule set 0. A Table is immutable once built and safe to read from any thread;
 // lookup() never allocates.
+//
+// Rule sets are compiled for lookup (RuleIndex, a tuple-space search) by
+// Table::seal(), which the parser calls: a parsed table is always compiled.
+// Code that builds or changes a table by hand calls seal() after its last
+// change. A rule set whose index was built for a different number of rules
+// (never sealed, or rules added since) is scanned instead, so such a table
+// still decides the same, only slower on large sets; Table::sealed() tells.
+// The index holds rule numbers, not actions, so patching an action needs no
+// seal(); changing a rule's match fields in place without seal() is not
+// detected.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +21,7 @@
 
 #include "socketbox/table/address.hpp"
 #include "socketbox/table/limits.hpp"
+#include "socketbox/table/rule_index.hpp"
 
 namespace socketbox::table {
 
@@ -70,6 +81,8 @@ struct RuleSet {
   Action default_action;
   SourcePos pos;
   SourcePos default_pos;
+  // `rules` compiled by Table::seal(); see the top of this file.
+  RuleIndex index;
 };
 
 // Which fields of the tuple form a map set's key.
@@ -98,24 +111,45 @@ class MapSet {
   // Adds an entry keyed by the masked tuple. Returns the index of an existing
   // entry with the same key instead of adding, or -1 when added.
   long add(const Tuple& t, Action a, SourcePos p);
-  // Builds the hash index; call once after the last add().
+  // Releases spare capacity; call once after the last add(). The hash index
+  // is kept current by add(), so lookups work before and after.
   void seal();
   // Index of the entry matching t, or -1.
   long find(const Tuple& t) const noexcept;
 
-  std::size_t size() const noexcept { return keys_.size(); }
-  const MapKey& key(std::size_t i) const noexcept { return keys_[i]; }
-  const Action& action(std::size_t i) const noexcept { return actions_[i]; }
-  Action& action(std::size_t i) noexcept { return actions_[i]; }
-  const SourcePos& entry_pos(std::size_t i) const noexcept { return positions_[i]; }
+  std::size_t size() const noexcept { return entries_.size(); }
+  MapKey key(std::size_t i) const noexcept {
+    const Entry& e = entries_[i];
+    return {e.local, e.remote, e.lport, e.rport};
+  }
+  const Action& action(std::size_t i) const noexcept { return entries_[i].action; }
+  Action& action(std::size_t i) noexcept { return entries_[i].action; }
+  SourcePos entry_pos(std::size_t i) const noexcept {
+    return {entries_[i].line, columns_.empty() ? column0_ : columns_[i]};
+  }
 
  private:
-  long probe(const MapKey& k) const noexcept;
-  std::vector<MapKey> keys_;
-  std::vector<Action> actions_;
-  std::vector<SourcePos> positions_;
-  std::vector<std::uint32_t> slots_;  // open addressing; 0 = empty, else index+1
-  std::uint64_t slot_mask_ = 0;
+  // Key, action and line in 48 bytes, so that a probe that finds its entry
+  // reads one entry (MapKey alone pads to 40 bytes, hence the flat fields).
+  struct Entry {
+    Addr local, remote;
+    std::uint16_t lport = 0, rport = 0;
+    Action action;
+    std::uint32_t line = 0;
+  };
+  long probe(const MapKey& k, std::uint64_t h) const noexcept;
+  void insert_slot(std::uint32_t index, std::uint64_t h) noexcept;
+  void rehash(std::size_t entries);
+  std::vector<Entry> entries_;  // in the order added
+  // Columns per entry; empty while every entry has column0_ (a file's map
+  // entries nearly always start their line), saving 4 bytes an entry.
+  std::vector<std::uint32_t> columns_;
+  std::uint32_t column0_ = 0;
+  // Open addressing, load <= 3/4; 0 = empty, else index+1 in the low
+  // slot_bits_ bits and the hash's next bits above them, so that most
+  // probes of other keys are told apart without reading their entry.
+  std::vector<std::uint32_t> slots_;
+  std::uint32_t slot_bits_ = 0;
 };
 
 // One step of an evaluation, for `sbctl explain` and tests.
@@ -136,6 +170,12 @@ struct Table {
   std::vector<MapSet> map_sets;    // dense
   std::vector<Target> targets;
   std::string source;  // file name the table was read from, for messages
+
+  // Compiles every rule set for lookup() (RuleSet::index) and seals every
+  // map set. Call after the last change to the sets; again after any change.
+  void seal();
+  // Whether every rule set's index was built for its current rules.
+  bool sealed() const noexcept;
 
   // Follows jumps from rule set 0 to a final action (Fail, Unix or Fd).
   // The parser refuses jump loops and chains longer than kMaxJumpChain, so
