@@ -215,6 +215,13 @@ void read_elements(NftReader& r, std::vector<SetPtr>& sets) {
   for (auto& s : sets) {
     const std::string name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
     nftnl_set* set = s.get();
+    // A dynamic set's elements are made by packets (one per source prefix of
+    // a limit): never state to compare or to load back.
+    if (nftnl_set_get_u32(set, NFTNL_SET_FLAGS) & NFT_SET_EVAL) {
+      nftnl_set_unset(set, NFTNL_SET_HANDLE);
+      nftnl_set_set_u32(set, NFTNL_SET_ID, set_id++);
+      continue;
+    }
     const int err = r.talk(
         NFT_MSG_GETSETELEM, NLM_F_DUMP,
         [&](nlmsghdr* nlh) {
