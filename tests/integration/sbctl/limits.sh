@@ -100,6 +100,9 @@ sb_assert_eq "ip6:max_conn=2 ip:max_conn=1" "$(trips)" "trip counters"
 text=$(sbctl status --state-dir "$STATE" || true)
 sb_assert_contains "$text" "steer 0: max 3 connections per source /64 (IPv6), /24 (IPv4)" "status text"
 sb_assert_contains "$text" "ip6 max_conn tripped 2, ip max_conn tripped 1" "status text"
+metrics=$(sbctl metrics --state-dir "$STATE" --netns "$r" 2>/dev/null || true)
+sb_assert_contains "$metrics" 'socketbox_sbctl_limit_tripped_total{steer="0",limit="max_conn_ip6"} 2' "metrics"
+sb_assert_contains "$metrics" 'socketbox_sbctl_limit_tripped_total{steer="0",limit="max_conn_ip"} 1' "metrics"
 out=$(sbctl explain "$SB_TMP/b.toml" "$p::1:10" 443 --from fd00:c::4 --netns "$r")
 sb_assert_contains "$out" "limits   max 3 connections per source /64 (IPv6), /24 (IPv4); this client counts as source fd00:c::/64" "explain"
 
