@@ -427,6 +427,10 @@ Interpreted interpret_nft(const NftObjects& t) {
         continue;
       }
       dyn->second.used = true;
+      // Limit rules match exactly what their block's TPROXY rules match.
+      if (local_clients && *local_clients == d->skips_loopback)
+        out.unrecognized.push_back("nft rules disagree on local clients");
+      local_clients = local_clients.value_or(!d->skips_loopback);
       const std::size_t n = addr->second.ref.steer;
       SourceLimits& have = limits[n];
       SourceLimits next = have;

@@ -178,3 +178,16 @@ TEST_CASE("bad limits are refused before anything changes") {
   CHECK_THROWS_AS(validate(d), NetcfgError);
   CHECK_NOTHROW(validate(limited()));
 }
+
+TEST_CASE("limits with local clients read back as desired") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  DesiredState d = limited();
+  d.local_clients = true;
+  {
+    NetnsScope in(ns.name());
+    apply(d);
+  }
+  require_holds(ns, d);
+  CHECK(read_in(ns).steering.local_clients);
+}
