@@ -35,6 +35,7 @@ KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix>
     k.steering = std::move(i.steering);
     k.items = std::move(i.items);
     k.unrecognized = std::move(i.unrecognized);
+    k.limit_trips = std::move(i.limit_trips);
   }
   k.routes = std::move(routes);
   k.unrecognized.insert(k.unrecognized.end(), route_oddities.begin(), route_oddities.end());

@@ -61,6 +61,17 @@ std::vector<Change> diff_nft(const DesiredState& desired_in, const KernelState& 
     set_diff(
         w.prefixes, h.prefixes, [&](const Prefix& p) { return "nft element " + p.str() + in; },
         out);
+    if (w.limits != h.limits) {
+      // A whole block added or removed says its limits here too.
+      const Change::Kind kind = !h.limits.any()   ? Change::Kind::Add
+                                : !w.limits.any() ? Change::Kind::Remove
+                                                  : Change::Kind::Modify;
+      const std::string what = kind == Change::Kind::Add ? to_string(w.limits)
+                               : kind == Change::Kind::Remove
+                                   ? to_string(h.limits)
+                                   : to_string(h.limits) + " -> " + to_string(w.limits);
+      out.push_back({kind, "nft limits" + in + ": " + what});
+    }
     if (i < want.steers.size() && i < have.steers.size()) {
       if (w.ports.empty() != h.ports.empty()) {
         out.push_back({Change::Kind::Modify, "nft ports" + in + ": " + ports_text(h.ports) +

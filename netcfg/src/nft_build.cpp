@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -122,14 +123,14 @@ void add_intervals(nftnl_set* set, const std::vector<KeyRange>& ranges) {
   }
 }
 
-SetPtr new_set(const std::string& name, std::uint32_t id, std::uint32_t type,
-               std::uint32_t key_len) {
+SetPtr new_set(const std::string& name, std::uint32_t id, std::uint32_t type, std::uint32_t key_len,
+               std::uint32_t flags = NFT_SET_INTERVAL) {
   SetPtr s = alloc_or_throw<SetPtr>(nftnl_set_alloc, "nft set");
   nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
   nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
   nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
   nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
-  nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, flags);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, type);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, key_len);
   std::unique_ptr<nftnl_udata_buf, Deleter<nftnl_udata_buf_free>> ud(
@@ -154,12 +155,10 @@ struct SetHandle {
   std::uint32_t id;
 };
 
-// [iif != lo] <family> daddr @addrs (tcp dport @ports | meta l4proto tcp)
-// tproxy <family> to <loopback>:port accept
-RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports,
-                   const DesiredState& d) {
-  RulePtr r = new_rule();
-  nftnl_rule* rule = r.get();
+// [iif != lo] <family> daddr @addrs (tcp dport @ports | meta l4proto tcp):
+// what a steer block's rules match before their statements.
+void add_steer_match(nftnl_rule* rule, int family, const SetHandle& addrs, const SetHandle* ports,
+                     const DesiredState& d) {
   if (!d.local_clients) {
     // Locally originated packets re-enter through lo; leave them alone.
     add_meta(rule, NFT_META_IIF);
@@ -182,6 +181,14 @@ RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports,
     add_payload(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);  // tcp dport
     add_lookup(rule, ports->name, ports->id);
   }
+}
+
+// <match> tproxy <family> to <loopback>:port accept
+RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports,
+                   const DesiredState& d) {
+  RulePtr r = new_rule();
+  nftnl_rule* rule = r.get();
+  add_steer_match(rule, family, addrs, ports, d);
   if (family == AF_INET6) {
     in6_addr a{};
     inet_pton(AF_INET6, "::ffff:127.0.0.1", &a);
@@ -195,6 +202,76 @@ RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports,
   add_immediate(rule, NFT_REG_2, &port, sizeof port);
   add_tproxy(rule, family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
   add_accept(rule);
+  return r;
+}
+
+void add_bitwise_and(nftnl_rule* rule, const void* mask, std::uint32_t len) {
+  const std::array<std::uint8_t, 16> zero{};
+  ExprPtr e = new_expr("bitwise");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, len);
+  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, mask, len);
+  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), len);
+  add_expr(rule, std::move(e));
+}
+
+// <match> ct state new (add @conn { saddr & mask ct count over N } |
+// update @rate { saddr & mask limit rate over R/unit burst B packets })
+// counter reject with tcp reset
+RulePtr limit_rule(int family, const SetHandle& addrs, const SetHandle* ports,
+                   const DesiredState& d, const SourceLimits& l, bool conn, const SetHandle& dyn) {
+  RulePtr r = new_rule();
+  nftnl_rule* rule = r.get();
+  add_steer_match(rule, family, addrs, ports, d);
+  // ct state new: only a new connection is counted or refused.
+  ExprPtr ct = new_expr("ct");
+  nftnl_expr_set_u32(ct.get(), NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+  nftnl_expr_set_u32(ct.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
+  add_expr(rule, std::move(ct));
+  const std::uint32_t state_new = layout::kCtStateNew, none = 0;
+  add_bitwise_and(rule, &state_new, sizeof state_new);
+  add_cmp(rule, NFT_CMP_NEQ, &none, sizeof none);
+
+  const bool v6 = family == AF_INET6;
+  add_payload(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4);  // saddr
+  const std::uint8_t bits = v6 ? l.prefix6 : l.prefix4;
+  const std::uint32_t len = v6 ? 16 : 4;
+  if (bits < len * 8) {
+    const auto mask = layout::prefix_mask(bits, len);
+    add_bitwise_and(rule, mask.data(), len);
+  }
+  ExprPtr stateful;
+  if (conn) {
+    stateful = new_expr("connlimit");
+    nftnl_expr_set_u32(stateful.get(), NFTNL_EXPR_CONNLIMIT_COUNT, l.max_conn);
+    nftnl_expr_set_u32(stateful.get(), NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+  } else {
+    stateful = new_expr("limit");
+    nftnl_expr_set_u64(stateful.get(), NFTNL_EXPR_LIMIT_RATE, l.rate);
+    nftnl_expr_set_u64(stateful.get(), NFTNL_EXPR_LIMIT_UNIT, l.rate_unit);
+    nftnl_expr_set_u32(stateful.get(), NFTNL_EXPR_LIMIT_BURST, l.burst);
+    nftnl_expr_set_u32(stateful.get(), NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+    nftnl_expr_set_u32(stateful.get(), NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+  }
+  ExprPtr dynset = new_expr("dynset");
+  nftnl_expr_set_u32(dynset.get(), NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+  nftnl_expr_set_u32(dynset.get(), NFTNL_EXPR_DYNSET_OP,
+                     conn ? NFT_DYNSET_OP_ADD : NFT_DYNSET_OP_UPDATE);
+  nftnl_expr_set_str(dynset.get(), NFTNL_EXPR_DYNSET_SET_NAME, dyn.name.c_str());
+  nftnl_expr_set_u32(dynset.get(), NFTNL_EXPR_DYNSET_SET_ID, dyn.id);
+  // The dynset expression owns the stateful one from here on.
+  nftnl_expr_set(dynset.get(), NFTNL_EXPR_DYNSET_EXPR, stateful.release(), 0);
+  add_expr(rule, std::move(dynset));
+
+  ExprPtr counter = new_expr("counter");
+  nftnl_expr_set_u64(counter.get(), NFTNL_EXPR_CTR_PACKETS, 0);
+  nftnl_expr_set_u64(counter.get(), NFTNL_EXPR_CTR_BYTES, 0);
+  add_expr(rule, std::move(counter));
+  ExprPtr reject = new_expr("reject");
+  nftnl_expr_set_u32(reject.get(), NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+  nftnl_expr_set_u8(reject.get(), NFTNL_EXPR_REJECT_CODE, 0);
+  add_expr(rule, std::move(reject));
   return r;
 }
 
@@ -239,8 +316,32 @@ NftObjects build_nft(const DesiredState& d) {
     if (!v4.empty()) set4 = make(SetKind::V4, kTypeIpv4Addr, 4, v4);
     if (!ports.empty()) setp = make(SetKind::Ports, kTypeInetService, 2, ports);
     const SetHandle* pp = setp ? &*setp : nullptr;
-    if (set6) o.rules.push_back(steer_rule(AF_INET6, *set6, pp, d));
-    if (set4) o.rules.push_back(steer_rule(AF_INET, *set4, pp, d));
+    const SourceLimits& l = steer.limits;
+    // Limit rules come before the TPROXY rule of their family: a refused
+    // connection must never be steered.
+    for (const int family : {AF_INET6, AF_INET}) {
+      const std::optional<SetHandle>& addrs = family == AF_INET6 ? set6 : set4;
+      if (!addrs) continue;
+      const bool is6 = family == AF_INET6;
+      const std::uint32_t type = is6 ? kTypeIpv6Addr : kTypeIpv4Addr;
+      const std::uint32_t len = is6 ? 16 : 4;
+      if (l.max_conn) {
+        SetHandle h{layout::set_name(n, is6 ? SetKind::ConnV6 : SetKind::ConnV4), next_id++};
+        SetPtr s = new_set(h.name, h.id, type, len, NFT_SET_EVAL);
+        nftnl_set_set_u32(s.get(), NFTNL_SET_DESC_SIZE, layout::kLimitSetSize);
+        o.sets.push_back(std::move(s));
+        o.rules.push_back(limit_rule(family, *addrs, pp, d, l, true, h));
+      }
+      if (l.rate) {
+        SetHandle h{layout::set_name(n, is6 ? SetKind::RateV6 : SetKind::RateV4), next_id++};
+        SetPtr s = new_set(h.name, h.id, type, len, NFT_SET_EVAL | NFT_SET_TIMEOUT);
+        nftnl_set_set_u32(s.get(), NFTNL_SET_DESC_SIZE, layout::kLimitSetSize);
+        nftnl_set_set_u64(s.get(), NFTNL_SET_TIMEOUT, layout::rate_timeout_ms(l.rate_unit));
+        o.sets.push_back(std::move(s));
+        o.rules.push_back(limit_rule(family, *addrs, pp, d, l, false, h));
+      }
+      o.rules.push_back(steer_rule(family, *addrs, pp, d));
+    }
   }
   return o;
 }

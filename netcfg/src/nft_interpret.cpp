@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <new>
@@ -22,13 +23,23 @@ namespace {
 
 using layout::SetKind;
 
-// A rule in the shape steer_rule() (nft_build.cpp) makes.
+// The statements of a rule in the shape limit_rule() (nft_build.cpp) makes.
+struct DecodedLimit {
+  bool conn = true;
+  std::string dyn_set;
+  unsigned prefix_bits = 0;
+  SourceLimits limits;  // max_conn, or rate, rate_unit and burst
+  std::uint64_t packets = 0;
+};
+
+// A rule in the shape steer_rule() or limit_rule() (nft_build.cpp) makes.
 struct DecodedRule {
   bool skips_loopback = false;
   int family = 0;
   std::string addr_set;
   std::optional<std::string> port_set;
   std::uint16_t port = 0;
+  std::optional<DecodedLimit> limit;  // set: a limit rule, `port` means nothing
 };
 
 class ExprCursor {
@@ -106,6 +117,98 @@ std::optional<std::string> lookup(ExprCursor& c) {
   return std::string(s);
 }
 
+bool bitwise_and(ExprCursor& c, const void* mask, std::uint32_t len) {
+  nftnl_expr* e = c.next("bitwise");
+  const std::array<std::uint8_t, 16> zero{};
+  return e && u32(e, NFTNL_EXPR_BITWISE_SREG) == NFT_REG_1 &&
+         u32(e, NFTNL_EXPR_BITWISE_DREG) == NFT_REG_1 && u32(e, NFTNL_EXPR_BITWISE_LEN) == len &&
+         (!nftnl_expr_is_set(e, NFTNL_EXPR_BITWISE_OP) ||
+          nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_OP) == NFT_BITWISE_BOOL) &&
+         data_is(e, NFTNL_EXPR_BITWISE_MASK, mask, len) &&
+         data_is(e, NFTNL_EXPR_BITWISE_XOR, zero.data(), len);
+}
+
+// The part of a limit rule after the steer match (see limit_rule()).
+std::optional<DecodedLimit> decode_limit(ExprCursor& c, int family) {
+  nftnl_expr* ct = c.next("ct");
+  if (!ct || u32(ct, NFTNL_EXPR_CT_KEY) != NFT_CT_STATE || u32(ct, NFTNL_EXPR_CT_DREG) != NFT_REG_1)
+    return std::nullopt;
+  const std::uint32_t state_new = layout::kCtStateNew, none = 0;
+  if (!bitwise_and(c, &state_new, 4) || !cmp(c, NFT_CMP_NEQ, &none, 4)) return std::nullopt;
+  const bool v6 = family == AF_INET6;
+  const std::uint32_t len = v6 ? 16 : 4;
+  if (!payload(c, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, len)) return std::nullopt;
+  DecodedLimit d;
+  d.prefix_bits = len * 8;
+  if (c.peek("bitwise")) {
+    ExprCursor probe = c;
+    nftnl_expr* e = probe.next("bitwise");
+    std::uint32_t mlen = 0;
+    const auto* m =
+        static_cast<const std::uint8_t*>(nftnl_expr_get(e, NFTNL_EXPR_BITWISE_MASK, &mlen));
+    if (!m || mlen != len) return std::nullopt;
+    unsigned bits = 0;
+    while (bits < len * 8 && (m[bits / 8] & (0x80 >> (bits % 8)))) ++bits;
+    // A mask that is not a prefix fails the comparison with prefix_mask().
+    const auto want = layout::prefix_mask(bits, len);
+    if (bits == 0 || !bitwise_and(c, want.data(), len)) return std::nullopt;
+    d.prefix_bits = bits;
+  }
+  nftnl_expr* dyn = c.next("dynset");
+  if (!dyn || u32(dyn, NFTNL_EXPR_DYNSET_SREG_KEY) != NFT_REG_1 ||
+      nftnl_expr_is_set(dyn, NFTNL_EXPR_DYNSET_SREG_DATA))
+    return std::nullopt;
+  const char* set = nftnl_expr_get_str(dyn, NFTNL_EXPR_DYNSET_SET_NAME);
+  if (!set) return std::nullopt;
+  d.dyn_set = set;
+  // Exactly one expression inside, a connlimit or a limit.
+  struct Inner {
+    std::vector<nftnl_expr*> exprs;
+    static int each(nftnl_expr* e, void* data) noexcept {
+      try {
+        static_cast<Inner*>(data)->exprs.push_back(e);
+      } catch (...) {
+        return -1;
+      }
+      return 0;
+    }
+  } inner;
+  if (nftnl_expr_expr_foreach(dyn, &Inner::each, &inner) < 0 || inner.exprs.size() != 1)
+    return std::nullopt;
+  nftnl_expr* st = inner.exprs.front();
+  const char* st_name = nftnl_expr_get_str(st, NFTNL_EXPR_NAME);
+  const std::uint32_t op = u32(dyn, NFTNL_EXPR_DYNSET_OP);
+  if (st_name && std::strcmp(st_name, "connlimit") == 0 && op == NFT_DYNSET_OP_ADD) {
+    if (u32(st, NFTNL_EXPR_CONNLIMIT_FLAGS) != NFT_CONNLIMIT_F_INV) return std::nullopt;
+    d.conn = true;
+    d.limits.max_conn = u32(st, NFTNL_EXPR_CONNLIMIT_COUNT);
+    if (d.limits.max_conn == 0 || d.limits.max_conn == 0xffffffffu) return std::nullopt;
+  } else if (st_name && std::strcmp(st_name, "limit") == 0 && op == NFT_DYNSET_OP_UPDATE) {
+    if (u32(st, NFTNL_EXPR_LIMIT_TYPE) != NFT_LIMIT_PKTS ||
+        u32(st, NFTNL_EXPR_LIMIT_FLAGS) != NFT_LIMIT_F_INV)
+      return std::nullopt;
+    const std::uint64_t rate = nftnl_expr_get_u64(st, NFTNL_EXPR_LIMIT_RATE);
+    const std::uint64_t unit = nftnl_expr_get_u64(st, NFTNL_EXPR_LIMIT_UNIT);
+    if (rate == 0 || rate > 0xffffffffu || unit > 0xffffffffu) return std::nullopt;
+    d.conn = false;
+    d.limits.rate = static_cast<std::uint32_t>(rate);
+    d.limits.rate_unit = static_cast<std::uint32_t>(unit);
+    d.limits.burst = u32(st, NFTNL_EXPR_LIMIT_BURST);
+  } else {
+    return std::nullopt;
+  }
+  nftnl_expr* counter = c.next("counter");
+  if (!counter) return std::nullopt;
+  d.packets = nftnl_expr_get_u64(counter, NFTNL_EXPR_CTR_PACKETS);
+  nftnl_expr* reject = c.next("reject");
+  if (!reject || u32(reject, NFTNL_EXPR_REJECT_TYPE) != NFT_REJECT_TCP_RST ||
+      (nftnl_expr_is_set(reject, NFTNL_EXPR_REJECT_CODE) &&
+       nftnl_expr_get_u8(reject, NFTNL_EXPR_REJECT_CODE) != 0) ||
+      !c.done())
+    return std::nullopt;
+  return d;
+}
+
 std::optional<DecodedRule> decode(nftnl_rule* r) {
   ExprCursor c(r);
   DecodedRule d;
@@ -141,6 +244,11 @@ std::optional<DecodedRule> decode(nftnl_rule* r) {
     if (!payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2)) return std::nullopt;
     d.port_set = lookup(c);
     if (!d.port_set) return std::nullopt;
+  }
+  if (c.peek("ct")) {
+    d.limit = decode_limit(c, d.family);
+    if (!d.limit) return std::nullopt;
+    return d;
   }
   nftnl_expr* addr = c.next("immediate");
   if (!addr || u32(addr, NFTNL_EXPR_IMM_DREG) != NFT_REG_1) return std::nullopt;
@@ -243,19 +351,35 @@ Interpreted interpret_nft(const NftObjects& t) {
     layout::SetRef ref;
     std::vector<KeyRange> ranges;
     bool used = false;
+    std::uint64_t timeout_ms = 0;  // limit sets
   };
   std::map<std::string, SetInfo> sets;
   for (const auto& s : t.sets) {
     const char* n = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
     const std::string name = n ? n : "?";
     auto ref = layout::parse_set_name(name);
-    const std::uint32_t want_len = !ref                       ? 0
-                                   : ref->kind == SetKind::V6 ? 16
-                                   : ref->kind == SetKind::V4 ? 4
-                                                              : 2;
+    const bool v6 = ref && (ref->kind == SetKind::V6 || ref->kind == SetKind::ConnV6 ||
+                            ref->kind == SetKind::RateV6);
+    const std::uint32_t want_len = !ref ? 0 : v6 ? 16 : ref->kind == SetKind::Ports ? 2 : 4;
+    const bool limit = ref && layout::is_limit_set(ref->kind);
+    const bool rate = ref && (ref->kind == SetKind::RateV6 || ref->kind == SetKind::RateV4);
+    const std::uint32_t want_flags = !limit ? NFT_SET_INTERVAL
+                                     : rate ? NFT_SET_EVAL | NFT_SET_TIMEOUT
+                                            : NFT_SET_EVAL;
     if (!ref || nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN) != want_len ||
-        nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) != NFT_SET_INTERVAL) {
+        nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) != want_flags) {
       out.unrecognized.push_back("nft set " + name + " is not socketbox's");
+      continue;
+    }
+    if (limit) {
+      // Its elements are the kernel's bookkeeping (one per source), not state.
+      const std::uint64_t timeout = nftnl_set_is_set(s.get(), NFTNL_SET_TIMEOUT)
+                                        ? nftnl_set_get_u64(s.get(), NFTNL_SET_TIMEOUT)
+                                        : 0;
+      SetInfo info{*ref, {}};
+      info.timeout_ms = timeout;
+      out.items.push_back({NftItem::Kind::Set, name, limit_set_text(rate, timeout), {}});
+      sets[name] = std::move(info);
       continue;
     }
     SetInfo info{*ref, set_ranges(s.get())};
@@ -276,6 +400,8 @@ Interpreted interpret_nft(const NftObjects& t) {
   }
 
   std::map<std::size_t, Steer> steers;
+  std::map<std::size_t, SourceLimits> limits;
+  std::map<std::pair<std::size_t, int>, unsigned> limit_bits;
   std::optional<std::uint16_t> port;
   std::optional<bool> local_clients;
   for (const auto& r : t.rules) {
@@ -287,6 +413,52 @@ Interpreted interpret_nft(const NftObjects& t) {
         (d->port_set && (ports == sets.end() || ports->second.ref.kind != SetKind::Ports ||
                          ports->second.ref.steer != addr->second.ref.steer))) {
       out.unrecognized.push_back("nft rule not made by socketbox: " + rule_text(r.get()));
+      continue;
+    }
+    if (d->limit) {
+      const DecodedLimit& l = *d->limit;
+      auto dyn = sets.find(l.dyn_set);
+      const SetKind want_dyn = d->family == AF_INET6 ? (l.conn ? SetKind::ConnV6 : SetKind::RateV6)
+                                                     : (l.conn ? SetKind::ConnV4 : SetKind::RateV4);
+      if (dyn == sets.end() || dyn->second.ref.kind != want_dyn ||
+          dyn->second.ref.steer != addr->second.ref.steer ||
+          (!l.conn && dyn->second.timeout_ms != layout::rate_timeout_ms(l.limits.rate_unit))) {
+        out.unrecognized.push_back("nft rule not made by socketbox: " + rule_text(r.get()));
+        continue;
+      }
+      dyn->second.used = true;
+      // Limit rules match exactly what their block's TPROXY rules match.
+      if (local_clients && *local_clients == d->skips_loopback)
+        out.unrecognized.push_back("nft rules disagree on local clients");
+      local_clients = local_clients.value_or(!d->skips_loopback);
+      const std::size_t n = addr->second.ref.steer;
+      SourceLimits& have = limits[n];
+      SourceLimits next = have;
+      if (l.conn)
+        next.max_conn = l.limits.max_conn;
+      else {
+        next.rate = l.limits.rate;
+        next.rate_unit = l.limits.rate_unit;
+        next.burst = l.limits.burst;
+      }
+      (d->family == AF_INET6 ? next.prefix6 : next.prefix4) =
+          static_cast<std::uint8_t>(l.prefix_bits);
+      // The IPv6 and IPv4 rules of one block carry the same limits.
+      const bool clash =
+          (l.conn && have.max_conn && have.max_conn != next.max_conn) ||
+          (!l.conn && have.rate &&
+           (have.rate != next.rate || have.rate_unit != next.rate_unit ||
+            have.burst != next.burst)) ||
+          (limit_bits.count({n, d->family}) && limit_bits[{n, d->family}] != l.prefix_bits);
+      if (clash)
+        out.unrecognized.push_back("nft limit rules of steer " + std::to_string(n) + " disagree");
+      limit_bits[{n, d->family}] = l.prefix_bits;
+      have = next;
+      out.limit_trips.push_back(
+          {n, d->family, l.conn ? LimitTrips::Kind::Conn : LimitTrips::Kind::Rate, l.packets});
+      LimitRuleText text{d->family, d->addr_set, d->port_set,   !d->skips_loopback,
+                         l.conn,    l.dyn_set,   l.prefix_bits, l.limits};
+      out.items.push_back({NftItem::Kind::Rule, l.dyn_set, limit_rule_text(text), {}});
       continue;
     }
     if (port && *port != d->port)
@@ -318,6 +490,14 @@ Interpreted interpret_nft(const NftObjects& t) {
   for (const auto& [name, info] : sets)
     if (!info.used) out.unrecognized.push_back(unused_set_text(name));
 
+  for (auto& [n, l] : limits) {
+    auto it = steers.find(n);
+    if (it == steers.end())
+      out.unrecognized.push_back("nft limit rules of steer " + std::to_string(n) +
+                                 " have no steer rule");
+    else
+      it->second.limits = l;
+  }
   std::size_t expect = 0;
   for (auto& [n, steer] : steers) {
     if (n != expect) out.unrecognized.push_back("steer blocks are not numbered 0, 1, 2, ...");

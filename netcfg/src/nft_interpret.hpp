@@ -15,6 +15,7 @@ struct Interpreted {
   bool has_rules = false;      // tproxy_port and local_clients mean something
   std::vector<NftItem> items;  // what was recognised, named
   std::vector<std::string> unrecognized;
+  std::vector<LimitTrips> limit_trips;
 };
 
 Interpreted interpret_nft(const NftObjects& table);

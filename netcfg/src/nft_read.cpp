@@ -7,11 +7,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "error.hpp"
@@ -108,6 +112,87 @@ std::uint32_t read_genid(NftReader& r) {
   return *gen;
 }
 
+// Copies the netlink attributes in [src, src + len) to `out`, leaving out a
+// zero NFTA_DYNSET_TIMEOUT of a dynset expression. depth: 0 the rule's
+// attributes, 1 its expression list, 2 one expression, 3 a dynset's data.
+void copy_attrs(const char* src, std::size_t len, std::vector<char>& out, int depth) {
+  bool dynset = false;
+  if (depth == 2) {  // the expression's name comes before its data
+    for (std::size_t off = 0; off + NLA_HDRLEN <= len;) {
+      nlattr a{};
+      std::memcpy(&a, src + off, sizeof a);
+      if (a.nla_len < NLA_HDRLEN || off + a.nla_len > len) break;
+      if ((a.nla_type & NLA_TYPE_MASK) == NFTA_EXPR_NAME)
+        dynset =
+            std::string_view(src + off + NLA_HDRLEN,
+                             strnlen(src + off + NLA_HDRLEN, a.nla_len - NLA_HDRLEN)) == "dynset";
+      off += NLA_ALIGN(a.nla_len);
+    }
+  }
+  for (std::size_t off = 0; off + NLA_HDRLEN <= len;) {
+    nlattr a{};
+    std::memcpy(&a, src + off, sizeof a);
+    if (a.nla_len < NLA_HDRLEN || off + a.nla_len > len) break;
+    const std::uint16_t type = a.nla_type & NLA_TYPE_MASK;
+    const char* payload = src + off + NLA_HDRLEN;
+    const std::size_t plen = a.nla_len - NLA_HDRLEN;
+    const std::size_t next = off + std::min<std::size_t>(NLA_ALIGN(a.nla_len), len - off);
+    const bool nested = (depth == 0 && type == NFTA_RULE_EXPRESSIONS) ||
+                        (depth == 1 && type == NFTA_LIST_ELEM) ||
+                        (depth == 2 && type == NFTA_EXPR_DATA && dynset);
+    if (depth == 3 && type == NFTA_DYNSET_TIMEOUT && plen == 8 &&
+        std::all_of(payload, payload + 8, [](char b) { return b == 0; })) {
+      off = next;
+      continue;
+    }
+    const std::size_t at = out.size();
+    if (nested) {
+      out.insert(out.end(), src + off, payload);
+      copy_attrs(payload, plen, out, depth + 1);
+      const auto new_len = static_cast<std::uint16_t>(out.size() - at);
+      std::memcpy(out.data() + at + offsetof(nlattr, nla_len), &new_len, sizeof new_len);
+      out.resize(at + NLA_ALIGN(out.size() - at), 0);
+    } else {
+      out.insert(out.end(), src + off, src + next);
+    }
+    off = next;
+  }
+}
+
+// The kernel reports a dynset's timeout even when none was given (0). Sent
+// back, the kernel refuses it for a set without timeouts (a limit's
+// connection-count set), so a table read could not be loaded back as it
+// was: the rule is rebuilt from its own netlink form without it.
+void drop_zero_dynset_timeouts(RulePtr& r) {
+  bool found = false;
+  nftnl_expr_foreach(
+      r.get(),
+      [](nftnl_expr* e, void* data) noexcept {
+        const char* name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+        if (name && std::string_view(name) == "dynset" &&
+            nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_TIMEOUT) &&
+            nftnl_expr_get_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT) == 0)
+          *static_cast<bool*>(data) = true;
+        return 0;
+      },
+      &found);
+  if (!found) return;
+  std::vector<char> buf(65536 + 4096);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_NEWRULE, NFPROTO_INET, 0, 0);
+  nftnl_rule_nlmsg_build_payload(nlh, r.get());
+  const std::size_t head = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg));
+  std::vector<char> out(buf.data(), buf.data() + head);
+  copy_attrs(buf.data() + head, nlh->nlmsg_len - head, out, 0);
+  out.resize(NLMSG_ALIGN(out.size()), 0);
+  auto* copy = reinterpret_cast<nlmsghdr*>(out.data());
+  copy->nlmsg_len = static_cast<std::uint32_t>(out.size());
+  RulePtr clean(nftnl_rule_alloc());
+  if (!clean) throw_errno("allocating nft rule", ENOMEM);
+  if (nftnl_rule_nlmsg_parse(copy, clean.get()) < 0)
+    throw_error("reading the nft table inet socketbox: a rule could not be re-read");
+  r = std::move(clean);
+}
+
 // What differs between the kinds of object read from the table: libnftnl's
 // functions for each, and the attributes that are the kernel's bookkeeping
 // (handles, counters, use counts), dropped so a read compares with a build.
@@ -120,7 +205,8 @@ struct ChainKind {
   static void build(nlmsghdr* nlh, nftnl_chain* c) { nftnl_chain_nlmsg_build_payload(nlh, c); }
   static int parse(const nlmsghdr* nlh, nftnl_chain* c) { return nftnl_chain_nlmsg_parse(nlh, c); }
   static const char* table_of(nftnl_chain* c) { return nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE); }
-  static void tidy(nftnl_chain* c) {
+  static void tidy(ChainPtr& p) {
+    nftnl_chain* c = p.get();
     for (auto a : {NFTNL_CHAIN_HANDLE, NFTNL_CHAIN_USE, NFTNL_CHAIN_BYTES, NFTNL_CHAIN_PACKETS,
                    NFTNL_CHAIN_FLAGS})
       nftnl_chain_unset(c, a);
@@ -136,7 +222,7 @@ struct SetKind {
   static void build(nlmsghdr* nlh, nftnl_set* s) { nftnl_set_nlmsg_build_payload(nlh, s); }
   static int parse(const nlmsghdr* nlh, nftnl_set* s) { return nftnl_set_nlmsg_parse(nlh, s); }
   static const char* table_of(nftnl_set* s) { return nftnl_set_get_str(s, NFTNL_SET_TABLE); }
-  static void tidy(nftnl_set*) {}  // after its elements are read (read_elements)
+  static void tidy(SetPtr&) {}  // after its elements are read (read_elements)
 };
 
 struct RuleKind {
@@ -148,9 +234,10 @@ struct RuleKind {
   static void build(nlmsghdr* nlh, nftnl_rule* r) { nftnl_rule_nlmsg_build_payload(nlh, r); }
   static int parse(const nlmsghdr* nlh, nftnl_rule* r) { return nftnl_rule_nlmsg_parse(nlh, r); }
   static const char* table_of(nftnl_rule* r) { return nftnl_rule_get_str(r, NFTNL_RULE_TABLE); }
-  static void tidy(nftnl_rule* r) {
-    nftnl_rule_unset(r, NFTNL_RULE_HANDLE);
-    nftnl_rule_unset(r, NFTNL_RULE_POSITION);
+  static void tidy(RulePtr& r) {
+    nftnl_rule_unset(r.get(), NFTNL_RULE_HANDLE);
+    nftnl_rule_unset(r.get(), NFTNL_RULE_POSITION);
+    drop_zero_dynset_timeouts(r);
   }
 };
 
@@ -178,7 +265,7 @@ std::vector<typename Kind::Ptr> dump(NftReader& r) {
         if (Kind::parse(nlh, o.get()) < 0) return;
         const char* t = Kind::table_of(o.get());
         if (!t || std::string(t) != kTableName) return;  // older kernels ignore the filter
-        Kind::tidy(o.get());
+        Kind::tidy(o);
         out.push_back(std::move(o));
       },
       what.c_str());
@@ -215,6 +302,13 @@ void read_elements(NftReader& r, std::vector<SetPtr>& sets) {
   for (auto& s : sets) {
     const std::string name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
     nftnl_set* set = s.get();
+    // A dynamic set's elements are made by packets (one per source prefix of
+    // a limit): never state to compare or to load back.
+    if (nftnl_set_get_u32(set, NFTNL_SET_FLAGS) & NFT_SET_EVAL) {
+      nftnl_set_unset(set, NFTNL_SET_HANDLE);
+      nftnl_set_set_u32(set, NFTNL_SET_ID, set_id++);
+      continue;
+    }
     const int err = r.talk(
         NFT_MSG_GETSETELEM, NLM_F_DUMP,
         [&](nlmsghdr* nlh) {

@@ -6,6 +6,7 @@
 
 #include "error.hpp"
 #include "interval.hpp"
+#include "nft_text.hpp"
 #include "socketbox/netcfg/netcfg.hpp"
 
 namespace socketbox::netcfg {
@@ -25,8 +26,51 @@ DesiredState normalize(const DesiredState& desired) {
                          steer.prefixes.end());
     std::sort(steer.ports.begin(), steer.ports.end());
     steer.ports.erase(std::unique(steer.ports.begin(), steer.ports.end()), steer.ports.end());
+    // Only what reaches the kernel counts: a prefix length for a family the
+    // block does not steer, or a burst without a rate, is not stored anywhere.
+    SourceLimits& l = steer.limits;
+    const SourceLimits plain;
+    const auto has = [&](int family) {
+      return std::any_of(steer.prefixes.begin(), steer.prefixes.end(),
+                         [&](const Prefix& p) { return p.family == family; });
+    };
+    if (!l.any() || !has(AF_INET6)) l.prefix6 = plain.prefix6;
+    if (!l.any() || !has(AF_INET)) l.prefix4 = plain.prefix4;
+    if (l.rate == 0) {
+      l.rate_unit = plain.rate_unit;
+      l.burst = plain.burst;
+    }
   }
   return out;
+}
+
+std::string unit_name(std::uint32_t seconds) {
+  switch (seconds) {
+    case 1:
+      return "second";
+    case 60:
+      return "minute";
+    case 3600:
+      return "hour";
+    case 86400:
+      return "day";
+    default:
+      return std::to_string(seconds) + "s";
+  }
+}
+
+std::string to_string(const SourceLimits& l) {
+  if (!l.any()) return "none";
+  const std::string per = " per source /" + std::to_string(l.prefix6) + " (IPv6), /" +
+                          std::to_string(l.prefix4) + " (IPv4)";
+  std::string out;
+  if (l.max_conn) out = "max " + std::to_string(l.max_conn) + " connections";
+  if (l.rate) {
+    if (!out.empty()) out += ", ";
+    out += "rate " + std::to_string(l.rate) + "/" + unit_name(l.rate_unit) + " burst " +
+           std::to_string(l.burst);
+  }
+  return out + per;
 }
 
 namespace {
@@ -65,6 +109,13 @@ void validate(const DesiredState& desired_in) {
         throw_error(where + "ports " + port_text(steer.ports[k - 1]) + " and " + port_text(r) +
                     " overlap");
     }
+    const SourceLimits& l = steer.limits;
+    if (l.prefix6 < 1 || l.prefix6 > 128 || l.prefix4 < 1 || l.prefix4 > 32)
+      throw_error(where + "source prefix length out of range (IPv6 1-128, IPv4 1-32)");
+    if (l.rate != 0 && l.rate_unit != 1 && l.rate_unit != 60 && l.rate_unit != 3600 &&
+        l.rate_unit != 86400)
+      throw_error(where + "rate unit must be a second, minute, hour or day");
+    if (l.rate != 0 && l.burst == 0) throw_error(where + "burst 0 would refuse every connection");
   }
 }
 

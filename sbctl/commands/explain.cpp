@@ -111,13 +111,17 @@ struct Report {
   std::vector<std::string> trace;
   std::string route_text, steer_text;
   bool reaches_sbd = false;
+  // The steer block's per-source limits, if any, and the source prefix the
+  // client (--from) counts in.
+  std::string limits_text, source_prefix;
 
   const Route* route() const { return e.route ? &p.routes[*e.route] : nullptr; }
 };
 
 Report make_report(const ExplainOptions& o, const LoadedProfile& l, const table::Tuple& t) {
   const Profile& p = l.profile;
-  Report r{o, p, t.lport, explain(p, l.compiled, t), check_kernel(o, p, t), {}, {}, {}, false};
+  Report r{o,     p,  t.lport, explain(p, l.compiled, t), check_kernel(o, p, t), {}, {}, {},
+           false, {}, {}};
   if (const Route* route = r.route())
     r.route_text = std::to_string(*r.e.route + 1) +
                    (route->name.empty() ? "" : " '" + route->name + "'") + " at " + p.source + ":" +
@@ -126,6 +130,14 @@ Report make_report(const ExplainOptions& o, const LoadedProfile& l, const table:
     const SteerBlock& b = p.steers[r.e.steer->block];
     r.steer_text = "[[steer]] at " + p.source + ":" + std::to_string(b.pos.line) + " (" +
                    b.prefixes[r.e.steer->prefix].net.str() + ", port " + b.ports.str() + ")";
+    if (b.limits.any()) {
+      r.limits_text = b.limits.str();
+      Net src;
+      src.v4 = t.remote.is_v4_mapped();
+      src.len = src.v4 ? 96 + b.limits.prefix4 : b.limits.prefix6;
+      src.addr = t.remote & src.mask();
+      r.source_prefix = src.str();
+    }
   }
   r.trace = describe_trace(p, l.compiled, r.e.trace);
   // What sbd would do matters only if the connection reaches it at all.
@@ -175,6 +187,16 @@ void print_json(const Report& r) {
   for (const auto& s : r.trace) w.value(s);
   w.end_array();
   w.key("steered_by_profile").value(r.e.steer.has_value());
+  w.key("limits");
+  if (r.limits_text.empty())
+    w.null();
+  else
+    w.begin_object()
+        .key("text")
+        .value(r.limits_text)
+        .key("source_prefix")
+        .value(r.source_prefix)
+        .end_object();
   w.key("kernel")
       .begin_object()
       .key("checked")
@@ -219,6 +241,9 @@ void print_text(const Report& r) {
           r.e.steer
               ? Cell("steered by " + r.steer_text, Color::Green)
               : Cell("NOT steered: no [[steer]] block covers this address and port", Color::Red)});
+  if (!r.limits_text.empty())
+    tt.add({"limits", r.limits_text + "; this client counts as source " + r.source_prefix +
+                          (r.o.from == "::" ? " (give --from for the real one)" : "")});
   tt.add({"kernel", !r.k.checked ? Cell(r.k.why, Color::Dim)
                                  : Cell((r.k.steered ? "steered: " : "NOT steered: ") + r.k.why,
                                         r.k.steered ? Color::Green : Color::Red)});

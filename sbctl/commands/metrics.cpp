@@ -8,6 +8,7 @@
 // that a textfile written from it is replaced, not left stale. Exit 2 only
 // when nothing could be printed (a bad profile, a bad --listen).
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <cstdio>
 #include <map>
@@ -111,6 +112,7 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
   bool checked = false;
   std::uint64_t objects = 0;
   std::optional<bool> table_drift;
+  std::vector<netcfg::LimitTrips> trips;
   if (cur) {
     try {
       const Snapshot after = load_snapshot(store.path_of(cur->id) + "/after");
@@ -123,6 +125,7 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
       netcfg::NetnsScope ns(w.netns);
       const netcfg::KernelState k = netcfg::read_kernel_state();
       objects = netcfg::object_drift(after.kernel, k).size();
+      trips = k.limit_trips;
       checked = true;
     } catch (const std::exception& e) {
       warn("kernel state not checked for drift: " + std::string(e.what()));
@@ -138,6 +141,18 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
     m.family("socketbox_sbctl_drift_objects", "gauge",
              "Objects (tables, chains, sets, routes) missing, extra or changed.")
         .sample("socketbox_sbctl_drift_objects", objects);
+  }
+  if (!trips.empty()) {
+    m.family("socketbox_sbctl_limit_tripped_total", "counter",
+             "New connections a per-source limit refused (its nft rule's counter; reset when the "
+             "table is loaded again).");
+    for (const auto& t : trips) {
+      const std::string limit =
+          std::string(t.kind == netcfg::LimitTrips::Kind::Conn ? "max_conn" : "rate") +
+          (t.family == AF_INET6 ? "_ip6" : "_ip");
+      m.sample("socketbox_sbctl_limit_tripped_total", "steer", std::to_string(t.steer), t.packets,
+               "limit", limit);
+    }
   }
   if (table_drift)
     m.family("socketbox_sbctl_table_file_drift", "gauge",

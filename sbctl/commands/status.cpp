@@ -2,6 +2,8 @@
 // the generation in force, drift between it and the box (each missing,
 // extra or changed object named), and sbd's counters. Exit 0 in step, 1
 // drift, 2 error, as diff.
+#include <sys/socket.h>
+
 #include <cstdio>
 #include <ctime>
 
@@ -27,6 +29,13 @@ struct Report {
   bool kernel_checked = false;
   std::string kernel_error;
   std::vector<std::string> kernel_drift;  // "+ ..." / "- ..."
+  // Per-source limits as the kernel holds them, with their trip counters.
+  struct Limit {
+    std::size_t steer = 0;
+    netcfg::SourceLimits limits;
+    std::vector<netcfg::LimitTrips> trips;
+  };
+  std::vector<Limit> limits;
   std::string table_path;
   std::string table_state;  // in-step | differs | missing | unknown
   std::string control;
@@ -81,6 +90,13 @@ Report gather(const StatusOptions& o) {
       netcfg::NetnsScope ns(r.netns);
       const netcfg::KernelState k = netcfg::read_kernel_state();
       r.kernel_checked = true;
+      for (std::size_t i = 0; i < k.steering.steers.size(); ++i) {
+        if (!k.steering.steers[i].limits.any()) continue;
+        Report::Limit l{i, k.steering.steers[i].limits, {}};
+        for (const auto& t : k.limit_trips)
+          if (t.steer == i) l.trips.push_back(t);
+        r.limits.push_back(std::move(l));
+      }
       // Object by object: Add = the generation has it and the kernel lacks it.
       for (const auto& c : netcfg::object_drift(after.kernel, k))
         r.kernel_drift.push_back((c.kind == netcfg::Change::Kind::Add      ? "missing: "
@@ -130,6 +146,20 @@ bool rollback_incomplete(const GenerationMeta& m) {
   return !m.rollback_check.empty() && m.rollback_check.rfind("verified", 0) != 0;
 }
 
+const char* family_word(int family) { return family == AF_INET6 ? "ip6" : "ip"; }
+const char* kind_word(netcfg::LimitTrips::Kind k) {
+  return k == netcfg::LimitTrips::Kind::Conn ? "max_conn" : "rate";
+}
+
+// "ip6 max_conn tripped 3, ip6 rate tripped 0"
+std::string trips_text(const std::vector<netcfg::LimitTrips>& trips) {
+  std::string out;
+  for (const auto& t : trips)
+    out += std::string(out.empty() ? "" : ", ") + family_word(t.family) + " " + kind_word(t.kind) +
+           " tripped " + std::to_string(t.packets);
+  return out;
+}
+
 void print_json(const Report& r) {
   JsonWriter w;
   w.begin_object();
@@ -156,6 +186,29 @@ void print_json(const Report& r) {
   for (const auto& d : r.kernel_drift) w.value(d);
   w.end_array();
   if (!r.kernel_error.empty()) w.key("error").value(r.kernel_error);
+  w.key("limits").begin_array();
+  for (const auto& l : r.limits) {
+    w.begin_object().key("steer").value(static_cast<std::int64_t>(l.steer));
+    w.key("text").value(netcfg::to_string(l.limits));
+    w.key("max_conn_per_source").value(static_cast<std::int64_t>(l.limits.max_conn));
+    w.key("rate_per_source").value(static_cast<std::int64_t>(l.limits.rate));
+    w.key("rate_unit_seconds").value(static_cast<std::int64_t>(l.limits.rate_unit));
+    w.key("rate_burst").value(static_cast<std::int64_t>(l.limits.burst));
+    w.key("source_prefix6").value(static_cast<std::int64_t>(l.limits.prefix6));
+    w.key("source_prefix4").value(static_cast<std::int64_t>(l.limits.prefix4));
+    w.key("tripped").begin_array();
+    for (const auto& t : l.trips)
+      w.begin_object()
+          .key("family")
+          .value(family_word(t.family))
+          .key("limit")
+          .value(kind_word(t.kind))
+          .key("count")
+          .value(static_cast<std::int64_t>(t.packets))
+          .end_object();
+    w.end_array().end_object();
+  }
+  w.end_array();
   w.end_object();
   w.key("table")
       .begin_object()
@@ -234,6 +287,14 @@ void print_text(const Report& r) {
     }
   } else if (!r.kernel_error.empty()) {
     t.add({"kernel", Cell("not checked: " + r.kernel_error, Color::Yellow)});
+  }
+  for (std::size_t i = 0; i < r.limits.size(); ++i) {
+    const auto& l = r.limits[i];
+    t.add({i ? "" : "limits",
+           "steer " + std::to_string(l.steer) + ": " + netcfg::to_string(l.limits)});
+    bool tripped = false;
+    for (const auto& x : l.trips) tripped = tripped || x.packets > 0;
+    t.add({"", Cell("  " + trips_text(l.trips), tripped ? Color::Yellow : Color::None)});
   }
   for (std::size_t i = 0; i < r.watch_gave_up.size(); ++i)
     t.add({i ? "" : "watch", Cell(r.watch_gave_up[i], Color::Red)});

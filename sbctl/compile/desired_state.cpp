@@ -50,6 +50,12 @@ netcfg::DesiredState desired_state(const Profile& p) {
     for (const auto& e : s.prefixes) st.prefixes.push_back(to_netcfg_prefix(e.net));
     if (!s.ports.any())
       for (const auto& r : s.ports.ranges()) st.ports.push_back({r.lo, r.hi});
+    st.limits.max_conn = s.limits.max_conn;
+    st.limits.rate = s.limits.rate;
+    st.limits.rate_unit = s.limits.rate_unit;
+    st.limits.burst = s.limits.burst;
+    st.limits.prefix6 = s.limits.prefix6;
+    st.limits.prefix4 = s.limits.prefix4;
     d.steers.push_back(std::move(st));
   }
   return d;

@@ -42,11 +42,26 @@ struct PrefixEntry {
   Pos pos;
 };
 
+// Per-source limits of a [[steer]] block, enforced by nft before sbd.
+struct SourceLimitConfig {
+  std::uint32_t max_conn = 0;   // max_conn_per_source; 0 = absent
+  std::uint32_t rate = 0;       // rate_per_source "N/UNIT"; 0 = absent
+  std::uint32_t rate_unit = 1;  // seconds per UNIT
+  std::uint32_t burst = 5;      // rate_burst (nft's default)
+  std::uint8_t prefix6 = 64;    // source_prefix6
+  std::uint8_t prefix4 = 32;    // source_prefix4
+  Pos max_conn_pos, rate_pos;
+  bool any() const { return max_conn != 0 || rate != 0; }
+  // "max 20 connections, rate 20/second burst 5 per source /64 (IPv6), /32 (IPv4)"
+  std::string str() const;
+};
+
 struct SteerBlock {
   std::vector<PrefixEntry> prefixes;
   PortSet ports;  // any when `ports` is absent
   Pos pos;        // the [[steer]] header
   Pos ports_pos;
+  SourceLimitConfig limits;
 };
 
 // [relay]: where sbctl writes sb-relay's configuration and how it reaches it.

@@ -17,6 +17,22 @@
 
 namespace socketbox::sbctl {
 
+std::string SourceLimitConfig::str() const {
+  if (!any()) return "none";
+  std::string out;
+  if (max_conn) out = "max " + std::to_string(max_conn) + " connections";
+  if (rate) {
+    static const std::map<std::uint32_t, const char*> names = {
+        {1, "second"}, {60, "minute"}, {3600, "hour"}, {86400, "day"}};
+    const auto u = names.find(rate_unit);
+    if (!out.empty()) out += ", ";
+    out += "rate " + std::to_string(rate) + "/" + (u != names.end() ? u->second : "?") + " burst " +
+           std::to_string(burst);
+  }
+  return out + " per source /" + std::to_string(prefix6) + " (IPv6), /" + std::to_string(prefix4) +
+         " (IPv4)";
+}
+
 std::string Route::label() const {
   std::string s = "route";
   if (!name.empty()) s += " '" + name + "'";
@@ -230,10 +246,42 @@ class Reader {
     return r->lo;
   }
 
+  std::int64_t int_in(const toml::node& n, const std::string& key, std::int64_t lo, std::int64_t hi,
+                      const std::string& want) const {
+    if (!n.is_integer()) type_fail(n, key, want);
+    const std::int64_t v = n.as_integer()->get();
+    if (v < lo || v > hi) fail(n, "'" + key + "' must be " + want + ", got " + std::to_string(v));
+    return v;
+  }
+
+  // rate_per_source = "20/second": new connections per second, minute, hour or day.
+  void read_rate(const toml::node& n, SourceLimitConfig& l) const {
+    const std::string s = string_of(n, "rate_per_source");
+    const std::string want =
+        "'rate_per_source' must be \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\" with N "
+        "from 1 to 1000000, got '" +
+        s + "'";
+    const auto slash = s.find('/');
+    if (slash == std::string::npos || slash == 0 || slash > 7) fail(n, want);
+    std::uint32_t count = 0;
+    for (std::size_t i = 0; i < slash; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) fail(n, want);
+      count = count * 10 + static_cast<std::uint32_t>(s[i] - '0');
+    }
+    if (count == 0 || count > 1000000) fail(n, want);
+    static const std::map<std::string, std::uint32_t> units = {
+        {"second", 1}, {"minute", 60}, {"hour", 3600}, {"day", 86400}};
+    const auto u = units.find(s.substr(slash + 1));
+    if (u == units.end()) fail(n, want);
+    l.rate = count;
+    l.rate_unit = u->second;
+  }
+
   void read_steer(const toml::table& t) {
     SteerBlock s;
     s.pos = pos_of(t);
     bool have_prefixes = false;
+    const toml::node* burst_node = nullptr;
     for (auto&& [key, node] : t)
       attempt([&, &key = key, &node = node] {
         const std::string k(key.str());
@@ -252,10 +300,31 @@ class Reader {
         } else if (k == "ports") {
           s.ports = ports_of(node, "ports");
           s.ports_pos = pos_of(node);
+        } else if (k == "max_conn_per_source") {
+          s.limits.max_conn = static_cast<std::uint32_t>(
+              int_in(node, k, 1, 1000000, "a number of connections from 1 to 1000000"));
+          s.limits.max_conn_pos = pos_of(node);
+        } else if (k == "rate_per_source") {
+          read_rate(node, s.limits);
+          s.limits.rate_pos = pos_of(node);
+        } else if (k == "rate_burst") {
+          burst_node = &node;
+          s.limits.burst = static_cast<std::uint32_t>(
+              int_in(node, k, 1, 1000000, "a number of connections from 1 to 1000000"));
+        } else if (k == "source_prefix6") {
+          s.limits.prefix6 =
+              static_cast<std::uint8_t>(int_in(node, k, 1, 128, "a prefix length from 1 to 128"));
+        } else if (k == "source_prefix4") {
+          s.limits.prefix4 =
+              static_cast<std::uint8_t>(int_in(node, k, 1, 32, "a prefix length from 1 to 32"));
         } else {
-          unknown(key, "[[steer]]", "prefixes or ports");
+          unknown(key, "[[steer]]",
+                  "prefixes, ports, max_conn_per_source, rate_per_source, rate_burst, "
+                  "source_prefix6 or source_prefix4");
         }
       });
+    if (burst_node && s.limits.rate == 0)
+      attempt([&] { fail(*burst_node, "'rate_burst' needs 'rate_per_source' in the same block"); });
     if (!have_prefixes) fail(s.pos, "[[steer]] needs 'prefixes' (the addresses to send to sbd)");
     p_.steers.push_back(std::move(s));
   }

@@ -1,5 +1,7 @@
 #include "state/snapshot.hpp"
 
+#include <map>
+
 #include "compile/desired_state.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
@@ -23,6 +25,20 @@ std::string kernel_state_to_toml(const netcfg::DesiredState& d, const std::strin
       }
       out += "]\n";
     }
+    // Limits too, or a rollback to this snapshot would drop them.
+    const netcfg::SourceLimits& l = s.limits;
+    if (l.max_conn) out += "max_conn_per_source = " + std::to_string(l.max_conn) + "\n";
+    if (l.rate) {
+      static const std::map<std::uint32_t, const char*> units = {
+          {1, "second"}, {60, "minute"}, {3600, "hour"}, {86400, "day"}};
+      const auto u = units.find(l.rate_unit);
+      out += "rate_per_source = \"" + std::to_string(l.rate) + "/" +
+             (u != units.end() ? u->second : "second") + "\"\n";
+      out += "rate_burst = " + std::to_string(l.burst) + "\n";
+    }
+    if (l.any())
+      out += "source_prefix6 = " + std::to_string(l.prefix6) +
+             "\nsource_prefix4 = " + std::to_string(l.prefix4) + "\n";
   }
   return out;
 }

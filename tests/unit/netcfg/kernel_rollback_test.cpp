@@ -154,3 +154,21 @@ TEST_CASE("a loopback that is down is refused before anything changes") {
       "(ip link set lo up)");
   CHECK_FALSE(read_kernel_state().table_present);
 }
+
+TEST_CASE("a failure after the nft batch puts back a table with limits") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  DesiredState limited = before_state();
+  limited.steers[0].limits.max_conn = 3;
+  limited.steers[0].limits.rate = 20;
+  {
+    NetnsScope in(ns.name());
+    apply(limited);
+  }
+  // The dynamic sets and the rules' dynset statements load back as read.
+  expect_failure_restores(ns, "after-nft");
+  NetnsScope in(ns.name());
+  const KernelState k = read_kernel_state();
+  CHECK(k.unrecognized.empty());
+  CHECK(diff(limited, k).empty());
+}

@@ -359,3 +359,32 @@ to = "unix:/run/socketbox/x/plain.sock"
   CHECK(socketbox::relay::parse_config_text(empty, "relay.toml").empty());
   CHECK_FALSE(is_sbctl_relay_config("[[relay]]\npath = \"/a\"\ntarget = \"unix:/b\"\n"));
 }
+
+TEST_CASE("a steer block's per-source limits reach the desired kernel state") {
+  const Profile p = parse_profile(R"([[steer]]
+prefixes = ["fd01:db8:1:40::/64", "192.0.2.0/24"]
+max_conn_per_source = 20
+rate_per_source = "100/minute"
+rate_burst = 40
+source_prefix6 = 56
+[[steer]]
+prefixes = ["198.51.100.0/24"]
+)",
+                                  "l.toml");
+  const auto d = desired_state(p);
+  REQUIRE(d.steers.size() == 2);
+  const auto& l = d.steers[0].limits;
+  CHECK(l.max_conn == 20);
+  CHECK(l.rate == 100);
+  CHECK(l.rate_unit == 60);
+  CHECK(l.burst == 40);
+  CHECK(l.prefix6 == 56);
+  CHECK(l.prefix4 == 32);
+  CHECK_FALSE(d.steers[1].limits.any());
+  CHECK(socketbox::netcfg::to_string(l) == p.steers[0].limits.str());
+  const std::string nft = socketbox::netcfg::render_nft(d);
+  CHECK(nft.find("ct state new add @s0c6 { ip6 saddr & ffff:ffff:ffff:ff00:: ct count over 20 }") !=
+        std::string::npos);
+  CHECK(nft.find("update @s0r4 { ip saddr limit rate over 100/minute burst 40 packets }") !=
+        std::string::npos);
+}

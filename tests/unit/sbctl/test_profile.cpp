@@ -124,7 +124,8 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
   CHECK(error_of("[daemon]\nlisten = \"[::ffff:127.0.0.1]:1\"\ntables = \"/x\"\n") ==
         "p.toml:3:1: error: unknown key 'tables' in [daemon] (expected listen, table or control)");
   CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nport = 22\n") ==
-        "p.toml:3:1: error: unknown key 'port' in [[steer]] (expected prefixes or ports)");
+        "p.toml:3:1: error: unknown key 'port' in [[steer]] (expected prefixes, ports, "
+        "max_conn_per_source, rate_per_source, rate_burst, source_prefix6 or source_prefix4)");
   CHECK(
       error_of("[[route]]\nto = \"reject\"\n  dst = \"fd00::1\"\n") ==
       "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to, proxy or "
@@ -345,4 +346,67 @@ TEST_CASE("relay route errors name file, line and column", "[profile][relay]") {
   CHECK(error_of("[relay]\nsocket_dir = \"/" + std::string(100, 'd') +
                  "\"\n[[route]]\nto = \"relay:tcp:1.2.3.4:5\"\nname = \"web\"\n")
             .rfind("p.toml:4:6: error: the relay socket of route 'web' at line 3, /ddd", 0) == 0);
+}
+
+TEST_CASE("per-source limits of a steer block", "[profile]") {
+  const Profile p = parse_profile(R"([[steer]]
+prefixes = ["fd01:db8:1:40::/64", "192.0.2.0/24"]
+max_conn_per_source = 20
+rate_per_source = "100/minute"
+rate_burst = 40
+source_prefix6 = 56
+source_prefix4 = 24
+
+[[steer]]
+prefixes = ["fd01:db8:1:41::/64"]
+rate_per_source = "20/second"
+)",
+                                  "p.toml");
+  REQUIRE(p.steers.size() == 2);
+  const SourceLimitConfig& a = p.steers[0].limits;
+  CHECK(a.max_conn == 20);
+  CHECK(a.max_conn_pos == Pos{3, 23});
+  CHECK(a.rate == 100);
+  CHECK(a.rate_unit == 60);
+  CHECK(a.burst == 40);
+  CHECK(a.prefix6 == 56);
+  CHECK(a.prefix4 == 24);
+  CHECK(a.str() ==
+        "max 20 connections, rate 100/minute burst 40 per source /56 (IPv6), /24 (IPv4)");
+  const SourceLimitConfig& b = p.steers[1].limits;
+  CHECK(b.max_conn == 0);
+  CHECK(b.rate == 20);
+  CHECK(b.rate_unit == 1);
+  CHECK(b.burst == 5);
+  CHECK(b.prefix6 == 64);
+  CHECK(b.prefix4 == 32);
+  CHECK_FALSE(SourceLimitConfig{}.any());
+}
+
+TEST_CASE("bad per-source limits are errors at their value", "[profile]") {
+  const std::string head = "[[steer]]\nprefixes = [\"fd00::/8\"]\n";
+  CHECK(error_of(head + "max_conn_per_source = 0\n") ==
+        "p.toml:3:23: error: 'max_conn_per_source' must be a number of connections from 1 to "
+        "1000000, got 0");
+  CHECK(error_of(head + "max_conn_per_source = \"20\"\n") ==
+        "p.toml:3:23: error: 'max_conn_per_source' must be a number of connections from 1 to "
+        "1000000, not a string");
+  const std::string rate_error =
+      "error: 'rate_per_source' must be \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\" "
+      "with N from 1 to 1000000, got '";
+  CHECK(error_of(head + "rate_per_source = \"20/sec\"\n") ==
+        "p.toml:3:19: " + rate_error + "20/sec'");
+  CHECK(error_of(head + "rate_per_source = \"0/second\"\n") ==
+        "p.toml:3:19: " + rate_error + "0/second'");
+  CHECK(error_of(head + "rate_per_source = \"x/minute\"\n") ==
+        "p.toml:3:19: " + rate_error + "x/minute'");
+  CHECK(error_of(head + "rate_per_source = \"20\"\n") == "p.toml:3:19: " + rate_error + "20'");
+  CHECK(error_of(head + "rate_per_source = 20\n") ==
+        "p.toml:3:19: error: 'rate_per_source' must be a string, not an integer");
+  CHECK(error_of(head + "source_prefix6 = 129\n") ==
+        "p.toml:3:18: error: 'source_prefix6' must be a prefix length from 1 to 128, got 129");
+  CHECK(error_of(head + "source_prefix4 = 0\n") ==
+        "p.toml:3:18: error: 'source_prefix4' must be a prefix length from 1 to 32, got 0");
+  CHECK(error_of(head + "rate_burst = 10\n") ==
+        "p.toml:3:14: error: 'rate_burst' needs 'rate_per_source' in the same block");
 }

@@ -40,6 +40,12 @@ TEST_CASE("kernel state survives a trip through kernel.toml", "[state]") {
   s.prefixes.push_back(*nc::Prefix::parse("fd01:db8:1:40::/64"));
   s.prefixes.push_back(*nc::Prefix::parse("192.0.2.0/24"));
   s.ports = {{22, 22}, {8000, 8100}};
+  s.limits.max_conn = 20;
+  s.limits.rate = 100;
+  s.limits.rate_unit = 60;
+  s.limits.burst = 40;
+  s.limits.prefix6 = 56;
+  s.limits.prefix4 = 24;
   d.steers.push_back(s);
   nc::Steer any;
   any.prefixes.push_back(*nc::Prefix::parse("198.51.100.0/24"));

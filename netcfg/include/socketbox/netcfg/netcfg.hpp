@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "socketbox/unique_fd.hpp"
@@ -51,11 +52,45 @@ struct PortRange {
   friend auto operator<=>(const PortRange&, const PortRange&) = default;
 };
 
+// Per-source limits of one steer block, enforced by nft before TPROXY: a new
+// connection over a limit is refused with a TCP reset and never reaches sbd.
+// Sources count per prefix (prefix6 / prefix4 bits of the source address),
+// since IPv6 clients rotate addresses inside their /64.
+struct SourceLimits {
+  std::uint32_t max_conn = 0;   // connections one source prefix may hold; 0 = no limit
+  std::uint32_t rate = 0;       // new connections per rate_unit seconds; 0 = no limit
+  std::uint32_t rate_unit = 1;  // 1, 60, 3600 or 86400
+  std::uint32_t burst = 5;      // packets beyond the rate (nft's default is 5)
+  std::uint8_t prefix6 = 64;
+  std::uint8_t prefix4 = 32;
+  bool any() const { return max_conn != 0 || rate != 0; }
+  friend bool operator==(const SourceLimits&, const SourceLimits&) = default;
+};
+
+// "max 20 conn per /64,/32; rate 20/second burst 5 per /64,/32", or "none".
+std::string to_string(const SourceLimits& limits);
+
 // One [[steer]] block: these prefixes and these TCP ports go to sbd.
 struct Steer {
+  // A constructor rather than an aggregate: {prefixes, ports} stays valid
+  // (and warning-free) now that limits follow.
+  Steer() = default;
+  Steer(std::vector<Prefix> prefixes_in, std::vector<PortRange> ports_in = {},
+        SourceLimits limits_in = {})
+      : prefixes(std::move(prefixes_in)), ports(std::move(ports_in)), limits(limits_in) {}
   std::vector<Prefix> prefixes;
   std::vector<PortRange> ports;  // empty = every port
+  SourceLimits limits;
   friend bool operator==(const Steer&, const Steer&) = default;
+};
+
+// How often one limit refused a connection (its nft rule's counter).
+struct LimitTrips {
+  std::size_t steer = 0;
+  int family = 0;  // AF_INET6 or AF_INET
+  enum class Kind { Conn, Rate } kind = Kind::Conn;
+  std::uint64_t packets = 0;
+  friend bool operator==(const LimitTrips&, const LimitTrips&) = default;
 };
 
 // What socketbox wants the kernel of one network namespace to hold.
@@ -85,6 +120,8 @@ struct KernelState {
   // hand-added rule), and tagged routes of another shape, one line each;
   // diff() reports them as removals, apply() replaces the table.
   std::vector<std::string> unrecognized;
+  // The trip counter of every limit rule, in table order.
+  std::vector<LimitTrips> limit_trips;
 };
 
 struct Change {
@@ -102,7 +139,7 @@ DesiredState normalize(const DesiredState& desired);
 
 // Throws NetcfgError naming the problem if `desired` cannot be loaded:
 // a steer block without prefixes, overlapping prefixes or port ranges inside
-// one block, a port range with lo > hi, or tproxy_port 0.
+// one block, a port range with lo > hi, tproxy_port 0, or limits out of range.
 void validate(const DesiredState& desired);
 
 // Reads the socketbox nft table and socketbox's routes of the current netns.
