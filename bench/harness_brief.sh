@@ -25,4 +25,4 @@ for p in $ran; do
   awk -v r="$r" 'BEGIN { exit !(r > 0) }' || fail "path $p: no connections (rate '$r')"
   grep -q "^$p " "$log" || fail "path $p is not in the table"
 done
-echo "PASS: paths $(echo $ran) all carried connections"
+echo "PASS: paths ${ran//$'\n'/ } all carried connections"
