@@ -1,15 +1,18 @@
 // sb-bench-server: the server side of the dispatch benchmark. Answers each
 // connection with "ok\n" and closes it, either as a direct transparent
-// listener (the kernel's own cost, the baseline) or as a receiver of sockets
-// handed over by sbd. Both modes do the same work per connection so that the
-// ratio of their rates is what sbd adds.
+// listener (the kernel's own cost, the baseline), as a receiver of sockets
+// handed over by sbd, or as a Unix listener behind nginx or HAProxy. Every
+// mode does the same work per connection, so the ratio of their rates is what
+// the path in front of it adds.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstring>
 
 #include "socketbox/receiver.h"
 
@@ -45,6 +48,31 @@ int serve_direct(unsigned port) {
   }
 }
 
+// A plain Unix stream listener: what nginx and HAProxy connect to in the
+// benchmark harness, so that every path ends at the same program in the same
+// isolated namespace.
+int serve_unix(const std::string& path) {
+  sockaddr_un sa{};
+  if (path.size() >= sizeof sa.sun_path) {
+    std::fprintf(stderr, "sb-bench-server: %s: path too long\n", path.c_str());
+    return 1;
+  }
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, path.c_str(), path.size());
+  const int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  unlink(path.c_str());
+  if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(s, 4096) != 0) {
+    std::perror("sb-bench-server: bind/listen");
+    return 1;
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  for (;;) {
+    const int c = accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c >= 0) answer(c);
+  }
+}
+
 int serve_received(const std::string& path) {
   sb_receiver* r = sb_receiver_open(path.c_str(), nullptr);
   if (!r) {
@@ -67,10 +95,18 @@ int main(int argc, char** argv) {
   std::string path;
   auto* direct = app.add_option("--listen-transparent", port, "listen on [::ffff:127.0.0.1]:PORT")
                      ->check(CLI::Range(1u, 65535u));
-  app.add_option("--receive", path, "receive sockets at this Unix socket path")->excludes(direct);
+  auto* receive = app.add_option("--receive", path, "receive sockets at this Unix socket path")
+                      ->excludes(direct);
+  std::string unix_path;
+  app.add_option("--listen-unix", unix_path, "accept connections on this Unix stream socket")
+      ->excludes(direct)
+      ->excludes(receive);
   CLI11_PARSE(app, argc, argv);
   if (port) return serve_direct(port);
   if (!path.empty()) return serve_received(path);
-  std::fprintf(stderr, "sb-bench-server: give --listen-transparent PORT or --receive PATH\n");
+  if (!unix_path.empty()) return serve_unix(unix_path);
+  std::fprintf(stderr,
+               "sb-bench-server: give --listen-transparent PORT, --receive PATH or "
+               "--listen-unix PATH\n");
   return 2;
 }

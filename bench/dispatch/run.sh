@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The end-to-end dispatch benchmark, in throw-away namespaces (as root):
+# The end-to-end dispatch benchmark, direct vs sbd only (bench/run is the full
+# harness, with nginx and HAProxy), in throw-away namespaces (as root):
 #   bench/dispatch/run.sh [ROUNDS [SECONDS]]
 # A client namespace runs sb-loadgen (connect, read, close; 4 threads over
 # 1,000 destination addresses) against two paths through the same router:
