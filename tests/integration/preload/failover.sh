@@ -34,6 +34,9 @@ grep -q "^ip:$dest port:80 jump-unix-any:$a,$b\$" "$SB_TMP/sbd.table" ||
   sb_fail "compiled table: $(cat "$SB_TMP/sbd.table")"
 out=$(sbctl explain "$SB_TMP/box.toml" "$dest" 80 --netns "$SB_NS_ROUTER")
 sb_assert_contains "$out" "sbd would send it to the first that takes it of 1. unix:$a, 2. unix:$b" "explain"
+out=$(sbctl explain "$SB_TMP/box.toml" "$dest" 80 --netns "$SB_NS_ROUTER" --json)
+sb_assert_eq "unix-any:$a,$b ['unix:$a', 'unix:$b']" \
+  "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["verdict"], j["route"]["failover"])' "$out")" "explain --json"
 sb_bg dispatcher sb_in "$SB_NS_ROUTER" sbd -t -l ::ffff:127.0.0.1 -p "$SB_TPROXY_PORT" \
   -f "$SB_TMP/sbd.table" --control "$SB_TMP/sbd.ctl"
 sb_wait_for 10 "sbd to serve" grep -q "sbd: serving" "$SB_TMP/dispatcher.log"
@@ -107,6 +110,10 @@ failovers=$(counter "$a" "['failovers']")
 sb_assert_eq "$failovers" "$(($(counter "$a" "['failed']['refused']") + $(counter "$a" "['failed']['missing']")))" "a's failovers: its refusals"
 ((failovers > 0 && failovers <= $(served b))) || sb_fail "a's failovers: $failovers, b served $(served b)"
 sb_assert_eq 0 "$(counter "$b" "['failovers']")" "b's failovers"
+# The metrics say the same.
+metrics=$(printf 'metrics\n' | socat -t 5 - "UNIX-CONNECT:$SB_TMP/sbd.ctl")
+sb_assert_contains "$metrics" "socketbox_sbd_target_failovers_total{target=\"$a\"} $failovers" "metrics"
+sb_assert_contains "$metrics" "socketbox_sbd_target_failovers_total{target=\"$b\"} 0" "metrics"
 # sbctl status shows them in its table of targets.
 out=$(sbctl status --netns "$SB_NS_ROUTER" --state-dir "$SB_TMP/state" --control "$SB_TMP/sbd.ctl" || true)
 sb_assert_contains "$out" "FAILOVERS" "sbctl status"
