@@ -151,6 +151,10 @@ GenerationMeta GenerationStore::read_meta(unsigned id) const {
       m.deadline = static_cast<std::time_t>(std::strtoll(v.c_str(), nullptr, 10));
     else if (k == "note")
       m.note = v;
+    else if (k == "drained") {
+      const auto tab = v.find('\t');
+      m.drained.emplace_back(v.substr(0, tab), tab == std::string::npos ? "" : v.substr(tab + 1));
+    }
   }
   return m;
 }
@@ -173,6 +177,8 @@ void GenerationStore::write_meta(const GenerationMeta& m) const {
   if (!m.relay_control.empty()) out += "relay_control=" + clean(m.relay_control) + "\n";
   out += "created=" + std::to_string(static_cast<long long>(m.created)) + "\n";
   out += "deadline=" + std::to_string(static_cast<long long>(m.deadline)) + "\n";
+  for (const auto& [route, to] : m.drained)
+    out += "drained=" + clean(route) + "\t" + clean(to) + "\n";
   out += "note=" + clean(m.note) + "\n";
   write_file_atomic(path_of(m.id) + "/meta", out);
 }

@@ -16,6 +16,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "socketbox/unique_fd.hpp"
@@ -38,6 +39,9 @@ struct GenerationMeta {
   std::time_t deadline = 0;  // pending: rolled back at this time unless confirmed
   RollbackReason reason = RollbackReason::None;  // RolledBack: why, as data
   std::string note;                              // the same in words, for people
+  // Routes drained by `sbctl drain` while this generation is in force:
+  // "NAME<TAB>TARGET" lines (TARGET empty = the rest of its failover list).
+  std::vector<std::pair<std::string, std::string>> drained;
 };
 
 class GenerationStore {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "compile/desired_state.hpp"
+#include "compile/drain.hpp"
 #include "compile/relay_config.hpp"
 #include "compile/route_match.hpp"
 #include "compile/table_compiler.hpp"
@@ -412,4 +413,47 @@ to = "unix:/run/a.sock"
   const Explanation e = explain(p, c, t);
   CHECK(e.verdict == "unix-any:/run/b.sock,/run/c.sock");
   CHECK(e.agrees);
+}
+
+TEST_CASE("drains lay other targets over named routes", "[compiler][drain]") {
+  const std::string text = R"([[route]]
+name = "web"
+port = 80
+to = ["unix:/run/a.sock", "unix:/run/b.sock", "unix:/run/c.sock"]
+
+[[route]]
+name = "ssh"
+port = 22
+to = "unix:/run/ssh.sock"
+)";
+  Profile p = parse_profile(text, "d.toml");
+  apply_drains(p, {{"web", ""}});
+  CHECK(p.routes[0].to.sbd_verdict() == "unix-any:/run/b.sock,/run/c.sock");
+  apply_drains(p, {{"web", ""}});  // the last two: one socket is left
+  CHECK(p.routes[0].to.sbd_verdict() == "unix:/run/c.sock");
+  CHECK(p.routes[0].to.failover.empty());
+
+  p = parse_profile(text, "d.toml");
+  apply_drains(p, {{"ssh", "unix:/run/spare.sock"}, {"web", "unix:/run/maint.sock"}});
+  CHECK(p.routes[1].to.sbd_verdict() == "unix:/run/spare.sock");
+  CHECK(p.routes[0].to.sbd_verdict() == "unix:/run/maint.sock");
+  CHECK(compile_table(p).text.find("jump-unix-any") == std::string::npos);
+
+  p = parse_profile(text, "d.toml");
+  const auto error_of = [&](const std::vector<Drain>& d) {
+    try {
+      apply_drains(p, d);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  CHECK(error_of({{"nope", ""}}) == "no route named 'nope' in d.toml");
+  CHECK(error_of({{"ssh", ""}}) ==
+        "route 'ssh' has one target, so nothing to drain to: give --to unix:/PATH");
+  CHECK(drain_target_problem("unix:/run/x.sock").empty());
+  CHECK(drain_target_problem("relay:tcp:[::1]:80") ==
+        "--to must be \"unix:/PATH\", got 'relay:tcp:[::1]:80'");
+  CHECK(drain_target_problem("unix:/a b") ==
+        "--to socket path contains white space, which the table format cannot hold");
 }
