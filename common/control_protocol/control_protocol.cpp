@@ -126,6 +126,7 @@ void to_json(Json& j, const TargetStatus& t) {
     j["path"] = t.path;
   j["sent"] = t.sent;
   j["failed"] = t.failed;
+  j["failovers"] = t.failovers;
   j["in_table"] = t.in_table;
 }
 void from_json(const Json& j, TargetStatus& t) {
@@ -140,6 +141,7 @@ void from_json(const Json& j, TargetStatus& t) {
   }
   field(j, "sent", t.sent);
   field(j, "failed", t.failed);
+  field(j, "failovers", t.failovers);
   field(j, "in_table", t.in_table);
 }
 

@@ -199,6 +199,20 @@ void add_completion(CLI::App& app, Runner& runner) {
   });
 }
 
+void add_drain(CLI::App& app, Runner& runner, bool undrain) {
+  auto o = std::make_shared<DrainOptions>();
+  o->undrain = undrain;
+  CLI::App* sub = app.add_subcommand(
+      undrain ? "undrain" : "drain",
+      undrain ? "Send a drained route's connections where its profile says again (recorded)"
+              : "Send a named route's connections to the rest of its failover list or --to "
+                "(recorded; rollback undoes it)");
+  sub->add_option("ROUTE", o->route, "the route's name")->required();
+  if (!undrain) sub->add_option("--to", o->to, "where its connections go instead (\"unix:/PATH\")");
+  sub->add_option("--state-dir", o->state_dir, "where generations are kept")->capture_default_str();
+  sub->add_flag("--json", o->json, "print the result as JSON");
+  sub->callback([o, &runner] { runner = [o] { return run_drain(*o); }; });
+}
 }  // namespace
 
 int run_command_line(int argc, char** argv) {
@@ -214,6 +228,8 @@ int run_command_line(int argc, char** argv) {
   add_confirm(app, runner);
   add_rollback(app, runner);
   add_down(app, runner);
+  add_drain(app, runner, false);
+  add_drain(app, runner, true);
   add_status(app, runner);
   add_generations(app, runner);
   add_metrics(app, runner);

@@ -64,6 +64,13 @@ struct DownOptions {
 };
 int run_down(const DownOptions& o);
 
+struct DrainOptions {
+  std::string route, to, state_dir = kDefaultStateDir;
+  bool undrain = false;
+  bool json = false;
+};
+int run_drain(const DrainOptions& o);
+
 struct StatusOptions {
   std::string netns, state_dir = kDefaultStateDir, control;
   std::string relay_control;  // default: the generation's, when it manages sb-relay

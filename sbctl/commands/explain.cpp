@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -165,6 +166,12 @@ void print_json(const Report& r) {
         .value(route->name)
         .key("to")
         .value(route->to.str());
+    if (!route->to.failover.empty()) {
+      // The order sbd tries them in.
+      w.key("failover").begin_array();
+      for (const auto& f : route->to.failover) w.value("unix:" + f);
+      w.end_array();
+    }
     if (route->to.kind == RouteTarget::Kind::Relay)
       w.key("relay")
           .begin_object()
@@ -210,8 +217,23 @@ void print_json(const Report& r) {
   std::printf("%s\n", w.str().c_str());
 }
 
+// Where sbd sends it, in words: a failover list ("unix-any:/a,/b") as the
+// ordered list it tries.
+std::string destination(const std::string& v) {
+  constexpr std::string_view kAny = "unix-any:";
+  if (v.rfind(kAny, 0) != 0) return v;
+  std::string out = "the first that takes it of ";
+  for (std::size_t start = kAny.size(), n = 1;; ++n) {
+    const std::size_t end = std::min(v.find(',', start), v.size());
+    out += std::to_string(n) + ". unix:" + v.substr(start, end - start);
+    if (end == v.size()) return out;
+    out += ", ";
+    start = end + 1;
+  }
+}
+
 Cell verdict_cell(const Report& r) {
-  const std::string& v = r.e.verdict;
+  const std::string v = destination(r.e.verdict);
   if (!r.reaches_sbd)
     return Cell(
         "the kernel does not steer this to sbd: sbd never sees it (were it steered, sbd "

@@ -368,15 +368,18 @@ void print_text(const Report& r) {
     const control::StatusAnswer& d = r.sbd->answer;
     TextTable tt;
     tt.add({Cell("TARGET", Color::Bold), Cell("SENT", Color::Bold), Cell("MISSING", Color::Bold),
-            Cell("REFUSED", Color::Bold), Cell("FULL", Color::Bold), Cell("OTHER", Color::Bold)});
+            Cell("REFUSED", Color::Bold), Cell("FULL", Color::Bold), Cell("OTHER", Color::Bold),
+            Cell("FAILOVERS", Color::Bold)});
     for (const auto& target : d.targets) {
       const control::FailedCounts& x = target.failed;
       const bool bad = target.failed_total() > 0;
-      tt.add({target.name(), std::to_string(target.sent),
-              Cell(std::to_string(x.missing), x.missing ? Color::Red : Color::None),
-              Cell(std::to_string(x.refused), x.refused ? Color::Red : Color::None),
-              Cell(std::to_string(x.full), x.full ? Color::Red : Color::None),
-              Cell(std::to_string(x.other), bad && x.other ? Color::Red : Color::None)});
+      tt.add(
+          {target.name(), std::to_string(target.sent),
+           Cell(std::to_string(x.missing), x.missing ? Color::Red : Color::None),
+           Cell(std::to_string(x.refused), x.refused ? Color::Red : Color::None),
+           Cell(std::to_string(x.full), x.full ? Color::Red : Color::None),
+           Cell(std::to_string(x.other), bad && x.other ? Color::Red : Color::None),
+           Cell(std::to_string(target.failovers), target.failovers ? Color::Yellow : Color::None)});
     }
     std::printf("\n%s", tt.render(s).c_str());
     if (d.truncated)

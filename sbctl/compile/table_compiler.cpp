@@ -95,11 +95,24 @@ class Compiler {
     return j;
   }
 
+  std::uint32_t target_of(const std::string& path) {
+    const auto [it, added] = targets_.try_emplace(path, t_.targets.size());
+    if (added) t_.targets.push_back(table::make_target(path));
+    return static_cast<std::uint32_t>(it->second);
+  }
+
   table::Action action_of(const Route& r) {
     if (r.to.kind == RouteTarget::Kind::Reject) return {};
-    const auto [it, added] = targets_.try_emplace(r.to.path, t_.targets.size());
-    if (added) t_.targets.push_back(table::make_target(r.to.path));
-    return {table::ActionKind::Unix, static_cast<std::uint32_t>(it->second)};
+    if (r.to.failover.empty()) return {table::ActionKind::Unix, target_of(r.to.path)};
+    // A failover list: jump-unix-any, each list stored once however many
+    // routes (or ports) name it, as the parser stores it.
+    const auto [it, added] = lists_.try_emplace(r.to.sbd_verdict(), t_.target_lists.size());
+    if (added) {
+      t_.target_lists.push_back({static_cast<std::uint32_t>(t_.list_targets.size()),
+                                 static_cast<std::uint32_t>(r.to.failover.size())});
+      for (const std::string& path : r.to.failover) t_.list_targets.push_back(target_of(path));
+    }
+    return {table::ActionKind::UnixAny, static_cast<std::uint32_t>(it->second)};
   }
 
   void add_rule(table::Rule rule, table::LineNote note) {
@@ -218,6 +231,7 @@ class Compiler {
   table::Table t_;
   table::TableNotes n_;
   std::unordered_map<std::string, std::size_t> targets_;
+  std::unordered_map<std::string, std::size_t> lists_;  // sbd_verdict() -> target list
 };
 
 }  // namespace

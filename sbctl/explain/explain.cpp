@@ -57,9 +57,16 @@ Explanation explain(const Profile& p, const CompiledTable& c, const table::Tuple
   e.tuple = t;
   e.route = first_matching_route(p, t);
   e.action = c.table.lookup(t, &e.trace);
-  e.verdict = e.action.kind == table::ActionKind::Unix
-                  ? "unix:" + c.table.targets[e.action.arg].path
-                  : "closed";
+  if (e.action.kind == table::ActionKind::Unix) {
+    e.verdict = "unix:" + c.table.targets[e.action.arg].path;
+  } else if (e.action.kind == table::ActionKind::UnixAny) {
+    // As RouteTarget::sbd_verdict() writes a failover list.
+    e.verdict = "unix-any:";
+    for (const std::uint32_t i : c.table.targets_of_list(e.action.arg))
+      e.verdict += (e.verdict.back() == ':' ? "" : ",") + c.table.targets[i].path;
+  } else {
+    e.verdict = "closed";
+  }
   const std::string expected = e.route ? p.routes[*e.route].to.sbd_verdict() : "closed";
   e.agrees = expected == e.verdict;
   e.steer = profile_steer_for(p, t.local, t.lport);

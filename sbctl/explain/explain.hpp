@@ -31,7 +31,7 @@ struct Explanation {
   table::Tuple tuple;
   std::optional<std::size_t> route;  // by direct evaluation of the route list
   table::Action action;              // by the compiled table
-  std::string verdict;               // "unix:/path" or "closed"
+  std::string verdict;               // "unix:/path", "unix-any:/a,/b" or "closed"
   table::Trace trace;
   bool agrees = true;  // the table does what the route list says (always, unless sbctl has a bug)
   std::optional<SteerMatch> steer;

@@ -152,27 +152,33 @@ void check_route_targets(const Profile& p, const LintEnvironment& env,
                          std::vector<Diagnostic>& out) {
   for (const Route& r : p.routes) {
     if (r.to.kind == RouteTarget::Kind::Reject) continue;
-    const std::string& path = r.to.path;
     // A relay route's socket is sb-relay's, in [relay] socket_dir: set up
     // by tmpfiles.d (the default) or the operator, not by [[socketdir]].
     const bool relay = r.to.kind == RouteTarget::Kind::Relay;
-    if (env.sbd_private_tmp && (path.rfind("/tmp/", 0) == 0 || path.rfind("/var/tmp/", 0) == 0)) {
-      out.push_back({Sev::Warning, r.to_pos,
-                     r.label() + " sends to " + path +
-                         ", but sbd.service runs with PrivateTmp=yes and sees a /tmp of its own: "
-                         "put receiving sockets under /run/socketbox"});
-      continue;
+    // Each socket of a failover list is checked as a single target is, at
+    // its own position in the list.
+    const std::vector<std::string> paths = r.to.socket_paths();
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      const std::string& path = paths[i];
+      const Pos where = i < r.to.failover_pos.size() ? r.to.failover_pos[i] : r.to_pos;
+      if (env.sbd_private_tmp && (path.rfind("/tmp/", 0) == 0 || path.rfind("/var/tmp/", 0) == 0)) {
+        out.push_back({Sev::Warning, where,
+                       r.label() + " sends to " + path +
+                           ", but sbd.service runs with PrivateTmp=yes and sees a /tmp of its "
+                           "own: put receiving sockets under /run/socketbox"});
+        continue;
+      }
+      if (p.socketdirs.empty() || relay) continue;
+      const bool inside = std::any_of(p.socketdirs.begin(), p.socketdirs.end(), [&](const auto& d) {
+        return path.size() > d.path.size() + 1 && path.compare(0, d.path.size(), d.path) == 0 &&
+               path[d.path.size()] == '/';
+      });
+      if (!inside)
+        out.push_back({Sev::Warning, where,
+                       r.label() + " sends to " + path +
+                           ", which lies outside every [[socketdir]]: sbctl sets up no "
+                           "permissions for it"});
     }
-    if (p.socketdirs.empty() || relay) continue;
-    const bool inside = std::any_of(p.socketdirs.begin(), p.socketdirs.end(), [&](const auto& d) {
-      return path.size() > d.path.size() + 1 && path.compare(0, d.path.size(), d.path) == 0 &&
-             path[d.path.size()] == '/';
-    });
-    if (!inside)
-      out.push_back({Sev::Warning, r.to_pos,
-                     r.label() + " sends to " + path +
-                         ", which lies outside every [[socketdir]]: sbctl sets up no permissions "
-                         "for it"});
   }
 }
 

@@ -156,6 +156,7 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
     m.relay_control = c.relay_control_path;
   }
   m.created = std::time(nullptr);
+  m.drained = c.drained;
   const std::string dir = store.create(id);
   try {
     write_file_atomic(dir + "/profile.toml", c.profile_text);

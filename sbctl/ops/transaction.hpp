@@ -26,6 +26,8 @@ struct PlannedChange {
   std::string table_path, control_path;
   std::string profile_source, profile_text, netns;
   int confirm_seconds = 0;  // > 0: the generation is pending until confirmed
+  // Drains in force with the new generation (sbctl drain/undrain).
+  std::vector<std::pair<std::string, std::string>> drained;
 };
 
 struct ChangeResult {

@@ -72,20 +72,46 @@ struct RelaySettings {
   Pos pos, socket_dir_pos;
 };
 
+// A failover list (`to = ["unix:/a", "unix:/b"]`) takes 2 to this many
+// targets, as the table's jump-unix-any does.
+inline constexpr std::size_t kMaxFailoverTargets = 16;
+
 struct RouteTarget {
   enum class Kind { Unix, Reject, Relay } kind = Kind::Reject;
-  // Unix: the server's socket. Relay: sb-relay's receiving socket for this
-  // route, SOCKET_DIR/NAME.sock (derived once the whole profile is read).
+  // Unix: the server's socket (with a failover list, the first). Relay:
+  // sb-relay's receiving socket for this route, SOCKET_DIR/NAME.sock
+  // (derived once the whole profile is read).
   std::string path;
-  std::string relay_target;    // Relay: "tcp:HOST:PORT" or "unix:PATH", as sb-relay reads it
-  std::string proxy = "none";  // Relay: "v1", "v2" or "none"
+  // Unix with a failover list: every socket in the order sbd tries them
+  // (failover[0] == path); empty for a single target.
+  std::vector<std::string> failover;
+  std::vector<Pos> failover_pos;  // where each was written
+  std::string relay_target;       // Relay: "tcp:HOST:PORT" or "unix:PATH", as sb-relay reads it
+  std::string proxy = "none";     // Relay: "v1", "v2" or "none"
+  // The sockets sbd sends to: every one of a failover list, else path.
+  std::vector<std::string> socket_paths() const {
+    if (kind == Kind::Reject) return {};
+    return failover.empty() ? std::vector<std::string>{path} : failover;
+  }
   std::string str() const {
+    if (kind == Kind::Unix && !failover.empty()) {
+      std::string s = "[";
+      for (const auto& f : failover) s += (s.size() > 1 ? ", \"unix:" : "\"unix:") + f + "\"";
+      return s + "]";
+    }
     return kind == Kind::Reject ? "reject"
            : kind == Kind::Unix ? "unix:" + path
                                 : "relay:" + relay_target;
   }
-  // Where sbd sends the connection: "unix:PATH" (also for a relay), or "closed".
-  std::string sbd_verdict() const { return kind == Kind::Reject ? "closed" : "unix:" + path; }
+  // Where sbd sends the connection: "unix:PATH" (also for a relay),
+  // "unix-any:PATH,PATH,..." for a failover list, or "closed".
+  std::string sbd_verdict() const {
+    if (kind == Kind::Reject) return "closed";
+    if (failover.empty()) return "unix:" + path;
+    std::string s = "unix-any:";
+    for (const auto& f : failover) s += (s.back() == ':' ? "" : ",") + f;
+    return s;
+  }
 };
 
 struct Route {

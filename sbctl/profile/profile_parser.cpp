@@ -329,6 +329,36 @@ class Reader {
     p_.steers.push_back(std::move(s));
   }
 
+  // to = ["unix:/a", "unix:/b", ...]: sockets sbd tries in order.
+  void read_failover(const toml::array& list, const toml::node& node, RouteTarget& to) {
+    if (list.size() < 2 || list.size() > kMaxFailoverTargets)
+      fail(node, "'to' lists " + std::to_string(list.size()) + " target" +
+                     (list.size() == 1 ? "" : "s") + "; a failover list takes 2 to " +
+                     std::to_string(kMaxFailoverTargets) + " \"unix:/PATH\" targets");
+    to.kind = RouteTarget::Kind::Unix;
+    for (const toml::node& e : list) {
+      const std::string s = string_of(e, "to");
+      if (s.rfind("unix:", 0) != 0)
+        fail(e, "'to': a failover list takes only \"unix:/PATH\" targets, got '" + s + "'");
+      const std::string path = s.substr(5);
+      if (path.empty() || path[0] != '/')
+        fail(e, "'to': the socket path after 'unix:' must be absolute, got '" + path + "'");
+      check_socket_path(e, "'to' socket path", path);
+      // The table's jump-unix-any separates its paths with commas.
+      if (path.find(',') != std::string::npos)
+        fail(e,
+             "'to' socket path in a failover list contains ',', which the table format "
+             "cannot hold there");
+      for (std::size_t i = 0; i < to.failover.size(); ++i)
+        if (to.failover[i] == path)
+          fail(e, "'to' lists unix:" + path + " twice (first at column " +
+                      std::to_string(to.failover_pos[i].column) + ")");
+      to.failover.push_back(path);
+      to.failover_pos.push_back(pos_of(e));
+    }
+    to.path = to.failover[0];
+  }
+
   void read_route(const toml::table& t) {
     Route r;
     r.pos = pos_of(t);
@@ -355,6 +385,7 @@ class Reader {
         } else if (k == "to") {
           have_to = true;
           r.to_pos = pos_of(node);
+          if (const toml::array* list = node.as_array()) return read_failover(*list, node, r.to);
           const std::string s = string_of(node, "to");
           if (s == "reject") {
             r.to.kind = RouteTarget::Kind::Reject;
@@ -378,8 +409,8 @@ class Reader {
             check_socket_path(node, "'to' relay target", r.to.relay_target);
           } else {
             fail(node,
-                 "'to' must be \"unix:/PATH\", \"relay:tcp:HOST:PORT\", \"relay:unix:/PATH\" or "
-                 "\"reject\", got '" +
+                 "'to' must be \"unix:/PATH\", a list of them, \"relay:tcp:HOST:PORT\", "
+                 "\"relay:unix:/PATH\" or \"reject\", got '" +
                      s + "'");
           }
         } else if (k == "proxy") {
@@ -397,7 +428,9 @@ class Reader {
         }
       });
     if (!have_to)
-      fail(r.pos, "[[route]] needs 'to' (\"unix:/PATH\", \"relay:TARGET\" or \"reject\")");
+      fail(r.pos,
+           "[[route]] needs 'to' (\"unix:/PATH\", a list of them, \"relay:TARGET\" or "
+           "\"reject\")");
     if (proxy_node && r.to.kind != RouteTarget::Kind::Relay)
       attempt([&] {
         fail(*proxy_node, "'proxy' is for relay routes only (to = \"relay:...\"); " + r.label() +

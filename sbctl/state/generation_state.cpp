@@ -14,9 +14,11 @@ constexpr std::array<std::pair<GenState, std::string_view>, 5> kStates{{
     {GenState::Applied, "applied"},
     {GenState::RolledBack, "rolled-back"},
 }};
-constexpr std::array<std::pair<GenKind, std::string_view>, 2> kKinds{{
+constexpr std::array<std::pair<GenKind, std::string_view>, 4> kKinds{{
     {GenKind::Apply, "apply"},
     {GenKind::Down, "down"},
+    {GenKind::Drain, "drain"},
+    {GenKind::Undrain, "undrain"},
 }};
 constexpr std::array<std::pair<RollbackReason, std::string_view>, 4> kReasons{{
     {RollbackReason::None, ""},

@@ -16,7 +16,7 @@ enum class GenState {
   RolledBack,   // undone; see the reason
 };
 
-enum class GenKind { Apply, Down };
+enum class GenKind { Apply, Down, Drain, Undrain };
 
 // Why a generation was rolled back (RolledBack only).
 enum class RollbackReason {

@@ -157,6 +157,10 @@ GenerationMeta GenerationStore::read_meta(unsigned id) const {
       m.probe = v;
     else if (k == "rollback_check")
       m.rollback_check = v;
+    else if (k == "drained") {
+      const auto tab = v.find('\t');
+      m.drained.emplace_back(v.substr(0, tab), tab == std::string::npos ? "" : v.substr(tab + 1));
+    }
   }
   return m;
 }
@@ -179,6 +183,8 @@ void GenerationStore::write_meta(const GenerationMeta& m) const {
   if (!m.relay_control.empty()) out += "relay_control=" + clean(m.relay_control) + "\n";
   out += "created=" + std::to_string(static_cast<long long>(m.created)) + "\n";
   out += "deadline=" + std::to_string(static_cast<long long>(m.deadline)) + "\n";
+  for (const auto& [route, to] : m.drained)
+    out += "drained=" + clean(route) + "\t" + clean(to) + "\n";
   out += "note=" + clean(m.note) + "\n";
   if (!m.probe_result.empty()) out += "probe_result=" + clean(m.probe_result) + "\n";
   if (!m.probe.empty()) out += "probe=" + clean(m.probe) + "\n";

@@ -16,6 +16,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "socketbox/unique_fd.hpp"
@@ -42,6 +43,9 @@ struct GenerationMeta {
   // probes found in one line, and after a rollback by a failed probe whether
   // the kernel state equals the one from before ("verified", or "differs: ...").
   std::string probe_result, probe, rollback_check;
+  // Routes drained by `sbctl drain` while this generation is in force:
+  // "NAME<TAB>TARGET" lines (TARGET empty = the rest of its failover list).
+  std::vector<std::pair<std::string, std::string>> drained;
 };
 
 class GenerationStore {

@@ -46,6 +46,9 @@ struct TargetStatus {
   std::optional<std::uint32_t> fd;  // jump-fd:N
   std::uint64_t sent = 0;
   FailedCounts failed;
+  // jump-unix-any: failed hand-offs (in `failed` too) after which sbd tried
+  // the next target of the list.
+  std::uint64_t failovers = 0;
   bool in_table = true;
   // "PATH" or "fd:N", as `status target` takes it.
   std::string name() const;

@@ -48,6 +48,7 @@ control::TargetStatus target_status(const Entry& e) {
     t.fd = e.fd;
   t.sent = e.c->sent;
   t.failed = failed_counts(*e.c);
+  t.failovers = e.c->failovers;
   t.in_table = e.c->in_table;
   return t;
 }

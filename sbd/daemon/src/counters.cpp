@@ -31,6 +31,7 @@ void TargetCounters::add(const TargetCounters& o) noexcept {
   refused += o.refused;
   full += o.full;
   other += o.other;
+  failovers += o.failovers;
 }
 
 namespace {

@@ -23,6 +23,9 @@ struct TargetCounters {
   std::uint64_t refused = 0;  // ECONNREFUSED: nobody bound there (stale file)
   std::uint64_t full = 0;     // EAGAIN: receiver's queue full
   std::uint64_t other = 0;
+  // jump-unix-any: hand-offs that failed here (and are counted above too)
+  // after which sbd tried the list's next target.
+  std::uint64_t failovers = 0;
   bool in_table = false;  // named by the table now in service
 
   void count_failure(SendFailure f) noexcept;

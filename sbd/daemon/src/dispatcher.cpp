@@ -50,6 +50,18 @@ void Dispatcher::fail(int conn, const tbl::Tuple& t, const char* why, const char
     log_conn_error("%s -> %s: %s; connection reset", from, to, why);
 }
 
+int Dispatcher::send_to_target(int conn, std::uint32_t index, const tbl::Tuple& t,
+                               ExpandedPath& expanded, const char*& name) const noexcept {
+  const tbl::Target& tg = active_.table->targets[index];
+  name = tg.path.c_str();
+  if (substitute_ && tg.has_placeholders) {
+    const std::size_t n = tbl::expand_path(tg.path, t, expanded, sizeof expanded);
+    if (n) name = expanded;  // name the real path in the log
+    return n ? sender_.send_to_path(expanded, n, conn) : ENAMETOOLONG;
+  }
+  return sender_.send_to_path(tg.path.c_str(), tg.path.size(), conn);
+}
+
 void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer) noexcept {
   tbl::Tuple t;
   if (!active_.table || !tbl::tuple_from_sockaddrs(local, peer, t)) {
@@ -62,18 +74,24 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
   TargetCounters* tc = nullptr;
   const char* target = nullptr;
   char fdname[24];
-  char expanded[sizeof(sockaddr_un::sun_path)];
+  ExpandedPath expanded;
   switch (a.kind) {
-    case tbl::ActionKind::Unix: {
-      const tbl::Target& tg = active_.table->targets[a.arg];
+    case tbl::ActionKind::Unix:
       tc = active_.counters[a.arg];
-      target = tg.path.c_str();
-      if (substitute_ && tg.has_placeholders) {
-        const std::size_t n = tbl::expand_path(tg.path, t, expanded, sizeof expanded);
-        if (n) target = expanded;  // name the real path in the log
-        err = n ? sender_.send_to_path(expanded, n, conn) : ENAMETOOLONG;
-      } else {
-        err = sender_.send_to_path(tg.path.c_str(), tg.path.size(), conn);
+      err = send_to_target(conn, a.arg, t, expanded, target);
+      break;
+    case tbl::ActionKind::UnixAny: {
+      // In order; only a missing, refusing or full receiver passes the
+      // connection on, so the last error is the one reported.
+      const auto list = active_.table->targets_of_list(a.arg);
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        tc = active_.counters[list[i]];
+        err = send_to_target(conn, list[i], t, expanded, target);
+        if (err == 0 || i + 1 == list.size() || !fails_over(err)) break;
+        if (tc) {
+          tc->count_failure(classify_send_error(err));
+          ++tc->failovers;
+        }
       }
       break;
     }

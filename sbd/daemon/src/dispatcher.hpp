@@ -4,6 +4,9 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstdint>
 
 #include "active_table.hpp"
 #include "counters.hpp"
@@ -34,6 +37,11 @@ class Dispatcher {
   void dispatch(int conn, const sockaddr* local, const sockaddr* peer) noexcept;
 
  private:
+  using ExpandedPath = char[sizeof(sockaddr_un::sun_path)];
+  // Sends conn to targets[index], its -U placeholders expanded into
+  // `expanded`; `name` is set to the path for messages. Returns 0 or errno.
+  int send_to_target(int conn, std::uint32_t index, const socketbox::table::Tuple& t,
+                     ExpandedPath& expanded, const char*& name) const noexcept;
   void fail(int conn, const socketbox::table::Tuple& t, const char* why, const char* target,
             int err) noexcept;
 

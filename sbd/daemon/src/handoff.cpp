@@ -32,6 +32,10 @@ SendFailure classify_send_error(int err) noexcept {
   }
 }
 
+bool fails_over(int err) noexcept {
+  return classify_send_error(err) != SendFailure::Other || err == ENOBUFS;
+}
+
 HandoffSender::HandoffSender() : sock_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
   if (!sock_) throw SetupError(errno_text("cannot create the hand-off socket", errno));
   // Datagrams queued at a slow receiver are charged to this socket's send

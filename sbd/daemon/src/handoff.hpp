@@ -13,6 +13,11 @@ namespace socketbox::daemon {
 // Why a hand-off failed, as counted per target.
 enum class SendFailure { Missing, Refused, Full, Other };
 SendFailure classify_send_error(int err) noexcept;
+// Whether jump-unix-any moves on to its next target after this error: the
+// receiver is missing, refusing or full (ENOBUFS, counted as other, is also
+// a receiver out of room). Anything else fails the connection as jump-unix
+// does, since the next target would most likely fail the same way.
+bool fails_over(int err) noexcept;
 
 class HandoffSender {
  public:

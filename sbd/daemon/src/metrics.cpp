@@ -85,6 +85,13 @@ std::string format_metrics(const StatusInfo& s) {
         m.sample("socketbox_sbd_target_failed_total", "target", t, by_reason(tc, i), "reason",
                  kReasons[i]);
     });
+  m.family("socketbox_sbd_target_failovers_total", "counter",
+           "Failed hand-offs to the target after which sbd tried the next target of its "
+           "jump-unix-any list.");
+  if (s.counters)
+    each_target(*s.counters, [&](std::string_view t, const TargetCounters& tc) {
+      m.sample("socketbox_sbd_target_failovers_total", "target", t, tc.failovers);
+    });
   const TargetCounters retired = s.counters ? s.counters->retired() : TargetCounters{};
   m.family("socketbox_sbd_retired_targets_total", "counter",
            "Targets dropped from the table by reloads; their counts move to retired.")

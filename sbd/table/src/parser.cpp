@@ -140,6 +140,49 @@ class Parser {
     return static_cast<std::uint32_t>(targets_.size() - 1);
   }
 
+  // jump-unix-any:PATH,PATH,...: interns each path as jump-unix does, and the
+  // list as a whole (a map with a million entries naming the same list
+  // stores it once). Returns the list's index.
+  std::uint32_t target_list(const Word& w, SourcePos p) {
+    constexpr std::string_view kName = "jump-unix-any:";
+    // The column of the path at offset `at` of the value, for messages.
+    const auto at_path = [&](std::size_t at) {
+      return SourcePos{p.line, static_cast<std::uint32_t>(p.column + kName.size() + at)};
+    };
+    if (w.value.empty())
+      fail(p, "'jump-unix-any:' expects 2 to " + std::to_string(kMaxAnyTargets) +
+                  " socket paths separated by ','");
+    const auto [list, added] = list_ids_.intern(w.value);
+    if (!added) return list;
+    std::uint32_t indexes[kMaxAnyTargets];
+    std::uint32_t count = 0;
+    for (std::size_t start = 0;;) {
+      std::size_t end = w.value.find(',', start);
+      if (end == std::string_view::npos) end = w.value.size();
+      const std::string_view path = w.value.substr(start, end - start);
+      if (path.empty()) fail(at_path(start), "'jump-unix-any:' has an empty socket path");
+      if (count == kMaxAnyTargets)
+        fail(at_path(start),
+             "'jump-unix-any:' takes at most " + std::to_string(kMaxAnyTargets) + " socket paths");
+      if (const auto bad = check_socket_path(path)) fail(at_path(start), bad->what);
+      const std::uint32_t index = target_index(path);
+      for (std::uint32_t i = 0; i < count; ++i)
+        if (indexes[i] == index)
+          fail(at_path(start), "'jump-unix-any:' names " + std::string(path) + " twice");
+      indexes[count++] = index;
+      if (end == w.value.size()) break;
+      start = end + 1;
+    }
+    if (count < 2)
+      fail(p,
+           "'jump-unix-any:' needs at least 2 socket paths separated by ','; for one, write "
+           "jump-unix:" +
+               std::string(w.value));
+    target_lists_.push_back({static_cast<std::uint32_t>(list_targets_.size()), count});
+    list_targets_.insert(list_targets_.end(), indexes, indexes + count);
+    return static_cast<std::uint32_t>(target_lists_.size() - 1);
+  }
+
   // Parses an action word into a; returns false if the word is not an action.
   bool action(const Word& w, SourcePos p, Action& a, std::uint32_t& raw_jump) {
     if (w.name == "fail") {
@@ -153,6 +196,10 @@ class Parser {
       // their column); what is left to check is the length.
       if (const auto bad = check_socket_path(w.value)) fail(p, bad->what);
       a = {ActionKind::Unix, target_index(w.value)};
+      return true;
+    }
+    if (w.name == "jump-unix-any") {
+      a = {ActionKind::UnixAny, target_list(w, p)};
       return true;
     }
     if (w.name == "jump-fd") {
@@ -325,8 +372,8 @@ class Parser {
     if (!action(w, p, a, raw)) {
       fail(p, "unknown word '" + std::string(w.name) +
                   "' (expected rule-set:, map-set:, ip:, rip:, port:, rport:, match-lip:, "
-                  "match-rip:, match-lport, match-rport, default, jump-unix:, jump-fd:, "
-                  "jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
+                  "match-rip:, match-lport, match-rport, default, jump-unix:, jump-unix-any:, "
+                  "jump-fd:, jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
     }
     need_set(w, p);
     if (e.has_action)
@@ -363,7 +410,8 @@ class Parser {
     if (e.pos.line == 0) return;  // only set headers / options on this line
     if (!e.has_action)
       fail(e.pos,
-           "entry has no action (expected jump-unix:, jump-fd:, jump-map:, jump-rule: or fail)");
+           "entry has no action (expected jump-unix:, jump-unix-any:, jump-fd:, jump-map:, "
+           "jump-rule: or fail)");
 
     count_entry(e.pos);
     if (kind_ == Kind::Rules) {
@@ -493,6 +541,8 @@ class Parser {
       t.map_sets.push_back(std::move(maps_[map_order[i]]));
     }
     t.targets = std::move(targets_);
+    t.target_lists = std::move(target_lists_);
+    t.list_targets = std::move(list_targets_);
 
     for (const PendingJump& j : jumps_) {
       Action& a = action_at(t, j, rule_pos, map_pos);
@@ -638,6 +688,9 @@ class Parser {
   std::unordered_map<std::uint32_t, std::size_t> rule_ids_, map_ids_;  // set number -> index
   std::vector<Target> targets_;
   StringInterner target_ids_;  // path -> index in targets_
+  std::vector<TargetList> target_lists_;
+  std::vector<std::uint32_t> list_targets_;
+  StringInterner list_ids_;  // jump-unix-any's value -> index in target_lists_
   std::vector<PendingJump> jumps_;
   std::uint64_t entries_ = 0;
   Kind kind_ = Kind::None;

@@ -129,6 +129,14 @@ std::string format_action(const Table& t, const Action& a) {
       return "fail";
     case ActionKind::Unix:
       return "jump-unix:" + t.targets[a.arg].path;
+    case ActionKind::UnixAny: {
+      std::string s = "jump-unix-any:";
+      for (const std::uint32_t i : t.targets_of_list(a.arg)) {
+        if (s.back() != ':') s += ',';
+        s += t.targets[i].path;
+      }
+      return s;
+    }
     case ActionKind::Fd:
       return "jump-fd:" + std::to_string(a.arg);
     case ActionKind::JumpMap:

@@ -40,7 +40,7 @@ check_program sbd.8 sbd
 check_program sb-preload.1 sb-preload
 check_program sb-inetd.8 sb-inetd
 check_program sb-relay.8 sb-relay
-for cmd in check compile diff apply confirm rollback down status explain metrics; do
+for cmd in check compile diff apply confirm rollback down drain undrain status explain metrics; do
   documents sbctl.8 "sbctl $cmd" || grep -q "^\.B sbctl $cmd" "$SB_SOURCE_DIR/man/sbctl.8" ||
     sb_fail "sbctl.8 does not document 'sbctl $cmd'"
   check_program sbctl.8 sbctl "$cmd"

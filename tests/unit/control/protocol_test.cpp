@@ -14,6 +14,7 @@ TargetStatus path_target(std::string path, std::uint64_t sent) {
   t.path = std::move(path);
   t.sent = sent;
   t.failed = {1, 2, 3, 4};
+  t.failovers = 3;
   return t;
 }
 
@@ -101,7 +102,7 @@ TEST_CASE("the wire keeps the field names and order the daemons always sent", "[
         R"({"ok":false,"error":"x","kind":"unknown_command"})");
   CHECK(to_line(TargetAnswer{fd_target(3)}) ==
         R"({"target":{"fd":3,"sent":0,"failed":{"missing":0,"refused":0,"full":9,"other":0},)"
-        R"("in_table":false}})");
+        R"("failovers":0,"in_table":false}})");
   const std::string s = to_line(sample_status());
   CHECK(s.rfind(R"({"listen":"[::ffff:127.0.0.1]:1","table":"/etc/t\"x\n\\y caf)", 0) == 0);
   CHECK(s.find(R"("generation":3,"uptime_s":42,"pid":1234,"reloading":true,)"
@@ -126,6 +127,8 @@ TEST_CASE("a missing or mistyped field is an error that names it, not 0", "[cont
   CHECK(error_of(replaced(s, R"("accepted":10,)", "")) ==
         "sbd's answer lacks field 'connections.accepted'");
   CHECK(error_of(replaced(s, R"("pid":1234,)", "")) == "sbd's answer lacks field 'pid'");
+  CHECK(error_of(replaced(s, R"("failovers":3,)", "")) ==
+        "sbd's answer lacks field 'targets[0].failovers'");
   CHECK(error_of(replaced(s, R"("pid":1234)", R"("pid":"1234")")) ==
         "sbd's answer has field 'pid' that is not an integer");
   CHECK(error_of(replaced(s, R"("generation":3)", R"("generation":-3)")) ==

@@ -45,6 +45,7 @@ TEST_CASE("status lists connections and per-target counters") {
   bound[0]->sent = 7;
   bound[1]->count_failure(SendFailure::Missing);
   bound[1]->count_failure(SendFailure::Full);
+  bound[1]->failovers = 1;
   d.counters.connections.accepted = 9;
   d.counters.connections.dispatched = 7;
   d.counters.connections.failed = 2;
@@ -59,12 +60,12 @@ TEST_CASE("status lists connections and per-target counters") {
       "\"refused\":0,\"full\":0,\"other\":0}},\"targets_total\":3,\"truncated\":false,\"targets\":["
       "{\"path\":\"/"
       "a.sock\",\"sent\":7,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
-      "\"in_table\":true},"
+      "\"failovers\":0,\"in_table\":true},"
       "{\"path\":\"/"
       "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
-      "\"in_table\":true},"
-      "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},\"in_"
-      "table\":true}]}");
+      "\"failovers\":1,\"in_table\":true},"
+      "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
+      "\"failovers\":0,\"in_table\":true}]}");
   CHECK(answer_command("counters", d).text == answer_command("status\r\n", d).text);
 }
 

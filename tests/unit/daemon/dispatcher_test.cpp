@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <memory>
 
 #include "alloc_counter.hpp"
 #include "receiver_socket.hpp"
@@ -122,4 +123,98 @@ TEST_CASE("the per-connection path allocates nothing") {
   CHECK(f.counters.connections.dispatched == 2);
   CHECK(f.counters.connections.failed == 2);
   CHECK(f.counters.connections.no_match == 1);
+}
+
+namespace {
+
+// Fills r's queue until the next hand-off would get EAGAIN.
+int fill_queue(Fixture& f, const std::string& path) {
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  int sent = 0;
+  while (sent < 100000 && f.sender.send_to_path(path.c_str(), path.size(), p[0]) == 0) ++sent;
+  close(p[0]);
+  close(p[1]);
+  return sent;
+}
+
+}  // namespace
+
+TEST_CASE("jump-unix-any passes a connection on when a target is missing, refusing or full") {
+  Fixture f;
+  const std::string first = f.dir / "first.sock", second = f.dir / "second.sock";
+  ReceiverSocket r2(second);
+  f.load("rule-set:0\ndefault jump-unix-any:" + first + "," + second + "\n");
+  std::unique_ptr<ReceiverSocket> r1;
+  std::uint64_t TargetCounters::*reason = nullptr;
+  SECTION("missing") { reason = &TargetCounters::missing; }
+  SECTION("refusing: a stale socket file") {
+    { ReceiverSocket gone(first); }
+    reason = &TargetCounters::refused;
+  }
+  SECTION("full") {
+    r1 = std::make_unique<ReceiverSocket>(first);
+    REQUIRE(fill_queue(f, first) > 0);
+    reason = &TargetCounters::full;
+  }
+  const std::size_t before = g_allocations.load();
+  const int peer = f.connection("2001:db8::1", 443);
+  const std::size_t during = g_allocations.load() - before;
+  const auto got = r2.receive();
+  REQUIRE(got.nfds == 1);
+  REQUIRE(write(got.fd, "hi", 2) == 2);  // the second receiver has the connection
+  char buf[2];
+  CHECK(read(peer, buf, 2) == 2);
+  close(got.fd);
+  close(peer);
+  if (kCountingAllocations) CHECK(during == 0);
+  const TargetCounters& c1 = f.counters.paths().at(first);
+  const TargetCounters& c2 = f.counters.paths().at(second);
+  CHECK(c1.*reason == 1);
+  CHECK(c1.failed() == 1);
+  CHECK(c1.failovers == 1);
+  CHECK(c1.sent == 0);
+  CHECK(c2.sent == 1);
+  CHECK(c2.failovers == 0);
+  CHECK(f.counters.connections.dispatched == 1);
+  CHECK(f.counters.connections.failed == 0);
+}
+
+TEST_CASE("jump-unix-any uses the first target that takes it and resets when none does") {
+  Fixture f;
+  const std::string a = f.dir / "a.sock", b = f.dir / "b.sock", c = f.dir / "c.sock";
+  ReceiverSocket ra(a);
+  f.load("rule-set:0\nport:1 jump-unix-any:" + a + "," + b + "\nport:2 jump-unix-any:" + b + "," +
+         c + "\ndefault fail\n");
+  int peer = f.connection("2001:db8::1", 1);
+  auto got = ra.receive();
+  CHECK(got.nfds == 1);
+  if (got.fd >= 0) close(got.fd);
+  close(peer);
+  CHECK(f.counters.paths().at(a).sent == 1);
+  CHECK(f.counters.paths().at(b).failed() == 0);  // never tried
+
+  peer = f.connection("2001:db8::1", 2);  // both missing
+  char ch;
+  CHECK(read(peer, &ch, 1) < 1);  // reset (or closed): sbd kept nothing
+  close(peer);
+  CHECK(f.counters.connections.failed == 1);
+  CHECK(f.counters.paths().at(b).missing == 1);
+  CHECK(f.counters.paths().at(b).failovers == 1);
+  CHECK(f.counters.paths().at(c).missing == 1);
+  CHECK(f.counters.paths().at(c).failovers == 0);  // the last: nothing to move on to
+}
+
+TEST_CASE("jump-unix-any expands -U placeholders in each path") {
+  Fixture f;
+  const std::string gone = f.dir / "gone-#//P_.sock", tmpl = f.dir / "s-#//P_.sock";
+  ReceiverSocket r(f.dir / "s-00443.sock");
+  f.load("rule-set:0\ndefault jump-unix-any:" + gone + "," + tmpl + "\n");
+  const int peer = f.connection("2001:db8::1", 443);
+  const auto got = r.receive();
+  CHECK(got.nfds == 1);
+  if (got.fd >= 0) close(got.fd);
+  close(peer);
+  CHECK(f.counters.paths().at(gone).failovers == 1);
+  CHECK(f.counters.paths().at(tmpl).sent == 1);
 }

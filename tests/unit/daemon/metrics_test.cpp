@@ -93,6 +93,7 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
   bound[1]->count_failure(SendFailure::Missing);
   bound[1]->count_failure(SendFailure::Full);
   bound[1]->count_failure(SendFailure::Full);
+  bound[1]->failovers = 2;
   d.counters.connections = {12, 7, 2, 3, 1};
   d.counters.reloads = {4, 1};
   const std::string text = answer_command("metrics\n", d).text;
@@ -119,6 +120,8 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
   has("socketbox_sbd_target_failed_total{target=\"/b.sock\",reason=\"missing\"} 1");
   has("socketbox_sbd_target_failed_total{target=\"/b.sock\",reason=\"full\"} 2");
   has("socketbox_sbd_target_failed_total{target=\"/b.sock\",reason=\"refused\"} 0");
+  has("socketbox_sbd_target_failovers_total{target=\"/b.sock\"} 2");
+  has("socketbox_sbd_target_failovers_total{target=\"fd:5\"} 0");
   has("socketbox_sbd_retired_failed_total{reason=\"other\"} 0");
   CHECK(text.rfind("# HELP socketbox_sbd_connections_accepted_total ", 0) == 0);
 }

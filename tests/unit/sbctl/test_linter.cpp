@@ -246,3 +246,19 @@ owner_uid = 100000
                                 "makes it owner_uid 100000's, and sb-relay binds its sockets "
                                 "there as socketbox-relay"});
 }
+
+TEST_CASE("each socket of a failover list is checked where it is written", "[lint]") {
+  CHECK(lint(kSteer + R"([[route]]
+to = ["unix:/run/socketbox/00001/a", "unix:/run/socketbox/00002/b"]
+[[socketdir]]
+path = "/run/socketbox/00001"
+owner_uid = 100000
+)") == std::vector<std::string>{"l.toml:5:38: warning: route at line 4 sends to "
+                                "/run/socketbox/00002/b, which lies outside every [[socketdir]]: "
+                                "sbctl sets up no permissions for it"});
+  CHECK(lint(kSteer + "[[route]]\nto = [\"unix:/run/socketbox/a\", \"unix:/tmp/b\"]\n",
+             LintEnvironment{.sbd_private_tmp = true}) ==
+        std::vector<std::string>{"l.toml:5:32: warning: route at line 4 sends to /tmp/b, but "
+                                 "sbd.service runs with PrivateTmp=yes and sees a /tmp of its own: "
+                                 "put receiving sockets under /run/socketbox"});
+}

@@ -175,8 +175,8 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
 
   // Targets.
   CHECK(error_of("[[route]]\nto = \"tcp:1.2.3.4\"\n") ==
-        "p.toml:2:6: error: 'to' must be \"unix:/PATH\", \"relay:tcp:HOST:PORT\", "
-        "\"relay:unix:/PATH\" or \"reject\", got 'tcp:1.2.3.4'");
+        "p.toml:2:6: error: 'to' must be \"unix:/PATH\", a list of them, "
+        "\"relay:tcp:HOST:PORT\", \"relay:unix:/PATH\" or \"reject\", got 'tcp:1.2.3.4'");
   CHECK(
       error_of("[[route]]\nto = \"unix:relative/x\"\n") ==
       "p.toml:2:6: error: 'to': the socket path after 'unix:' must be absolute, got 'relative/x'");
@@ -187,7 +187,8 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
         "p.toml:2:6: error: 'to' socket path is 121 bytes; at most 107 fit in a Unix socket "
         "address (sun_path)");
   CHECK(error_of("[[route]]\ndest = \"fd00::1\"\n") ==
-        "p.toml:1:1: error: [[route]] needs 'to' (\"unix:/PATH\", \"relay:TARGET\" or \"reject\")");
+        "p.toml:1:1: error: [[route]] needs 'to' (\"unix:/PATH\", a list of them, "
+        "\"relay:TARGET\" or \"reject\")");
 
   // Types and shapes.
   CHECK(error_of("netns = 5\n") == "p.toml:1:9: error: 'netns' must be a string, not an integer");
@@ -409,4 +410,53 @@ TEST_CASE("bad per-source limits are errors at their value", "[profile]") {
         "p.toml:3:18: error: 'source_prefix4' must be a prefix length from 1 to 32, got 0");
   CHECK(error_of(head + "rate_burst = 10\n") ==
         "p.toml:3:14: error: 'rate_burst' needs 'rate_per_source' in the same block");
+}
+
+TEST_CASE("'to' as a failover list of unix sockets", "[profile]") {
+  const Profile p = parse_profile(
+      "[[route]]\nto = \"unix:/run/a.sock\"\n"
+      "[[route]]\nto = [\"unix:/run/a.sock\", \"unix:/run/b.sock\"]\n",
+      "p.toml");
+  REQUIRE(p.routes.size() == 2);
+  CHECK(p.routes[0].to.failover.empty());  // a single string is as before
+  CHECK(p.routes[0].to.sbd_verdict() == "unix:/run/a.sock");
+  const RouteTarget& to = p.routes[1].to;
+  CHECK(to.kind == RouteTarget::Kind::Unix);
+  CHECK(to.path == "/run/a.sock");
+  CHECK(to.failover == std::vector<std::string>{"/run/a.sock", "/run/b.sock"});
+  CHECK(to.failover_pos == std::vector<Pos>{{4, 7}, {4, 27}});
+  CHECK(to.str() == "[\"unix:/run/a.sock\", \"unix:/run/b.sock\"]");
+  CHECK(to.sbd_verdict() == "unix-any:/run/a.sock,/run/b.sock");
+}
+
+TEST_CASE("a failover list's mistakes point at the entry at fault", "[profile]") {
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\"]\n") ==
+        "p.toml:2:6: error: 'to' lists 1 target; a failover list takes 2 to 16 \"unix:/PATH\" "
+        "targets");
+  CHECK(error_of("[[route]]\nto = []\n") ==
+        "p.toml:2:6: error: 'to' lists 0 targets; a failover list takes 2 to 16 \"unix:/PATH\" "
+        "targets");
+  std::string many = "[[route]]\nto = [\"unix:/s0\"";
+  for (int i = 1; i < 17; ++i) many += ", \"unix:/s" + std::to_string(i) + "\"";
+  CHECK(error_of(many + "]\n") ==
+        "p.toml:2:6: error: 'to' lists 17 targets; a failover list takes 2 to 16 \"unix:/PATH\" "
+        "targets");
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\", \"relay:tcp:[::1]:80\"]\n") ==
+        "p.toml:2:18: error: 'to': a failover list takes only \"unix:/PATH\" targets, got "
+        "'relay:tcp:[::1]:80'");
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\", \"reject\"]\n") ==
+        "p.toml:2:18: error: 'to': a failover list takes only \"unix:/PATH\" targets, got "
+        "'reject'");
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\", 5]\n") ==
+        "p.toml:2:18: error: 'to' must be a string, not an integer");
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\", \"unix:b\"]\n") ==
+        "p.toml:2:18: error: 'to': the socket path after 'unix:' must be absolute, got 'b'");
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\", \"unix:/b\", \"unix:/a\"]\n") ==
+        "p.toml:2:29: error: 'to' lists unix:/a twice (first at column 7)");
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\", \"unix:/b,c\"]\n") ==
+        "p.toml:2:18: error: 'to' socket path in a failover list contains ',', which the table "
+        "format cannot hold there");
+  CHECK(error_of("[[route]]\nto = [\"unix:/a\", \"unix:/b c\"]\n") ==
+        "p.toml:2:18: error: 'to' socket path contains white space, which the table format "
+        "cannot hold");
 }

@@ -86,8 +86,8 @@ TEST_CASE("errors name file, line, column and what was expected", "[parser]") {
         "t.conf:1:1: error: 'rule-set:' expects a set number from 0 to 4294967295, got 'x'");
   CHECK(error_of("rule-set:0\nip:2001:db8::1 bogus:1 fail\n") ==
         "t.conf:2:16: error: unknown word 'bogus' (expected rule-set:, map-set:, ip:, rip:, port:, "
-        "rport:, match-lip:, match-rip:, match-lport, match-rport, default, jump-unix:, jump-fd:, "
-        "jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
+        "rport:, match-lip:, match-rip:, match-lport, match-rport, default, jump-unix:, "
+        "jump-unix-any:, jump-fd:, jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
   CHECK(error_of("rule-set:0\nip:2001:db8::zz fail\n") ==
         "t.conf:2:1: error: '2001:db8::zz' is not an IPv6 or IPv4 address");
   CHECK(error_of("rule-set:0\nip:2001:db8::/129 fail\n") ==
@@ -99,8 +99,8 @@ TEST_CASE("errors name file, line, column and what was expected", "[parser]") {
   CHECK(error_of("rule-set:0\nip:2001:db8::/ffff::zz fail\n") ==
         "t.conf:2:1: error: mask 'ffff::zz' is not an IPv6 address");
   CHECK(error_of("rule-set:0\nip:2001:db8::1\n") ==
-        "t.conf:2:1: error: entry has no action (expected jump-unix:, jump-fd:, jump-map:, "
-        "jump-rule: or fail)");
+        "t.conf:2:1: error: entry has no action (expected jump-unix:, jump-unix-any:, jump-fd:, "
+        "jump-map:, jump-rule: or fail)");
   CHECK(error_of("rule-set:0\nfail jump-unix:/x\n") ==
         "t.conf:2:6: error: an entry takes one action; this line already has one at column 1");
   CHECK(error_of("ip:2001:db8::1 fail\n") ==
@@ -188,4 +188,45 @@ TEST_CASE("an unreadable file is one clear error", "[parser]") {
 TEST_CASE("CRLF line ends and blank lines are accepted", "[parser]") {
   const Table t = parse_table("rule-set:0\r\n\r\n   \r\nport:22 jump-unix:/s\r\n");
   CHECK(decide(t, tuple("::1", 22)) == "unix:/s");
+}
+
+TEST_CASE("jump-unix-any lists 2 to 16 paths, interned like jump-unix", "[parser]") {
+  const Table t = parse_table(
+      "rule-set:0\nport:80 jump-unix-any:/run/a.sock,/run/b.sock\n"
+      "port:81 jump-unix:/run/b.sock\n"
+      "port:82 jump-unix-any:/run/a.sock,/run/b.sock\n"
+      "default jump-unix-any:/run/c-#//P_.sock,/run/a.sock\n");
+  CHECK(t.targets.size() == 3);       // a, b, c: shared with jump-unix
+  CHECK(t.target_lists.size() == 2);  // the same list twice is stored once
+  const Action a = t.lookup(tuple("2001:db8::1", 80));
+  CHECK(a.kind == ActionKind::UnixAny);
+  CHECK(t.lookup(tuple("2001:db8::1", 82)) == a);
+  CHECK(decide(t, tuple("2001:db8::1", 80)) == "unix-any:/run/a.sock,/run/b.sock");
+  CHECK(decide(t, tuple("2001:db8::1", 81)) == "unix:/run/b.sock");
+  CHECK(decide(t, tuple("2001:db8::1", 9)) == "unix-any:/run/c-#//P_.sock,/run/a.sock");
+  CHECK(t.targets[t.targets_of_list(t.lookup(tuple("2001:db8::1", 9)).arg)[0]].has_placeholders);
+  std::string sixteen = "jump-unix-any:/s0";
+  for (int i = 1; i < 16; ++i) sixteen += ",/s" + std::to_string(i);
+  CHECK(parse_table("rule-set:0\ndefault " + sixteen + "\n").list_targets.size() == 16);
+}
+
+TEST_CASE("jump-unix-any's mistakes name the column of the path at fault", "[parser]") {
+  CHECK(error_of("rule-set:0\nport:1 jump-unix-any:/a.sock\n") ==
+        "t.conf:2:8: error: 'jump-unix-any:' needs at least 2 socket paths separated by ','; "
+        "for one, write jump-unix:/a.sock");
+  CHECK(error_of("rule-set:0\nport:1 jump-unix-any:\n") ==
+        "t.conf:2:8: error: 'jump-unix-any:' expects 2 to 16 socket paths separated by ','");
+  CHECK(error_of("rule-set:0\nport:1 jump-unix-any:/a,,/b\n") ==
+        "t.conf:2:25: error: 'jump-unix-any:' has an empty socket path");
+  CHECK(error_of("rule-set:0\nport:1 jump-unix-any:/a,/b,\n") ==
+        "t.conf:2:28: error: 'jump-unix-any:' has an empty socket path");
+  CHECK(error_of("rule-set:0\nport:1 jump-unix-any:/a,/b,/a\n") ==
+        "t.conf:2:28: error: 'jump-unix-any:' names /a twice");
+  std::string seventeen = "jump-unix-any:/s0";
+  for (int i = 1; i < 17; ++i) seventeen += ",/s" + std::to_string(i);
+  CHECK(error_of("rule-set:0\ndefault " + seventeen + "\n") ==
+        "t.conf:2:" + std::to_string(9 + seventeen.size() - 4) +
+            ": error: 'jump-unix-any:' takes at most 16 socket paths");
+  CHECK(error_of("rule-set:0\ndefault jump-unix-any:/a," + std::string(120, 'x') + "\n") ==
+        "t.conf:2:26: error: socket path is 120 bytes; at most 107 fit in a Unix socket address");
 }

@@ -26,12 +26,21 @@ inline socketbox::table::Tuple tuple(const char* local, std::uint16_t lport,
   return t;
 }
 
-// What a lookup decides, as text: "fail", "unix:/path" or "fd:N".
+// What a lookup decides, as text: "fail", "unix:/path", "unix-any:/a,/b"
+// or "fd:N".
 inline std::string decide(const socketbox::table::Table& table, const socketbox::table::Tuple& t) {
   const auto a = table.lookup(t);
   switch (a.kind) {
     case socketbox::table::ActionKind::Unix:
       return "unix:" + table.targets[a.arg].path;
+    case socketbox::table::ActionKind::UnixAny: {
+      std::string s = "unix-any:";
+      for (const std::uint32_t i : table.targets_of_list(a.arg)) {
+        if (s.back() != ':') s += ',';
+        s += table.targets[i].path;
+      }
+      return s;
+    }
     case socketbox::table::ActionKind::Fd:
       return "fd:" + std::to_string(a.arg);
     default:

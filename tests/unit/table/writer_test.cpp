@@ -76,3 +76,20 @@ TEST_CASE("one placeholder rule for parser and expansion", "[writer]") {
   CHECK(make_target("/s/#//7_").has_placeholders);
   CHECK_FALSE(make_target("/s/#/7_").has_placeholders);
 }
+
+TEST_CASE("jump-unix-any is written as read; tables without it are unchanged", "[writer]") {
+  const std::string text =
+      "rule-set:0\nport:80 jump-unix-any:/run/a.sock,/run/b.sock,/run/c.sock\n"
+      "default jump-unix:/run/a.sock\n";
+  const Table t = parse_table(text);
+  const std::string written = format_table(t);
+  CHECK(written.find("port:80 jump-unix-any:/run/a.sock,/run/b.sock,/run/c.sock\n") !=
+        std::string::npos);
+  const Table back = parse_table(written);
+  CHECK(format_table(back) == written);
+  CHECK(back.lookup(sbtest::tuple("2001:db8::1", 80)).kind == ActionKind::UnixAny);
+  CHECK(sbtest::decide(back, sbtest::tuple("2001:db8::1", 80)) ==
+        "unix-any:/run/a.sock,/run/b.sock,/run/c.sock");
+  CHECK(format_table(parse_table("rule-set:0\ndefault jump-unix:/run/a.sock\n"))
+            .find("jump-unix-any") == std::string::npos);
+}

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,7 @@ enum class ActionKind : std::uint8_t {
   Fd,        // send over inherited descriptor `arg`
   JumpMap,   // continue in map set with dense index `arg`
   JumpRule,  // continue in rule set with dense index `arg`
+  UnixAny,   // send to the first of target_lists[arg] that takes it
 };
 
 struct Action {
@@ -60,6 +62,16 @@ constexpr bool placeholder_at(std::string_view s, std::size_t i) noexcept {
 }
 
 Target make_target(std::string_view path);
+
+// jump-unix-any's targets: list_targets[first .. first + count), in the order
+// sbd tries them. Flat, so that lookup and dispatch never allocate.
+struct TargetList {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+};
+
+// A jump-unix-any takes 2 to this many paths.
+inline constexpr std::uint32_t kMaxAnyTargets = 16;
 
 struct Rule {
   Addr lip, lip_mask;  // mask all-zero = any local address
@@ -169,7 +181,9 @@ struct Table {
   std::vector<RuleSet> rule_sets;  // dense; rule_sets[0] is where lookups start
   std::vector<MapSet> map_sets;    // dense
   std::vector<Target> targets;
-  std::string source;  // file name the table was read from, for messages
+  std::vector<TargetList> target_lists;     // by UnixAny's arg
+  std::vector<std::uint32_t> list_targets;  // indexes into targets
+  std::string source;                       // file name the table was read from, for messages
 
   // Compiles every rule set for lookup() (RuleSet::index) and seals every
   // map set. Call after the last change to the sets; again after any change.
@@ -177,7 +191,13 @@ struct Table {
   // Whether every rule set's index was built for its current rules.
   bool sealed() const noexcept;
 
-  // Follows jumps from rule set 0 to a final action (Fail, Unix or Fd).
+  // The target indexes of a UnixAny action, in order.
+  std::span<const std::uint32_t> targets_of_list(std::uint32_t list) const noexcept {
+    const TargetList& l = target_lists[list];
+    return {list_targets.data() + l.first, l.count};
+  }
+
+  // Follows jumps from rule set 0 to a final action (Fail, Unix, UnixAny or Fd).
   // The parser refuses jump loops and chains longer than kMaxJumpChain, so
   // for a parsed table the result is always the table's own decision; the
   // same limit stops a hand-built table with Fail. Pass a Trace only off
