@@ -102,7 +102,7 @@ Relay::~Relay() { sb_receiver_close(rx); }
 
 RelayServer::RelayServer(Options o) : opts_(std::move(o)) {
   started_ms_ = monotonic_ms();
-  raise_fd_limit(opts_.limits.max_connections * kFdsPerConn + 64);
+  raise_fd_limit(opts_.limits.max_connections * kFdsPerConn + 2 * PipePool::kMaxPipes + 64);
   conns_.resize(opts_.limits.max_connections);
   free_.reserve(conns_.size());
   for (std::size_t i = conns_.size(); i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
@@ -326,7 +326,7 @@ void RelayServer::connected(Conn& c) noexcept {
   c.last_active_ms = monotonic_ms();
   set_nodelay(c.client.get());
   set_nodelay(c.target.get());
-  if (!c.up.open() || !c.down.open()) {
+  if (!c.up.open(pipes_) || !c.down.open(pipes_)) {
     log_conn_error("relay %s: pipe: %s", c.relay->spec.path.c_str(), std::strerror(errno));
     ++c.relay->counters.errors;
     finish(c);
@@ -382,8 +382,8 @@ void RelayServer::finish(Conn& c) noexcept {
   // close() removes the fds from the epoll set.
   c.client.reset();
   c.target.reset();
-  c.up.close();
-  c.down.close();
+  c.up.close(pipes_);
+  c.down.close(pipes_);
   --c.relay->counters.active;
   c.relay.reset();
   c.state = State::kFree;
@@ -414,6 +414,7 @@ void RelayServer::on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t e
 void RelayServer::on_tick() noexcept {
   std::uint64_t ticks;
   [[maybe_unused]] ssize_t n = read(timer_.get(), &ticks, sizeof ticks);
+  pipes_.on_tick();
   const std::uint64_t now = monotonic_ms();
   const std::uint64_t idle_ms = std::uint64_t{opts_.limits.idle_timeout_s} * 1000;
   for (Conn& c : conns_) {

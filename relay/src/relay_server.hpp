@@ -90,6 +90,7 @@ class RelayServer final : public daemon::ControlAnswerer {
   std::unique_ptr<daemon::ControlServer> control_;
   std::vector<std::shared_ptr<Relay>> relays_;
   std::vector<Conn> conns_;
+  PipePool pipes_;  // empty pipes for the next connections
   std::vector<std::uint32_t> free_;
   std::uint64_t active_ = 0;
   std::uint64_t generation_ = 1;
