@@ -60,13 +60,13 @@ void add_fd(int epfd, int fd, std::uint32_t events, std::uint64_t t) {
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) throw SetupError(errno_text("epoll_ctl", errno));
 }
 
+// No getsockname() first to see whether `fd` is TCP: on a Unix socket this
+// fails (EOPNOTSUPP) and costs the same one call.
 void set_nodelay(int fd) noexcept {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return;
-  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) return;
+  const int saved = errno;
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  errno = saved;
 }
 
 // The client's address and the one it dialled: the received socket's own
@@ -325,7 +325,7 @@ void RelayServer::connected(Conn& c) noexcept {
   c.state = State::kRelaying;
   c.last_active_ms = monotonic_ms();
   set_nodelay(c.client.get());
-  set_nodelay(c.target.get());
+  if (c.relay->spec.target.family() != AF_UNIX) set_nodelay(c.target.get());
   if (!c.up.open(pipes_) || !c.down.open(pipes_)) {
     log_conn_error("relay %s: pipe: %s", c.relay->spec.path.c_str(), std::strerror(errno));
     ++c.relay->counters.errors;
@@ -359,9 +359,9 @@ void RelayServer::pump(Conn& c) noexcept {
   for (;;) {
     std::uint64_t up_moved = 0, down_moved = 0;
     // Client bytes wait until the PROXY header is out.
-    const auto up =
-        header_sent ? c.up.step(c.client.get(), c.target.get(), up_moved) : SplicePump::Step::kIdle;
-    const auto down = c.down.step(c.target.get(), c.client.get(), down_moved);
+    const auto up = header_sent ? c.up.step(c.client.get(), c.target.get(), up_moved, c.down.done())
+                                : SplicePump::Step::kIdle;
+    const auto down = c.down.step(c.target.get(), c.client.get(), down_moved, c.up.done());
     c.relay->counters.bytes_to_target += up_moved;
     c.relay->counters.bytes_to_client += down_moved;
     if (up == SplicePump::Step::kError || down == SplicePump::Step::kError) {
@@ -399,13 +399,15 @@ void RelayServer::on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t e
   if (c.state == State::kFree || (c.gen & kGenMask) != gen) return;  // stale event
   if (c.state == State::kConnecting) {
     if (!is_target || !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    // Writable without an error: connected. SO_ERROR only to say why not.
+    if (!(events & (EPOLLERR | EPOLLHUP))) {
+      connected(c);
+      return;
+    }
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(c.target.get(), SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    if (err == 0 && !(events & EPOLLERR))
-      connected(c);
-    else
-      connect_failed(c, err ? err : ECONNREFUSED);
+    connect_failed(c, err ? err : ECONNREFUSED);
     return;
   }
   pump(c);

@@ -63,7 +63,7 @@ void SplicePump::close(PipePool& pool) noexcept {
   eof_ = shut_ = false;
 }
 
-SplicePump::Step SplicePump::step(int from, int to, std::uint64_t& moved) noexcept {
+SplicePump::Step SplicePump::step(int from, int to, std::uint64_t& moved, bool closing) noexcept {
   moved = 0;
   bool progress = false;
   for (;;) {
@@ -95,7 +95,7 @@ SplicePump::Step SplicePump::step(int from, int to, std::uint64_t& moved) noexce
     if (eof_ && queued_ == 0 && !shut_) {
       shut_ = true;
       // ENOTCONN: the peer is already gone; the other direction finds out.
-      shutdown(to, SHUT_WR);
+      if (!closing) shutdown(to, SHUT_WR);
       again = true;
     }
     if (!again) break;

@@ -52,7 +52,9 @@ class SplicePump {
   // Moves what it can from `from` to `to` without blocking. kProgress if any
   // byte moved or EOF was seen, kIdle if both sides would block, kError on a
   // socket error (errno set). `moved` receives the bytes written to `to`.
-  Step step(int from, int to, std::uint64_t& moved) noexcept;
+  // `closing`: `to` is closed as soon as this direction is done (the other
+  // one is), and close() sends the FIN, so the shutdown() is skipped.
+  Step step(int from, int to, std::uint64_t& moved, bool closing = false) noexcept;
 
   bool done() const noexcept { return shut_; }  // EOF passed on
   bool eof() const noexcept { return eof_; }

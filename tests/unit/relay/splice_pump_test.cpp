@@ -131,3 +131,18 @@ TEST_CASE("the pool takes back empty pipes only, and empties when idle", "[splic
   pool.on_tick();
   CHECK(pool.size() == 0);
 }
+
+TEST_CASE("closing: EOF is passed on by the close, not by shutdown", "[splice]") {
+  PipePool pool;
+  Pair src, dst;
+  SplicePump p;
+  REQUIRE(p.open(pool));
+  shutdown(src.a.get(), SHUT_WR);
+  std::uint64_t moved = 0;
+  CHECK(p.step(src.b.get(), dst.a.get(), moved, true) == SplicePump::Step::kProgress);
+  CHECK(p.done());
+  char c;
+  CHECK(read(dst.b.get(), &c, 1) < 0);  // not shut down: the caller closes it
+  dst.a.reset();
+  CHECK(read(dst.b.get(), &c, 1) == 0);
+}
