@@ -9,6 +9,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -48,7 +49,7 @@ std::uint64_t tag(Kind k, std::uint32_t slot = 0, std::uint32_t gen = 0) {
 }
 
 constexpr long kTickMs = 100;
-constexpr int kAcceptsPerWake = 64;  // then let other relays and connections run
+constexpr std::size_t kAcceptsPerWake = 64;  // then let other relays and connections run
 constexpr int kEventsPerWait = 256;
 // fds one relayed connection holds: two sockets, two pipes.
 constexpr std::uint64_t kFdsPerConn = 6;
@@ -232,20 +233,27 @@ std::optional<std::string> RelayServer::reload() {
 void RelayServer::on_receiver(std::size_t index) noexcept {
   if (index >= relays_.size()) return;
   const std::shared_ptr<Relay>& r = relays_[index];
-  for (int i = 0; i < kAcceptsPerWake || sb_receiver_pending(r->rx) > 0; ++i) {
-    const int fd = sb_receiver_accept(r->rx, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+  const int rfd = sb_receiver_fd(r->rx);
+  for (std::size_t taken = 0; taken < kAcceptsPerWake;) {
+    const int n = handoffs_.receive(rfd, opts_.sender_uid);
+    if (n < 0) {
       if (errno != EAGAIN && errno != EINTR)
         log_conn_error("relay %s: receive: %s", r->spec.path.c_str(), std::strerror(errno));
       return;
     }
-    ++r->counters.accepted;
-    if (free_.empty()) {
-      ++r->counters.refused_over_limit;
-      close(fd);
-      continue;
+    for (std::size_t i = 0; i < handoffs_.count(); ++i) {
+      const int fd = handoffs_.fds()[i];
+      ++r->counters.accepted;
+      if (free_.empty()) {
+        ++r->counters.refused_over_limit;
+        close(fd);
+        continue;
+      }
+      start(r, fd);
     }
-    start(r, fd);
+    taken += std::max(handoffs_.count(), static_cast<std::size_t>(n));
+    // A short batch: the queue is empty, no need to ask again for EAGAIN.
+    if (n < static_cast<int>(HandoffReceiver::kBatch)) return;
   }
 }
 
