@@ -266,6 +266,7 @@ void RelayServer::start(const std::shared_ptr<Relay>& r, int fd) noexcept {
   c.client.reset(fd);
   c.relay = r;
   c.header_len = c.header_off = 0;
+  c.client_readable = false;
   ++active_;
   ++r->counters.active;
   const std::uint64_t now = monotonic_ms();
@@ -299,7 +300,7 @@ void RelayServer::start(const std::shared_ptr<Relay>& r, int fd) noexcept {
     return;
   }
   if (connect(c.target.get(), reinterpret_cast<const sockaddr*>(&t.addr), t.addr_len) == 0) {
-    connected(c);
+    connected(c, ~0u);
   } else if (errno != EINPROGRESS) {
     // A Unix target with a full backlog says EAGAIN: as good as down.
     connect_failed(c, errno);
@@ -328,7 +329,7 @@ void RelayServer::connect_failed(Conn& c, int err) noexcept {
   finish(c);
 }
 
-void RelayServer::connected(Conn& c) noexcept {
+void RelayServer::connected(Conn& c, std::uint32_t target_events) noexcept {
   ++c.relay->counters.connected;
   c.state = State::kRelaying;
   c.last_active_ms = monotonic_ms();
@@ -340,7 +341,11 @@ void RelayServer::connected(Conn& c) noexcept {
     finish(c);
     return;
   }
-  pump(c);
+  // A side that has shown no input since it was added to the epoll set has
+  // none (any would have come with an event): reading it would only say
+  // EAGAIN, one splice per connection and side saved.
+  constexpr std::uint32_t kInput = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+  pump(c, c.client_readable, (target_events & kInput) != 0);
 }
 
 bool RelayServer::write_header(Conn& c) noexcept {
@@ -356,32 +361,35 @@ bool RelayServer::write_header(Conn& c) noexcept {
   return true;
 }
 
-void RelayServer::pump(Conn& c) noexcept {
+void RelayServer::pump(Conn& c, bool read_client, bool read_target) noexcept {
   if (!write_header(c)) {
     ++c.relay->counters.errors;
     finish(c);
     return;
   }
   const bool header_sent = c.header_off == c.header_len;
-  bool progress = false;
-  for (;;) {
-    std::uint64_t up_moved = 0, down_moved = 0;
-    // Client bytes wait until the PROXY header is out.
-    const auto up = header_sent ? c.up.step(c.client.get(), c.target.get(), up_moved, c.down.done())
-                                : SplicePump::Step::kIdle;
-    const auto down = c.down.step(c.target.get(), c.client.get(), down_moved, c.up.done());
-    c.relay->counters.bytes_to_target += up_moved;
-    c.relay->counters.bytes_to_client += down_moved;
-    if (up == SplicePump::Step::kError || down == SplicePump::Step::kError) {
-      // A reset from either side ends both: nothing more can be delivered.
-      if (errno != ECONNRESET && errno != EPIPE) ++c.relay->counters.errors;
-      finish(c);
-      return;
-    }
-    if (up == SplicePump::Step::kIdle && down == SplicePump::Step::kIdle) break;
-    progress = true;
+  // One step per direction: each runs until both of its ends would block,
+  // and one direction's progress never unblocks the other (new bytes from
+  // a peer come with a new edge), so going round again only costs splices
+  // that say EAGAIN.
+  std::uint64_t up_moved = 0, down_moved = 0;
+  // Client bytes wait until the PROXY header is out.
+  auto up = header_sent && read_client
+                ? c.up.step(c.client.get(), c.target.get(), up_moved, c.down.done())
+                : SplicePump::Step::kIdle;
+  auto down = SplicePump::Step::kIdle;
+  if (up != SplicePump::Step::kError && read_target)
+    down = c.down.step(c.target.get(), c.client.get(), down_moved, c.up.done());
+  c.relay->counters.bytes_to_target += up_moved;
+  c.relay->counters.bytes_to_client += down_moved;
+  if (up == SplicePump::Step::kError || down == SplicePump::Step::kError) {
+    // A reset from either side ends both: nothing more can be delivered.
+    if (errno != ECONNRESET && errno != EPIPE) ++c.relay->counters.errors;
+    finish(c);
+    return;
   }
-  if (progress) c.last_active_ms = monotonic_ms();
+  if (up == SplicePump::Step::kProgress || down == SplicePump::Step::kProgress)
+    c.last_active_ms = monotonic_ms();
   if (c.up.done() && c.down.done()) finish(c);
 }
 
@@ -406,10 +414,14 @@ void RelayServer::on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t e
   Conn& c = conns_[slot];
   if (c.state == State::kFree || (c.gen & kGenMask) != gen) return;  // stale event
   if (c.state == State::kConnecting) {
-    if (!is_target || !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    if (!is_target) {
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.client_readable = true;
+      return;
+    }
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
     // Writable without an error: connected. SO_ERROR only to say why not.
     if (!(events & (EPOLLERR | EPOLLHUP))) {
-      connected(c);
+      connected(c, events);
       return;
     }
     int err = 0;

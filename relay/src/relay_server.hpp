@@ -68,6 +68,7 @@ class RelayServer final : public daemon::ControlAnswerer {
     std::uint64_t last_active_ms = 0;
     unsigned char header[kMaxProxyHeader];
     std::size_t header_len = 0, header_off = 0;
+    bool client_readable = false;  // while connecting: the client sent something
   };
 
   std::vector<RelaySpec> wanted_relays() const;  // command line + --config
@@ -78,9 +79,11 @@ class RelayServer final : public daemon::ControlAnswerer {
   void start(const std::shared_ptr<Relay>& r, int fd) noexcept;
   void on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t events,
                bool is_target) noexcept;
-  void connected(Conn& c) noexcept;
+  // target_events: the epoll events that said so (~0u: connect() returned 0).
+  void connected(Conn& c, std::uint32_t target_events) noexcept;
   void connect_failed(Conn& c, int err) noexcept;
-  void pump(Conn& c) noexcept;
+  // read_client/read_target false: that side is known to have nothing yet.
+  void pump(Conn& c, bool read_client = true, bool read_target = true) noexcept;
   void finish(Conn& c) noexcept;
   void on_tick() noexcept;
   bool on_signal() noexcept;            // false: stop
