@@ -7,7 +7,7 @@
 #   bench/relay/cpu_per_conn.sh [SB-RELAY-BINARY]
 # (SB_BIN as for run.sh; the binary defaults to $SB_BIN/sb-relay.)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 SB_BIN=${SB_BIN:-$PWD/build/bin}
 exe=$(readlink -f "${1:-$SB_BIN/sb-relay}")
 out=$(mktemp)
@@ -15,9 +15,9 @@ trap 'rm -f "$out"' EXIT
 bench/relay/run.sh 1 5 1 >/dev/null 2>&1 &
 bp=$!
 pid=
-for i in $(seq 200); do
+for _ in $(seq 200); do
   for p in $(pgrep -x sb-relay); do
-    [[ $(readlink /proc/$p/exe) == "$exe" ]] && pid=$p
+    [[ $(readlink "/proc/$p/exe") == "$exe" ]] && pid=$p
   done
   [[ -n $pid ]] && break
   sleep 0.1
