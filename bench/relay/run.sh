@@ -97,5 +97,12 @@ for r in $(seq "$rounds"); do
   printf '%-6s %-8s %-8s %-12s %-8s %-8s %-8s\n' "$r" "$a" "$b" "$c" "$x" "$y" "$z"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-echo "median conn/s: sb-relay $(median "${rr[@]}")  nginx $(median "${rn[@]}")  haproxy $(median "${rh[@]}")"
-echo "median MiB/s:  sb-relay $(median "${br[@]}")  nginx $(median "${bn[@]}")  haproxy $(median "${bh[@]}")"
+mr=$(median "${rr[@]}") mn=$(median "${rn[@]}") mh=$(median "${rh[@]}")
+xr=$(median "${br[@]}") xn=$(median "${bn[@]}") xh=$(median "${bh[@]}")
+echo "median conn/s: sb-relay $mr  nginx $mn  haproxy $mh"
+echo "median MiB/s:  sb-relay $xr  nginx $xn  haproxy $xh"
+# Ratios of the medians: the only figures comparable between runs on a
+# machine whose speed drifts (above 1: sb-relay is faster).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+echo "ratio sb-relay/nginx:   conn/s $(ratio "$mr" "$mn")  MiB/s $(ratio "$xr" "$xn")"
+echo "ratio sb-relay/haproxy: conn/s $(ratio "$mr" "$mh")  MiB/s $(ratio "$xr" "$xh")"

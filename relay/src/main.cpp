@@ -38,11 +38,11 @@ int check(const Options& o) {
 }
 
 // What sb-relay calls once serving, beyond sbd's list: splice through
-// pipes, fresh TCP/Unix sockets to the targets, and binding receiving
-// sockets on a reload.
+// pipes, fresh TCP/Unix sockets to the targets, hand-offs received in
+// batches, and binding receiving sockets on a reload.
 daemon::SeccompExtras seccomp_extras() {
-  return {{"splice", "pipe2", "pipe", "bind", "listen", "chmod", "fchmodat", "lstat", "unlinkat",
-           "chown", "fchownat", "epoll_create1"},
+  return {{"splice", "pipe2", "pipe", "recvmmsg", "bind", "listen", "chmod", "fchmodat", "lstat",
+           "unlinkat", "chown", "fchownat", "epoll_create1"},
           {AF_INET, AF_INET6}};
 }
 

@@ -9,6 +9,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -48,7 +49,7 @@ std::uint64_t tag(Kind k, std::uint32_t slot = 0, std::uint32_t gen = 0) {
 }
 
 constexpr long kTickMs = 100;
-constexpr int kAcceptsPerWake = 64;  // then let other relays and connections run
+constexpr std::size_t kAcceptsPerWake = 64;  // then let other relays and connections run
 constexpr int kEventsPerWait = 256;
 // fds one relayed connection holds: two sockets, two pipes.
 constexpr std::uint64_t kFdsPerConn = 6;
@@ -60,13 +61,13 @@ void add_fd(int epfd, int fd, std::uint32_t events, std::uint64_t t) {
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) throw SetupError(errno_text("epoll_ctl", errno));
 }
 
+// No getsockname() first to see whether `fd` is TCP: on a Unix socket this
+// fails (EOPNOTSUPP) and costs the same one call.
 void set_nodelay(int fd) noexcept {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return;
-  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) return;
+  const int saved = errno;
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  errno = saved;
 }
 
 // The client's address and the one it dialled: the received socket's own
@@ -102,7 +103,7 @@ Relay::~Relay() { sb_receiver_close(rx); }
 
 RelayServer::RelayServer(Options o) : opts_(std::move(o)) {
   started_ms_ = monotonic_ms();
-  raise_fd_limit(opts_.limits.max_connections * kFdsPerConn + 64);
+  raise_fd_limit(opts_.limits.max_connections * kFdsPerConn + 2 * PipePool::kMaxPipes + 64);
   conns_.resize(opts_.limits.max_connections);
   free_.reserve(conns_.size());
   for (std::size_t i = conns_.size(); i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
@@ -232,20 +233,27 @@ std::optional<std::string> RelayServer::reload() {
 void RelayServer::on_receiver(std::size_t index) noexcept {
   if (index >= relays_.size()) return;
   const std::shared_ptr<Relay>& r = relays_[index];
-  for (int i = 0; i < kAcceptsPerWake || sb_receiver_pending(r->rx) > 0; ++i) {
-    const int fd = sb_receiver_accept(r->rx, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+  const int rfd = sb_receiver_fd(r->rx);
+  for (std::size_t taken = 0; taken < kAcceptsPerWake;) {
+    const int n = handoffs_.receive(rfd, opts_.sender_uid);
+    if (n < 0) {
       if (errno != EAGAIN && errno != EINTR)
         log_conn_error("relay %s: receive: %s", r->spec.path.c_str(), std::strerror(errno));
       return;
     }
-    ++r->counters.accepted;
-    if (free_.empty()) {
-      ++r->counters.refused_over_limit;
-      close(fd);
-      continue;
+    for (std::size_t i = 0; i < handoffs_.count(); ++i) {
+      const int fd = handoffs_.fds()[i];
+      ++r->counters.accepted;
+      if (free_.empty()) {
+        ++r->counters.refused_over_limit;
+        close(fd);
+        continue;
+      }
+      start(r, fd);
     }
-    start(r, fd);
+    taken += std::max(handoffs_.count(), static_cast<std::size_t>(n));
+    // A short batch: the queue is empty, no need to ask again for EAGAIN.
+    if (n < static_cast<int>(HandoffReceiver::kBatch)) return;
   }
 }
 
@@ -258,6 +266,7 @@ void RelayServer::start(const std::shared_ptr<Relay>& r, int fd) noexcept {
   c.client.reset(fd);
   c.relay = r;
   c.header_len = c.header_off = 0;
+  c.client_readable = false;
   ++active_;
   ++r->counters.active;
   const std::uint64_t now = monotonic_ms();
@@ -291,7 +300,7 @@ void RelayServer::start(const std::shared_ptr<Relay>& r, int fd) noexcept {
     return;
   }
   if (connect(c.target.get(), reinterpret_cast<const sockaddr*>(&t.addr), t.addr_len) == 0) {
-    connected(c);
+    connected(c, ~0u);
   } else if (errno != EINPROGRESS) {
     // A Unix target with a full backlog says EAGAIN: as good as down.
     connect_failed(c, errno);
@@ -320,19 +329,23 @@ void RelayServer::connect_failed(Conn& c, int err) noexcept {
   finish(c);
 }
 
-void RelayServer::connected(Conn& c) noexcept {
+void RelayServer::connected(Conn& c, std::uint32_t target_events) noexcept {
   ++c.relay->counters.connected;
   c.state = State::kRelaying;
   c.last_active_ms = monotonic_ms();
   set_nodelay(c.client.get());
-  set_nodelay(c.target.get());
-  if (!c.up.open() || !c.down.open()) {
+  if (c.relay->spec.target.family() != AF_UNIX) set_nodelay(c.target.get());
+  if (!c.up.open(pipes_) || !c.down.open(pipes_)) {
     log_conn_error("relay %s: pipe: %s", c.relay->spec.path.c_str(), std::strerror(errno));
     ++c.relay->counters.errors;
     finish(c);
     return;
   }
-  pump(c);
+  // A side that has shown no input since it was added to the epoll set has
+  // none (any would have come with an event): reading it would only say
+  // EAGAIN, one splice per connection and side saved.
+  constexpr std::uint32_t kInput = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+  pump(c, c.client_readable, (target_events & kInput) != 0);
 }
 
 bool RelayServer::write_header(Conn& c) noexcept {
@@ -348,32 +361,35 @@ bool RelayServer::write_header(Conn& c) noexcept {
   return true;
 }
 
-void RelayServer::pump(Conn& c) noexcept {
+void RelayServer::pump(Conn& c, bool read_client, bool read_target) noexcept {
   if (!write_header(c)) {
     ++c.relay->counters.errors;
     finish(c);
     return;
   }
   const bool header_sent = c.header_off == c.header_len;
-  bool progress = false;
-  for (;;) {
-    std::uint64_t up_moved = 0, down_moved = 0;
-    // Client bytes wait until the PROXY header is out.
-    const auto up =
-        header_sent ? c.up.step(c.client.get(), c.target.get(), up_moved) : SplicePump::Step::kIdle;
-    const auto down = c.down.step(c.target.get(), c.client.get(), down_moved);
-    c.relay->counters.bytes_to_target += up_moved;
-    c.relay->counters.bytes_to_client += down_moved;
-    if (up == SplicePump::Step::kError || down == SplicePump::Step::kError) {
-      // A reset from either side ends both: nothing more can be delivered.
-      if (errno != ECONNRESET && errno != EPIPE) ++c.relay->counters.errors;
-      finish(c);
-      return;
-    }
-    if (up == SplicePump::Step::kIdle && down == SplicePump::Step::kIdle) break;
-    progress = true;
+  // One step per direction: each runs until both of its ends would block,
+  // and one direction's progress never unblocks the other (new bytes from
+  // a peer come with a new edge), so going round again only costs splices
+  // that say EAGAIN.
+  std::uint64_t up_moved = 0, down_moved = 0;
+  // Client bytes wait until the PROXY header is out.
+  auto up = header_sent && read_client
+                ? c.up.step(c.client.get(), c.target.get(), up_moved, c.down.done())
+                : SplicePump::Step::kIdle;
+  auto down = SplicePump::Step::kIdle;
+  if (up != SplicePump::Step::kError && read_target)
+    down = c.down.step(c.target.get(), c.client.get(), down_moved, c.up.done());
+  c.relay->counters.bytes_to_target += up_moved;
+  c.relay->counters.bytes_to_client += down_moved;
+  if (up == SplicePump::Step::kError || down == SplicePump::Step::kError) {
+    // A reset from either side ends both: nothing more can be delivered.
+    if (errno != ECONNRESET && errno != EPIPE) ++c.relay->counters.errors;
+    finish(c);
+    return;
   }
-  if (progress) c.last_active_ms = monotonic_ms();
+  if (up == SplicePump::Step::kProgress || down == SplicePump::Step::kProgress)
+    c.last_active_ms = monotonic_ms();
   if (c.up.done() && c.down.done()) finish(c);
 }
 
@@ -382,8 +398,8 @@ void RelayServer::finish(Conn& c) noexcept {
   // close() removes the fds from the epoll set.
   c.client.reset();
   c.target.reset();
-  c.up.close();
-  c.down.close();
+  c.up.close(pipes_);
+  c.down.close(pipes_);
   --c.relay->counters.active;
   c.relay.reset();
   c.state = State::kFree;
@@ -398,14 +414,20 @@ void RelayServer::on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t e
   Conn& c = conns_[slot];
   if (c.state == State::kFree || (c.gen & kGenMask) != gen) return;  // stale event
   if (c.state == State::kConnecting) {
-    if (!is_target || !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    if (!is_target) {
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.client_readable = true;
+      return;
+    }
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    // Writable without an error: connected. SO_ERROR only to say why not.
+    if (!(events & (EPOLLERR | EPOLLHUP))) {
+      connected(c, events);
+      return;
+    }
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(c.target.get(), SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    if (err == 0 && !(events & EPOLLERR))
-      connected(c);
-    else
-      connect_failed(c, err ? err : ECONNREFUSED);
+    connect_failed(c, err ? err : ECONNREFUSED);
     return;
   }
   pump(c);
@@ -414,6 +436,7 @@ void RelayServer::on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t e
 void RelayServer::on_tick() noexcept {
   std::uint64_t ticks;
   [[maybe_unused]] ssize_t n = read(timer_.get(), &ticks, sizeof ticks);
+  pipes_.on_tick();
   const std::uint64_t now = monotonic_ms();
   const std::uint64_t idle_ms = std::uint64_t{opts_.limits.idle_timeout_s} * 1000;
   for (Conn& c : conns_) {

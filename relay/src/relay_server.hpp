@@ -15,6 +15,7 @@
 #include "control_answerer.hpp"
 #include "control_server.hpp"
 #include "counters.hpp"
+#include "handoff_receiver.hpp"
 #include "options.hpp"
 #include "proxy_header.hpp"
 #include "socketbox/receiver.h"
@@ -67,6 +68,7 @@ class RelayServer final : public daemon::ControlAnswerer {
     std::uint64_t last_active_ms = 0;
     unsigned char header[kMaxProxyHeader];
     std::size_t header_len = 0, header_off = 0;
+    bool client_readable = false;  // while connecting: the client sent something
   };
 
   std::vector<RelaySpec> wanted_relays() const;  // command line + --config
@@ -77,9 +79,11 @@ class RelayServer final : public daemon::ControlAnswerer {
   void start(const std::shared_ptr<Relay>& r, int fd) noexcept;
   void on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t events,
                bool is_target) noexcept;
-  void connected(Conn& c) noexcept;
+  // target_events: the epoll events that said so (~0u: connect() returned 0).
+  void connected(Conn& c, std::uint32_t target_events) noexcept;
   void connect_failed(Conn& c, int err) noexcept;
-  void pump(Conn& c) noexcept;
+  // read_client/read_target false: that side is known to have nothing yet.
+  void pump(Conn& c, bool read_client = true, bool read_target = true) noexcept;
   void finish(Conn& c) noexcept;
   void on_tick() noexcept;
   bool on_signal() noexcept;            // false: stop
@@ -90,6 +94,8 @@ class RelayServer final : public daemon::ControlAnswerer {
   std::unique_ptr<daemon::ControlServer> control_;
   std::vector<std::shared_ptr<Relay>> relays_;
   std::vector<Conn> conns_;
+  PipePool pipes_;  // empty pipes for the next connections
+  HandoffReceiver handoffs_;
   std::vector<std::uint32_t> free_;
   std::uint64_t active_ = 0;
   std::uint64_t generation_ = 1;

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace socketbox::relay {
 namespace {
@@ -14,24 +15,55 @@ constexpr unsigned kFlags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
 
 }  // namespace
 
-bool SplicePump::open() noexcept {
+bool PipePool::take(UniqueFd& r, UniqueFd& w) noexcept {
+  idle_ticks_ = 0;
+  if (!free_.empty()) {
+    r = std::move(free_.back().r);
+    w = std::move(free_.back().w);
+    free_.pop_back();
+    return true;
+  }
   int p[2];
   if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) return false;
-  r_.reset(p[0]);
-  w_.reset(p[1]);
-  queued_ = 0;
-  eof_ = shut_ = false;
+  r.reset(p[0]);
+  w.reset(p[1]);
   return true;
 }
 
-void SplicePump::close() noexcept {
-  r_.reset();
-  w_.reset();
+void PipePool::give(UniqueFd& r, UniqueFd& w) noexcept {
+  if (!r || !w || free_.size() >= kMaxPipes) {
+    r.reset();
+    w.reset();
+    return;
+  }
+  free_.push_back({std::move(r), std::move(w)});  // reserved: no allocation
+}
+
+void PipePool::on_tick() noexcept {
+  if (free_.empty() || ++idle_ticks_ < kIdleTicks) return;
+  free_.clear();
+  idle_ticks_ = 0;
+}
+
+bool SplicePump::open(PipePool& pool) noexcept {
+  queued_ = 0;
+  eof_ = shut_ = false;
+  return pool.take(r_, w_);
+}
+
+void SplicePump::close(PipePool& pool) noexcept {
+  // Bytes still in the pipe belong to this connection: such a pipe is closed.
+  if (queued_ == 0)
+    pool.give(r_, w_);
+  else {
+    r_.reset();
+    w_.reset();
+  }
   queued_ = 0;
   eof_ = shut_ = false;
 }
 
-SplicePump::Step SplicePump::step(int from, int to, std::uint64_t& moved) noexcept {
+SplicePump::Step SplicePump::step(int from, int to, std::uint64_t& moved, bool closing) noexcept {
   moved = 0;
   bool progress = false;
   for (;;) {
@@ -63,7 +95,7 @@ SplicePump::Step SplicePump::step(int from, int to, std::uint64_t& moved) noexce
     if (eof_ && queued_ == 0 && !shut_) {
       shut_ = true;
       // ENOTCONN: the peer is already gone; the other direction finds out.
-      shutdown(to, SHUT_WR);
+      if (!closing) shutdown(to, SHUT_WR);
       again = true;
     }
     if (!again) break;

@@ -55,6 +55,9 @@ rl_peer_bg() {
 
 # rl_fds PID: how many descriptors PID has open.
 rl_fds() { ls "/proc/$1/fd" | wc -l; }
+# rl_fds_are PID N: PID has N descriptors open (counted anew on every call,
+# so sb_wait_for can poll it).
+rl_fds_are() { [[ $(rl_fds "$1") -eq $2 ]]; }
 
 # rl_rss_kb PID: resident memory of PID in kB.
 rl_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
