@@ -78,7 +78,7 @@ long MapSet::probe(const MapKey& k) const noexcept {
 
 long MapSet::find(const Tuple& t) const noexcept { return probe(key_of(t)); }
 
-Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
+Action Table::lookup(const Tuple& t, Trace* trace, TraceStep* decided) const noexcept {
   if (rule_sets.empty()) return {};
   bool in_map = false;
   std::uint32_t set = 0;
@@ -126,6 +126,7 @@ Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
         set = a.arg;
         continue;
       default:
+        if (decided) *decided = {in_map, id, entry, pos, a};
         return a;
     }
   }
