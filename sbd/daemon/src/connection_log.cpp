@@ -84,7 +84,7 @@ std::optional<ClientLogging> parse_client_logging(std::string_view s) noexcept {
 }
 
 std::size_t format_log_endpoint(const tbl::Addr& a, std::uint16_t port, char* out,
-                            std::size_t cap) noexcept {
+                                std::size_t cap) noexcept {
   char addr[INET6_ADDRSTRLEN];
   Out o(out, cap);
   if (a.is_v4_mapped())
@@ -95,7 +95,7 @@ std::size_t format_log_endpoint(const tbl::Addr& a, std::uint16_t port, char* ou
 }
 
 std::size_t format_log_client(const tbl::Addr& a, std::uint16_t port, ClientLogging mode, char* out,
-                          std::size_t cap) noexcept {
+                              std::size_t cap) noexcept {
   switch (mode) {
     case ClientLogging::Full:
       return format_log_endpoint(a, port, out, cap);
@@ -139,8 +139,8 @@ void ConnectionLog::emit(int priority, std::string_view message, const char* con
     e.add("MESSAGE", message);
     for (int i = 0; i < nfields; ++i) {
       char name[32];
-      e.add(std::string_view(name, static_cast<std::size_t>(
-                                       Out(name, sizeof name).s("SB_").s(fields[i]).len)),
+      e.add(std::string_view(
+                name, static_cast<std::size_t>(Out(name, sizeof name).s("SB_").s(fields[i]).len)),
             values[i]);
     }
     if (!e.ok()) {
@@ -199,11 +199,11 @@ void ConnectionLog::record(const tbl::Tuple& t, const tbl::TraceStep& decided, c
   const std::size_t nr = format_log_route(decided, route, sizeof route);
   std::string_view tgt = "-";
   if (decided.action.kind == tbl::ActionKind::Fd)
-    tgt = std::string_view(
-        fdname, Out(fdname, sizeof fdname).s("fd:").u(decided.action.arg).len);
+    tgt = std::string_view(fdname, Out(fdname, sizeof fdname).s("fd:").u(decided.action.arg).len);
   else if (target)
     tgt = target;
   Out res(result, sizeof result);
+  std::string_view reason;
   int priority = 6;  // info
   if (decided.action.kind == tbl::ActionKind::Fail) {
     res.s("no-match");
@@ -211,17 +211,25 @@ void ConnectionLog::record(const tbl::Tuple& t, const tbl::TraceStep& decided, c
   } else if (err == 0) {
     res.s("sent");
   } else {
-    res.s("failed: ").s(std::strerror(err));
+    reason = std::strerror(err);
+    res.s("failed: ").s(reason);
     priority = 4;  // warning
   }
-  static const char* const kFields[] = {"CLIENT", "DEST", "ROUTE", "TARGET", "RESULT"};
-  const std::string_view values[] = {{client, nc}, {dest, nd}, {route, nr}, tgt, res.view()};
+  static const char* const kFields[] = {"CLIENT", "DEST", "ROUTE", "TARGET", "RESULT", "REASON"};
+  std::string_view values[] = {{client, nc}, {dest, nd}, {route, nr}, tgt, res.view(), reason};
   char message[512];
   Out m(message, sizeof message);
   m.s(values[0]).s(" -> ").s(values[1]).s(" (").s(values[2]).s("): ");
   if (tgt != "-") m.s(tgt).s(": ");
   m.s(res.view());
-  emit(priority, m.view(), kFields, values, 5);
+  int nfields = 5;
+  if (journal_.is_open() && !reason.empty()) {
+    // Journal matches are exact: SB_RESULT=failed must match every failure,
+    // so the reason gets a field of its own there.
+    values[4] = "failed";
+    nfields = 6;
+  }
+  emit(priority, m.view(), kFields, values, nfields);
 }
 
 void ConnectionLog::flush_suppressed() noexcept {

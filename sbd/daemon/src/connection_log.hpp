@@ -35,24 +35,24 @@ struct ConnectionLogCounters {
 // they return the length written. Never allocate.
 // "[2001:db8::2]:40000" or "192.0.2.1:40000" (IPv4-mapped shown as IPv4).
 std::size_t format_log_endpoint(const socketbox::table::Addr& a, std::uint16_t port, char* out,
-                            std::size_t cap) noexcept;
+                                std::size_t cap) noexcept;
 // The client per --log-clients: as format_log_endpoint, its /64 or /24 prefix
 // without the port ("2001:db8:1:2::/64", "192.0.2.0/24"), or "-".
-std::size_t format_log_client(const socketbox::table::Addr& a, std::uint16_t port, ClientLogging mode,
-                          char* out, std::size_t cap) noexcept;
+std::size_t format_log_client(const socketbox::table::Addr& a, std::uint16_t port,
+                              ClientLogging mode, char* out, std::size_t cap) noexcept;
 // "rule-set:0 line 12", "map-set:3 line 40", "rule-set:0 default line 9";
 // without " line N" for a built-in decision (--send-all).
 std::size_t format_log_route(const socketbox::table::TraceStep& decided, char* out,
-                         std::size_t cap) noexcept;
+                             std::size_t cap) noexcept;
 
 class ConnectionLog {
  public:
   struct Config {
     ClientLogging clients = ClientLogging::Full;
     std::uint32_t per_second = kConnectionLogDefaultRate;
-    int plain_fd = 2;                  // where plain lines go (stderr)
-    const char* journal = nullptr;     // journal socket path: use it instead
-    const char* identifier = "sbd";    // SYSLOG_IDENTIFIER / line prefix
+    int plain_fd = 2;                // where plain lines go (stderr)
+    const char* journal = nullptr;   // journal socket path: use it instead
+    const char* identifier = "sbd";  // SYSLOG_IDENTIFIER / line prefix
   };
   // Opens the journal socket if one is configured; if that fails, logs to
   // plain_fd instead (journal_failed() says so, errno why).

@@ -106,8 +106,8 @@ TEST_CASE("plain lines: sent, no-match, failed") {
   const auto t = tuple("2001:db8:1:2::9", 40000, "2001:db8::1", 22);
   log.record(t, step(tbl::ActionKind::Unix, 0, false, 0, 0, 2), "/run/a b.sock", 0, 1000);
   log.record(t, step(tbl::ActionKind::Fail, 0, false, 0, -1, 5), nullptr, 0, 1000);
-  log.record(tuple("192.0.2.1", 1, "198.51.100.2", 443), step(tbl::ActionKind::Fd, 9, true, 1, 0, 8),
-             "fd 9", EBADF, 1000);
+  log.record(tuple("192.0.2.1", 1, "198.51.100.2", 443),
+             step(tbl::ActionKind::Fd, 9, true, 1, 0, 8), "fd 9", EBADF, 1000);
   const auto got = lines(p.theirs.get());
   REQUIRE(got.size() == 3);
   CHECK(got[0] ==
@@ -189,7 +189,22 @@ TEST_CASE("journal entries carry the SB_ fields, to an injected socket path") {
         "SB_DEST=[2001:db8::1]:22\n"
         "SB_ROUTE=rule-set:0 line 3\n"
         "SB_TARGET=/run/x.sock\n"
-        "SB_RESULT=failed: No such file or directory\n");
+        "SB_RESULT=failed\n"
+        "SB_REASON=No such file or directory\n");
+  // A success has no SB_REASON.
+  log.record(tuple("2001:db8::5", 1, "2001:db8::1", 22),
+             step(tbl::ActionKind::Fd, 4, true, 2, 0, 7), nullptr, 0, 1000);
+  const ssize_t m = ::recv(journal.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+  REQUIRE(m > 0);
+  CHECK(std::string(buf, static_cast<std::size_t>(m)) ==
+        "PRIORITY=6\n"
+        "SYSLOG_IDENTIFIER=sbd\n"
+        "MESSAGE=2001:db8::/64 -> [2001:db8::1]:22 (map-set:2 line 7): fd:4: sent\n"
+        "SB_CLIENT=2001:db8::/64\n"
+        "SB_DEST=[2001:db8::1]:22\n"
+        "SB_ROUTE=map-set:2 line 7\n"
+        "SB_TARGET=fd:4\n"
+        "SB_RESULT=sent\n");
 }
 
 TEST_CASE("a journal socket that cannot be reached falls back to plain lines") {
