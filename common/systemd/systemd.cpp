@@ -126,25 +126,26 @@ void JournalEntry::add(std::string_view field, std::string_view value) noexcept 
 JournalSocket::JournalSocket(const char* path) noexcept
     : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
   if (!fd_) return;
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
+  addr_.sun_family = AF_UNIX;
   const std::size_t len = std::strlen(path);
-  if (len >= sizeof sa.sun_path) {
+  if (len >= sizeof addr_.sun_path) {
     fd_.reset();
     errno = ENAMETOOLONG;
     return;
   }
-  std::memcpy(sa.sun_path, path, len);
-  // Connected once, so each entry is a plain send and needs no address (and
-  // the path still works after a chroot).
-  if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&sa),
-                static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len + 1)) < 0)
+  std::memcpy(addr_.sun_path, path, len);
+  addr_len_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len + 1);
+  // Connected once, so each entry is a plain send and needs no address.
+  if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr_), addr_len_) < 0)
     fd_.reset();  // keeps errno
 }
 
-int JournalSocket::send(std::string_view entry) const noexcept {
+int JournalSocket::send(std::string_view entry) noexcept {
   const int saved = errno;
-  const ssize_t n = ::send(fd_.get(), entry.data(), entry.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ssize_t n = ::send(fd_.get(), entry.data(), entry.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0 && (errno == ECONNREFUSED || errno == ENOTCONN) &&
+      ::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr_), addr_len_) == 0)
+    n = ::send(fd_.get(), entry.data(), entry.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   const int err = n < 0 ? errno : 0;
   errno = saved;
   return err;

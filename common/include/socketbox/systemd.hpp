@@ -8,6 +8,9 @@
 // memory for sbd (docs/performance.md).
 #pragma once
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <cstddef>
 #include <string_view>
 
@@ -69,10 +72,14 @@ class JournalSocket {
   explicit JournalSocket(const char* path) noexcept;
   bool is_open() const noexcept { return static_cast<bool>(fd_); }
   // Sends one entry. Returns 0, or the errno (EAGAIN: the journal is behind).
-  int send(std::string_view entry) const noexcept;
+  // After journald restarted (ECONNREFUSED) it connects again once and
+  // retries: a nonblocking connect, and the path may be gone (a chroot).
+  int send(std::string_view entry) noexcept;
 
  private:
   UniqueFd fd_;
+  sockaddr_un addr_{};
+  socklen_t addr_len_ = 0;
 };
 
 }  // namespace socketbox::systemd
