@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -121,6 +122,8 @@ std::size_t format_log_route(const tbl::TraceStep& d, char* out, std::size_t cap
 
 ConnectionLog::ConnectionLog(const Config& c, ConnectionLogCounters& counters) noexcept
     : cfg_(c), counters_(counters), limiter_(c.per_second) {
+  struct stat st {};
+  plain_is_socket_ = ::fstat(c.plain_fd, &st) == 0 && S_ISSOCK(st.st_mode);
   if (c.journal) {
     journal_ = socketbox::systemd::JournalSocket(c.journal);
     journal_failed_ = !journal_.is_open();
@@ -167,10 +170,12 @@ void ConnectionLog::emit(int priority, std::string_view message, const char* con
     buf[o.len] = '\n';
     const std::size_t len = o.len + 1;
     const int saved = errno;
-    // A socket (the journal's stream, a pipe-like socketpair) is written
-    // without blocking; a file or terminal does not block for long.
-    ssize_t w = ::send(cfg_.plain_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (w < 0 && errno == ENOTSOCK) w = ::write(cfg_.plain_fd, buf, len);
+    // A socket (such as the journal's stream) is written without blocking.
+    // A file, terminal or pipe is written as the other log lines are: making
+    // it nonblocking would change the description stderr shares.
+    const ssize_t w = plain_is_socket_
+                          ? ::send(cfg_.plain_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)
+                          : ::write(cfg_.plain_fd, buf, len);
     err = w == static_cast<ssize_t>(len) ? 0 : (w < 0 ? errno : EAGAIN);
     errno = saved;
   }

@@ -61,9 +61,9 @@ class ConnectionLog {
   bool uses_journal() const noexcept { return journal_.is_open(); }
   bool journal_failed() const noexcept { return journal_failed_; }
 
-  // One connection's outcome: `decision` is the final action (Fail: no
-  // match), `target` the path it went to (nullptr for fd and fail), `err`
-  // the hand-off's errno (0: sent).
+  // One connection's outcome: `decided` is the deciding step (its action
+  // Fail: no match), `target` the path it went to (unused for jump-fd,
+  // named fd:N; nullptr for fail), `err` the hand-off's errno (0: sent).
   void record(const socketbox::table::Tuple& t, const socketbox::table::TraceStep& decided,
               const char* target, int err, std::uint64_t now_ms = monotonic_ms()) noexcept;
   // Reports lines the limiter is still holding back (at exit).
@@ -102,6 +102,7 @@ class ConnectionLog {
   RateLimiter limiter_;
   socketbox::systemd::JournalSocket journal_;
   bool journal_failed_ = false;
+  bool plain_is_socket_ = false;  // then sent with MSG_DONTWAIT
 };
 
 }  // namespace socketbox::daemon
