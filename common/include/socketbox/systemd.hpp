@@ -61,7 +61,7 @@ class JournalEntry {
   bool ok_ = true;
 };
 
-// The datagram socket to the journal, opened and connected once (before
+// The datagram socket to the journal, opened and connected at start (before
 // chroot and seccomp) and nonblocking, so a journal that lags behind costs
 // a dropped entry, never a blocked caller.
 class JournalSocket {
@@ -72,8 +72,9 @@ class JournalSocket {
   explicit JournalSocket(const char* path) noexcept;
   bool is_open() const noexcept { return static_cast<bool>(fd_); }
   // Sends one entry. Returns 0, or the errno (EAGAIN: the journal is behind).
-  // After journald restarted (ECONNREFUSED) it connects again once and
-  // retries: a nonblocking connect, and the path may be gone (a chroot).
+  // After journald restarted (ECONNREFUSED) it connects again and retries
+  // once; that does not block either, and fails where the path is gone
+  // (after a chroot), which drops the entry.
   int send(std::string_view entry) noexcept;
 
  private:
