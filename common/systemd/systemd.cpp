@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -75,6 +77,78 @@ int listen_fds() noexcept {
   ::unsetenv("LISTEN_FDS");
   ::unsetenv("LISTEN_FDNAMES");
   return result;
+}
+
+bool stderr_is_journal() noexcept {
+  const char* e = std::getenv("JOURNAL_STREAM");
+  if (!e) return false;
+  const char* colon = std::strchr(e, ':');
+  if (!colon) return false;
+  unsigned long long dev = 0, ino = 0;
+  const char* end = e + std::strlen(e);
+  const auto d = std::from_chars(e, colon, dev);
+  const auto i = std::from_chars(colon + 1, end, ino);
+  if (d.ec != std::errc() || d.ptr != colon || i.ec != std::errc() || i.ptr != end) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) < 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev &&
+         static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
+void JournalEntry::put(const void* p, std::size_t n) noexcept {
+  if (!ok_ || n > cap_ - len_) {
+    ok_ = false;
+    return;
+  }
+  std::memcpy(buf_ + len_, p, n);
+  len_ += n;
+}
+
+void JournalEntry::add(std::string_view field, std::string_view value) noexcept {
+  put(field.data(), field.size());
+  if (value.find('\n') == std::string_view::npos) {
+    put("=", 1);
+  } else {
+    // FIELD\n, the value's length as 64-bit little-endian, the value.
+    put("\n", 1);
+    unsigned char len[8];
+    std::uint64_t n = value.size();
+    for (unsigned char& b : len) {
+      b = static_cast<unsigned char>(n & 0xff);
+      n >>= 8;
+    }
+    put(len, sizeof len);
+  }
+  put(value.data(), value.size());
+  put("\n", 1);
+}
+
+JournalSocket::JournalSocket(const char* path) noexcept
+    : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
+  if (!fd_) return;
+  addr_.sun_family = AF_UNIX;
+  const std::size_t len = std::strlen(path);
+  if (len >= sizeof addr_.sun_path) {
+    fd_.reset();
+    errno = ENAMETOOLONG;
+    return;
+  }
+  std::memcpy(addr_.sun_path, path, len);
+  addr_len_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len + 1);
+  // Connected once, so each entry is a plain send and needs no address.
+  if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr_), addr_len_) < 0)
+    fd_.reset();  // keeps errno
+}
+
+int JournalSocket::send(std::string_view entry) noexcept {
+  const int saved = errno;
+  ssize_t n = ::send(fd_.get(), entry.data(), entry.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0 && (errno == ECONNREFUSED || errno == ENOTCONN) &&
+      ::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr_), addr_len_) == 0)
+    n = ::send(fd_.get(), entry.data(), entry.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  const int err = n < 0 ? errno : 0;
+  errno = saved;
+  return err;
 }
 
 }  // namespace socketbox::systemd

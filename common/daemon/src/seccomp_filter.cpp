@@ -28,8 +28,8 @@ void install_seccomp_filter(const SeccompExtras& extras) {
       "getpeername",
       "setsockopt",
       "getsockopt",
-      "sendmsg",
-      "sendto",
+      "sendmsg",  // hand-offs
+      "sendto",   // the connection log's journal entries and stderr lines
       "close",
       "read",
       "write",
@@ -56,7 +56,7 @@ void install_seccomp_filter(const SeccompExtras& extras) {
       "mprotect",
       "futex",
       "getrandom",
-      // sd_notify, status, exit
+      // sd_notify, status, exit; connect also for the journal after a restart
       "connect",
       "getpid",
       "gettid",

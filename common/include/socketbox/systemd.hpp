@@ -8,7 +8,13 @@
 // memory for sbd (docs/performance.md).
 #pragma once
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstddef>
 #include <string_view>
+
+#include "socketbox/unique_fd.hpp"
 
 namespace socketbox::systemd {
 
@@ -25,5 +31,56 @@ bool notify(std::string_view state) noexcept;
 // environment. Marks them close-on-exec and unsets LISTEN_PID, LISTEN_FDS
 // and LISTEN_FDNAMES, as sd_listen_fds(1) does.
 int listen_fds() noexcept;
+
+// The journal's native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL, stable):
+// one datagram per entry, made of "FIELD=value\n" lines, sent to the
+// journal's socket.
+inline constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+
+// Whether stderr is connected to the journal: $JOURNAL_STREAM ("DEV:INODE")
+// names the stream systemd gave the service, and it is still fd 2 (not
+// redirected since), the check sd_journal_stream_fd(3) documents.
+bool stderr_is_journal() noexcept;
+
+// Builds one entry in a caller's buffer (the log path formats on the stack).
+// A value holding a newline is sent in the protocol's length-prefixed form.
+class JournalEntry {
+ public:
+  JournalEntry(char* buf, std::size_t cap) noexcept : buf_(buf), cap_(cap) {}
+  // Appends FIELD=value (FIELD: uppercase letters, digits, '_').
+  void add(std::string_view field, std::string_view value) noexcept;
+  // False once an add() did not fit: the entry is then incomplete.
+  bool ok() const noexcept { return ok_; }
+  std::string_view data() const noexcept { return {buf_, len_}; }
+
+ private:
+  void put(const void* p, std::size_t n) noexcept;
+  char* buf_;
+  std::size_t cap_;
+  std::size_t len_ = 0;
+  bool ok_ = true;
+};
+
+// The datagram socket to the journal, opened and connected at start (before
+// chroot and seccomp) and nonblocking, so a journal that lags behind costs
+// a dropped entry, never a blocked caller.
+class JournalSocket {
+ public:
+  JournalSocket() noexcept = default;  // closed
+  // Opens and connects to `path`; is_open() says whether that worked (errno
+  // then says why not).
+  explicit JournalSocket(const char* path) noexcept;
+  bool is_open() const noexcept { return static_cast<bool>(fd_); }
+  // Sends one entry. Returns 0, or the errno (EAGAIN: the journal is behind).
+  // After journald restarted (ECONNREFUSED) it connects again and retries
+  // once; that does not block either, and fails where the path is gone
+  // (after a chroot), which drops the entry.
+  int send(std::string_view entry) noexcept;
+
+ private:
+  UniqueFd fd_;
+  sockaddr_un addr_{};
+  socklen_t addr_len_ = 0;
+};
 
 }  // namespace socketbox::systemd

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "connection_log.hpp"
 #include "handoff.hpp"
 #include "socketbox/table/table.hpp"
 
@@ -88,6 +89,7 @@ class CounterRegistry {
 
   ConnectionCounters connections;
   ReloadCounters reloads;
+  ConnectionLogCounters connection_log;
 
  private:
   std::map<std::string, TargetCounters> by_path_;  // std::map: stable addresses

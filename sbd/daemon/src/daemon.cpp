@@ -69,6 +69,21 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
       started_unix_s_(static_cast<std::uint64_t>(std::time(nullptr))) {
   if (!epoll_ || !backoff_timer_)
     throw SetupError(errno_text("cannot create the event loop", errno));
+  if (opts_.log_connections) {
+    // Opened here, before the chroot and the seccomp filter.
+    ConnectionLog::Config c;
+    c.clients = opts_.log_clients;
+    c.per_second = opts_.log_connections_rate;
+    c.journal =
+        socketbox::systemd::stderr_is_journal() ? socketbox::systemd::kJournalSocket : nullptr;
+    connlog_ = std::make_unique<ConnectionLog>(c, counters_.connection_log);
+    if (connlog_->journal_failed()) {
+      const int err = errno;
+      log_line("%s; the connection log goes to stderr as plain lines",
+               errno_text(std::string("cannot connect to ") + c.journal, err).c_str());
+    }
+    dispatcher_.set_connection_log(connlog_.get());
+  }
   const auto warnings = table_warnings(*table);
   install(std::move(table), warnings);
   add(epoll_.get(), listener_.fd.get(), kListen);
@@ -226,6 +241,7 @@ int Daemon::run() {
           if (!on_signal()) {
             notify_stopping();
             log_flush_suppressed();
+            if (connlog_) connlog_->flush_suppressed();
             return kExitOk;
           }
           break;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "connection_log.hpp"
 #include "control_protocol.hpp"
 #include "control_server.hpp"
 #include "counters.hpp"
@@ -50,6 +51,7 @@ class Daemon final : public ControlHandler {
   std::string listen_desc_;
   HandoffSender sender_;
   CounterRegistry counters_;
+  std::unique_ptr<ConnectionLog> connlog_;  // --log-connections, else null
   Dispatcher dispatcher_;
   UniqueFd epoll_;
   UniqueFd signals_;

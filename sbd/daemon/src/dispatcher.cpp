@@ -69,12 +69,16 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
     reset_connection(conn);
     return;
   }
-  const tbl::Action a = active_.table->lookup(t);
+  tbl::TraceStep decided;  // the deciding line, for the connection log
+  const tbl::Action a = active_.table->lookup(t, nullptr, log_ ? &decided : nullptr);
   int err = 0;
   TargetCounters* tc = nullptr;
   const char* target = nullptr;
   char fdname[24];
   ExpandedPath expanded;
+  // Logs the outcome on whichever path returns below (declared after what
+  // `target` may point into, so that outlives it).
+  const ConnectionLog::AtExit log_outcome{log_, t, decided, target, err};
   switch (a.kind) {
     case tbl::ActionKind::Unix:
       tc = active_.counters[a.arg];

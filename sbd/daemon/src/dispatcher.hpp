@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "active_table.hpp"
+#include "connection_log.hpp"
 #include "counters.hpp"
 #include "handoff.hpp"
 
@@ -24,6 +25,8 @@ class Dispatcher {
         substitute_(substitute_paths) {}
 
   void install(ActiveTable t) noexcept { active_ = std::move(t); }
+  // Logs each connection's outcome there (nullptr: off, the default).
+  void set_connection_log(ConnectionLog* log) noexcept { log_ = log; }
   const ActiveTable& active() const noexcept { return active_; }
 
   enum class Drain {
@@ -50,6 +53,7 @@ class Dispatcher {
   CounterRegistry& counters_;
   bool substitute_;
   ActiveTable active_;
+  ConnectionLog* log_ = nullptr;
 };
 
 // Closes a connection so that the client sees a reset at once (SO_LINGER 0).

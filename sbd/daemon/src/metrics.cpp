@@ -56,6 +56,13 @@ std::string format_metrics(const StatusInfo& s) {
   m.family("socketbox_sbd_accept_backoffs_total", "counter",
            "Times sbd paused accepting (out of descriptors or memory).")
       .sample("socketbox_sbd_accept_backoffs_total", c.accept_backoffs);
+  const ConnectionLogCounters cl =
+      s.counters ? s.counters->connection_log : ConnectionLogCounters{};
+  m.family("socketbox_sbd_connection_log_dropped_total", "counter",
+           "Connection log lines not written, by reason (full: the log socket was full or "
+           "failed, rate: over --log-connections-rate).")
+      .sample("socketbox_sbd_connection_log_dropped_total", "reason", "full", cl.dropped)
+      .sample("socketbox_sbd_connection_log_dropped_total", "reason", "rate", cl.suppressed);
   const ReloadCounters rl = s.counters ? s.counters->reloads : ReloadCounters{};
   m.family("socketbox_sbd_reloads_total", "counter", "Table reloads, by result (ok, failed).")
       .sample("socketbox_sbd_reloads_total", "result", "ok", rl.ok)

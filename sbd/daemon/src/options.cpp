@@ -78,6 +78,26 @@ ParseResult parse_options(const std::vector<std::string>& args) {
       ->check(CLI::Range(std::uint64_t{1}, socketbox::table::kLargestMaxTableEntries));
   app.add_flag("--seccomp", o.seccomp,
                "Restrict sbd to the system calls it needs once it is serving");
+  app.add_flag("--log-connections", o.log_connections,
+               "Log one line per connection: client, destination, deciding table line, target, "
+               "result (to the journal when stderr is the journal)");
+  app.add_option_function<std::string>(
+         "--log-clients", [&o](const std::string& v) { o.log_clients = *parse_client_logging(v); },
+         "How much of the client address the connection log shows: full, prefix (/64, /24) "
+         "or none")
+      ->type_name("full|prefix|none")
+      ->default_str("full")
+      ->check(
+          [](const std::string& v) {
+            return parse_client_logging(v) ? std::string()
+                                           : "must be full, prefix or none, not '" + v + "'";
+          },
+          "full|prefix|none");
+  app.add_option("--log-connections-rate", o.log_connections_rate,
+                 "At most N connection log lines a second; the rest are counted and summed up")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{1000000}));
 
   ParseResult r;
   if (auto exit = run_command_line(app, "sbd", args, [] {})) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "connection_log.hpp"
 #include "exit_codes.hpp"
 #include "socketbox/table/limits.hpp"
 
@@ -30,6 +31,9 @@ struct Options {
   std::string control;  // control socket path, empty = none
   bool check = false;   // load the table, report, exit
   bool seccomp = false;
+  bool log_connections = false;  // the connection log (connection_log.hpp)
+  ClientLogging log_clients = ClientLogging::Full;
+  std::uint32_t log_connections_rate = kConnectionLogDefaultRate;
   socketbox::table::LoadLimits table_limits;  // --max-table-bytes, --max-table-entries
 };
 

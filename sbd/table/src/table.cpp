@@ -108,7 +108,7 @@ bool Table::sealed() const noexcept {
                      [](const RuleSet& r) { return r.index.built_for(r.rules.size()); });
 }
 
-Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
+Action Table::lookup(const Tuple& t, Trace* trace, TraceStep* decided) const noexcept {
   if (rule_sets.empty()) return {};
   bool in_map = false;
   std::uint32_t set = 0;
@@ -149,6 +149,7 @@ Action Table::lookup(const Tuple& t, Trace* trace) const noexcept {
         set = a.arg;
         continue;
       default:
+        if (decided) *decided = {in_map, id, entry, pos, a};
         return a;
     }
   }

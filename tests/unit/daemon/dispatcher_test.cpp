@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
 
@@ -108,6 +109,15 @@ TEST_CASE("the per-connection path allocates nothing") {
   ReceiverSocket rt(f.dir / "t-00080.sock");
   f.load("rule-set:0\nport:22 jump-unix:" + a + "\nport:23 jump-unix:" + (f.dir / "missing.sock") +
          "\nport:80 jump-unix:" + tmpl + "\nport:81 jump-fd:999\ndefault fail\n");
+  // With the connection log on (plain lines to a socket, the journal's way).
+  int logs[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, logs) == 0);
+  ConnectionLogCounters log_counters;
+  ConnectionLog::Config lc;
+  lc.plain_fd = logs[0];
+  lc.clients = ClientLogging::Prefix;
+  ConnectionLog log(lc, log_counters);
+  f.d.set_connection_log(&log);
   int peers[5];
   const std::uint16_t ports[5] = {22, 23, 80, 81, 443};  // sent, missing, -U, bad fd, fail
   const std::size_t before = g_allocations.load();
@@ -120,6 +130,21 @@ TEST_CASE("the per-connection path allocates nothing") {
     if (got.fd >= 0) close(got.fd);
   }
   if (kCountingAllocations) CHECK(during == 0);
+  char text[4096];
+  const ssize_t n = recv(logs[1], text, sizeof text, MSG_DONTWAIT);
+  REQUIRE(n > 0);
+  const std::string got(text, static_cast<std::size_t>(n));
+  CHECK(std::count(got.begin(), got.end(), '\n') == 5);
+  CHECK(got.find("client=fd00:c::/64 dest=[2001:db8::1]:22 route=\"rule-set:0 line 2\" target=" +
+                 a + " result=sent\n") != std::string::npos);
+  CHECK(got.find("dest=[2001:db8::1]:80 route=\"rule-set:0 line 4\" target=" +
+                 (f.dir / "t-00080.sock") + " result=sent\n") != std::string::npos);
+  CHECK(got.find("route=\"rule-set:0 line 5\" target=fd:999 result=\"failed: Bad file "
+                 "descriptor\"\n") != std::string::npos);
+  CHECK(got.find("route=\"rule-set:0 default line 6\" target=- result=no-match\n") !=
+        std::string::npos);
+  close(logs[0]);
+  close(logs[1]);
   CHECK(f.counters.connections.dispatched == 2);
   CHECK(f.counters.connections.failed == 2);
   CHECK(f.counters.connections.no_match == 1);

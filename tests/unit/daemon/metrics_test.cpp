@@ -96,6 +96,7 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
   bound[1]->failovers = 2;
   d.counters.connections = {12, 7, 2, 3, 1};
   d.counters.reloads = {4, 1};
+  d.counters.connection_log = {6, 9};
   const std::string text = answer_command("metrics\n", d).text;
   // The control server adds the last newline.
   REQUIRE(text.size() > 6);
@@ -123,6 +124,8 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
   has("socketbox_sbd_target_failovers_total{target=\"/b.sock\"} 2");
   has("socketbox_sbd_target_failovers_total{target=\"fd:5\"} 0");
   has("socketbox_sbd_retired_failed_total{reason=\"other\"} 0");
+  has("socketbox_sbd_connection_log_dropped_total{reason=\"full\"} 6");
+  has("socketbox_sbd_connection_log_dropped_total{reason=\"rate\"} 9");
   CHECK(text.rfind("# HELP socketbox_sbd_connections_accepted_total ", 0) == 0);
 }
 

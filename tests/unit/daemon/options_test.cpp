@@ -68,6 +68,8 @@ TEST_CASE("bad values give one line and exit 2") {
                                                                 {"-b", "0"},
                                                                 {"-s", "x"},
                                                                 {"--bogus"},
+                                                                {"--log-clients", "half"},
+                                                                {"--log-connections-rate", "0"},
                                                                 {"-p"}}) {
     INFO(args[0]);
     const auto r = parse(args);
@@ -78,15 +80,39 @@ TEST_CASE("bad values give one line and exit 2") {
   }
   CHECK(parse({"-p", "70000"}).message.find("70000") != std::string::npos);
   CHECK(parse({"-p", "70000"}).message.find("--port") != std::string::npos);
+  const auto bad = parse({"--log-clients", "half"}).message;
+  CHECK(bad.find("--log-clients") != std::string::npos);
+  CHECK(bad.find("must be full, prefix or none, not 'half'") != std::string::npos);
+}
+
+TEST_CASE("the connection log is off by default; --log-clients and the rate") {
+  const auto d = parse({});
+  REQUIRE(d.options);
+  CHECK_FALSE(d.options->log_connections);
+  CHECK(d.options->log_clients == ClientLogging::Full);
+  CHECK(d.options->log_connections_rate == kConnectionLogDefaultRate);
+  for (const auto& [word, mode] :
+       {std::pair{"full", ClientLogging::Full}, std::pair{"prefix", ClientLogging::Prefix},
+        std::pair{"none", ClientLogging::None}}) {
+    const auto r =
+        parse({"--log-connections", "--log-clients", word, "--log-connections-rate", "7"});
+    REQUIRE(r.options);
+    CHECK(r.options->log_connections);
+    CHECK(r.options->log_clients == mode);
+    CHECK(r.options->log_connections_rate == 7);
+  }
 }
 
 TEST_CASE("--help explains every option and exits 0") {
   const auto r = parse({"--help"});
   CHECK_FALSE(r.options);
   CHECK(r.exit_code == 0);
-  for (const char* opt :
-       {"--table", "--listen-address", "--port", "--transparent", "--freebind", "--reuseport",
-        "--no-reuseaddr", "--listen-fd", "--user", "--group", "--groups", "--chroot", "--send-all",
-        "--backlog", "--substitute-paths", "--control", "--check", "--seccomp"})
+  for (const char* opt : {"--table",           "--listen-address", "--port",
+                          "--transparent",     "--freebind",       "--reuseport",
+                          "--no-reuseaddr",    "--listen-fd",      "--user",
+                          "--group",           "--groups",         "--chroot",
+                          "--send-all",        "--backlog",        "--substitute-paths",
+                          "--control",         "--check",          "--seccomp",
+                          "--log-connections", "--log-clients",    "--log-connections-rate"})
     CHECK(r.message.find(opt) != std::string::npos);
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -98,4 +99,77 @@ TEST_CASE("listen_fds reads and clears systemd's socket-activation variables", "
   }
   ::close(pair[0]);
   ::close(pair[1]);
+}
+
+TEST_CASE("journal entries: FIELD=value lines, binary form for newlines", "[systemd]") {
+  char buf[128];
+  systemd::JournalEntry e(buf, sizeof buf);
+  e.add("MESSAGE", "hello");
+  e.add("SB_X", "a\nb");
+  REQUIRE(e.ok());
+  // FIELD\n, the length as 64-bit little-endian, the value, \n.
+  const std::string want =
+      std::string("MESSAGE=hello\nSB_X\n") + std::string("\x03\0\0\0\0\0\0\0", 8) + "a\nb\n";
+  CHECK(std::string(e.data()) == want);
+
+  char tiny[10];
+  systemd::JournalEntry t(tiny, sizeof tiny);
+  t.add("MESSAGE", "too long for it");
+  CHECK_FALSE(t.ok());
+  CHECK(t.data().size() <= sizeof tiny);
+}
+
+TEST_CASE("the journal socket sends one datagram per entry, never blocking", "[systemd]") {
+  const std::string path = "/tmp/sb-journal-test." + std::to_string(::getpid());
+  ::unlink(path.c_str());
+  {
+    CHECK_FALSE(systemd::JournalSocket(path.c_str()).is_open());  // nobody there
+    CHECK(errno == ENOENT);
+    CHECK_FALSE(systemd::JournalSocket().is_open());
+
+    const UniqueFd server = bind_notify(path, false);
+    systemd::JournalSocket j(path.c_str());
+    REQUIRE(j.is_open());
+    CHECK(j.send("MESSAGE=one\n") == 0);
+    CHECK(receive(server.get()) == "MESSAGE=one\n");
+    // Nobody reads: the queue fills and sends fail at once with EAGAIN.
+    int err = 0;
+    for (int i = 0; i < 10000 && err == 0; ++i) err = j.send("MESSAGE=flood\n");
+    CHECK(err == EAGAIN);
+  }
+  ::unlink(path.c_str());
+}
+
+TEST_CASE("the journal socket connects again after journald restarted", "[systemd]") {
+  const std::string path = "/tmp/sb-journal-restart." + std::to_string(::getpid());
+  ::unlink(path.c_str());
+  systemd::JournalSocket j;
+  {
+    const UniqueFd first = bind_notify(path, false);
+    j = systemd::JournalSocket(path.c_str());
+    REQUIRE(j.is_open());
+    CHECK(j.send("MESSAGE=before\n") == 0);
+    CHECK(receive(first.get()) == "MESSAGE=before\n");
+  }
+  CHECK(j.send("MESSAGE=lost\n") != 0);  // nobody there: dropped, not waited for
+  ::unlink(path.c_str());
+  const UniqueFd second = bind_notify(path, false);
+  CHECK(j.send("MESSAGE=after\n") == 0);
+  CHECK(receive(second.get()) == "MESSAGE=after\n");
+  ::unlink(path.c_str());
+}
+
+TEST_CASE("stderr_is_journal compares $JOURNAL_STREAM with fd 2", "[systemd]") {
+  struct stat st {};
+  REQUIRE(::fstat(STDERR_FILENO, &st) == 0);
+  ::unsetenv("JOURNAL_STREAM");
+  CHECK_FALSE(systemd::stderr_is_journal());
+  const std::string mine = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  ::setenv("JOURNAL_STREAM", mine.c_str(), 1);
+  CHECK(systemd::stderr_is_journal());
+  ::setenv("JOURNAL_STREAM", (mine + "1").c_str(), 1);
+  CHECK_FALSE(systemd::stderr_is_journal());
+  ::setenv("JOURNAL_STREAM", "garbage", 1);
+  CHECK_FALSE(systemd::stderr_is_journal());
+  ::unsetenv("JOURNAL_STREAM");
 }

@@ -201,8 +201,10 @@ struct Table {
   // The parser refuses jump loops and chains longer than kMaxJumpChain, so
   // for a parsed table the result is always the table's own decision; the
   // same limit stops a hand-built table with Fail. Pass a Trace only off
-  // the hot path: it allocates.
-  Action lookup(const Tuple& t, Trace* trace = nullptr) const noexcept;
+  // the hot path: it allocates. `decided`, if given, receives the last step
+  // (the line that decided) without allocating, for sbd's connection log.
+  Action lookup(const Tuple& t, Trace* trace = nullptr,
+                TraceStep* decided = nullptr) const noexcept;
 
   // Dense index of a set by its written number, or -1. The sets must be in
   // order of their numbers, as the parser builds them (binary search).
