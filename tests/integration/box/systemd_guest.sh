@@ -154,6 +154,32 @@ sb_assert_eq 0 "$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$load")" "client con
 sb_assert_eq 0 "$(json_get "$(sbd_ctl status)" "j['connections']['failed']")" "failed hand-offs"
 sb_assert_eq 0 "$(systemctl show -P NRestarts sbd.service)" "sbd.service's restarts after the operator's restarts"
 
+step "sbd --log-connections writes structured entries to the real journal"
+# A drop-in, as docs/operations.md tells the operator to add it.
+exec_start=$(sed -n 's/^ExecStart=//p' "$(systemctl show -P FragmentPath sbd.service)")
+mkdir -p /run/systemd/system/sbd.service.d
+printf '[Service]\nExecStart=\nExecStart=%s --log-connections --log-clients prefix\n' "$exec_start" \
+  >/run/systemd/system/sbd.service.d/log.conf
+systemctl daemon-reload
+out=$(systemctl restart sbd.service 2>&1) || sb_fail "systemctl restart sbd with --log-connections: $out"
+pid=$(main_pid)
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection with the log on"
+sb_assert_eq RESET "$(client fd01:db8:1:40::2 22 10)" "a rejected connection with the log on"
+entry() { journalctl -b -u sbd.service --no-pager -o export "_PID=$pid" "SB_RESULT=$1" 2>/dev/null; }
+sb_wait_for 10 "a sent entry in the journal" bash -c "journalctl -b -u sbd.service --no-pager -o export _PID=$pid SB_RESULT=sent | grep -q ^SB_TARGET="
+sent=$(entry sent)
+sb_assert_contains "$sent" "SB_CLIENT=fd00:c::/64" "the sent entry's client, shortened to its /64"
+sb_assert_contains "$sent" "SB_DEST=[fd01:db8:1:40::1:10]:80" "the sent entry's destination"
+sb_assert_contains "$sent" "SB_TARGET=$dir/a.sock" "the sent entry's target"
+sb_assert_contains "$sent" "SYSLOG_IDENTIFIER=sbd" "the sent entry's identifier"
+sb_wait_for 10 "a no-match entry in the journal" bash -c "journalctl -b -u sbd.service --no-pager -o export _PID=$pid SB_RESULT=no-match | grep -q ^SB_DEST="
+sb_assert_contains "$(entry no-match)" "SB_DEST=[fd01:db8:1:40::2]:22" "the no-match entry's destination"
+sb_log "$(journalctl -b -u sbd.service --no-pager "_PID=$pid" SB_RESULT=sent -o cat | tail -n 1)"
+rm -r /run/systemd/system/sbd.service.d
+systemctl daemon-reload
+out=$(systemctl restart sbd.service 2>&1) || sb_fail "systemctl restart sbd without the drop-in: $out"
+pid=$(main_pid)
+
 step "systemd-analyze security sbd.service"
 analysis=$(systemd-analyze security sbd.service --no-pager 2>&1) || sb_fail "systemd-analyze security failed: $analysis"
 score_line=$(grep 'Overall exposure level' <<<"$analysis") || sb_fail "no exposure level in: $analysis"
