@@ -24,6 +24,17 @@ void answer(int fd) {
   close(fd);
 }
 
+// Says "ready" (the harness waits for it), then answers every connection
+// accepted on the listening socket s.
+[[noreturn]] int answer_forever(int s) {
+  std::printf("ready\n");
+  std::fflush(stdout);
+  for (;;) {
+    const int c = accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c >= 0) answer(c);
+  }
+}
+
 int serve_direct(unsigned port) {
   const int s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
@@ -40,12 +51,7 @@ int serve_direct(unsigned port) {
     std::perror("sb-bench-server: bind/listen");
     return 1;
   }
-  std::printf("ready\n");
-  std::fflush(stdout);
-  for (;;) {
-    const int c = accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c >= 0) answer(c);
-  }
+  return answer_forever(s);
 }
 
 // A plain Unix stream listener: what nginx and HAProxy connect to in the
@@ -65,12 +71,7 @@ int serve_unix(const std::string& path) {
     std::perror("sb-bench-server: bind/listen");
     return 1;
   }
-  std::printf("ready\n");
-  std::fflush(stdout);
-  for (;;) {
-    const int c = accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c >= 0) answer(c);
-  }
+  return answer_forever(s);
 }
 
 int serve_received(const std::string& path) {
