@@ -4,7 +4,7 @@
 # routes, 10,000 [[route]]s) in a throw-away network namespace, as root.
 # Per round, with a fresh state dir: first apply, re-apply with no changes,
 # diff, rollback (to nothing), apply again, down. Prints each step's median
-# over ROUNDS (default 5) and min/max, in seconds. sbd is not started:
+# over ROUNDS (default 5) and min/max, in seconds, wall and CPU. sbd is not started:
 # apply warns that it is not running and goes on, as in the tests.
 # SB_BUILD_DIR picks the build (default ./build).
 set -euo pipefail
@@ -21,21 +21,24 @@ profile=$SB_TMP/bench.toml
 python3 "$here/make_profile.py" "$SB_TMP" "$@" >"$profile"
 
 steps=(apply reapply diff rollback apply2 down)
-declare -A times
-now() { date +%s%N; }
-# step NAME CMD...: runs CMD, appends its wall time; any failure ends the bench.
+declare -A wall cpu
+# step NAME CMD...: runs CMD, appends its wall time and CPU time (user +
+# system: steadier on a shared machine); any failure ends the bench.
 step() {
-  local name=$1 t0 t1 rc=0
+  local name=$1 rc=0 t real user sys
   shift
-  t0=$(now)
-  "$@" >"$SB_TMP/out" 2>&1 || rc=$?
-  t1=$(now)
+  t=$(
+    TIMEFORMAT='%R %U %S'
+    { time "$@" >"$SB_TMP/out" 2>&1; } 2>&1
+  ) || rc=$?
   # diff exits 1 when there are differences; everything else must be 0.
   if ((rc != 0)) && ! [[ $name == diff && $rc == 1 ]]; then
     cat "$SB_TMP/out" >&2
     sb_fail "$name: exit $rc"
   fi
-  times[$name]+="$(((t1 - t0) / 1000)) "
+  read -r real user sys <<<"$t"
+  wall[$name]+="$real "
+  cpu[$name]+="$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') "
 }
 
 for ((r = 1; r <= rounds; r++)); do
@@ -50,11 +53,11 @@ for ((r = 1; r <= rounds; r++)); do
   [[ -z $(ip -n "$ns" route show table local proto 91) ]] || sb_fail "down left routes behind"
 done
 
-printf '%-9s %9s %9s %9s   (%d rounds; seconds)\n' step median min max "$rounds"
+# median min max of the numbers on stdin
+stats() { sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                                             printf "%7.3f %7.3f %7.3f", m, v[1], v[NR] }'; }
+printf '%-9s %-23s   %-23s  (%d rounds)\n' "" "wall s: median min max" "CPU s: median min max" "$rounds"
 for s in "${steps[@]}"; do
   # shellcheck disable=SC2086
-  printf '%s\n' ${times[$s]} | sort -n | awk -v s="$s" '
-    { v[NR] = $1 / 1e6 }
-    END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-          printf "%-9s %9.3f %9.3f %9.3f\n", s, m, v[1], v[NR] }'
+  printf '%-9s %s   %s\n' "$s" "$(printf '%s\n' ${wall[$s]} | stats)" "$(printf '%s\n' ${cpu[$s]} | stats)"
 done
