@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -124,16 +125,13 @@ void apply_once(const DesiredState& desired, const NftObjects& table) {
       }
     };
     // Additions first: a prefix moving between blocks never loses its route.
-    for (const auto& p : want) {
-      if (std::binary_search(before_routes.begin(), before_routes.end(), p)) continue;
-      if (rs.add_local_route(p)) added.push_back(p);
-      step_done();
-    }
-    for (const auto& p : before_routes) {
-      if (std::binary_search(want.begin(), want.end(), p)) continue;
-      if (rs.delete_local_route(p)) removed.push_back(p);
-      step_done();
-    }
+    std::vector<Prefix> to_add, to_remove;
+    std::set_difference(want.begin(), want.end(), before_routes.begin(), before_routes.end(),
+                        std::back_inserter(to_add));
+    std::set_difference(before_routes.begin(), before_routes.end(), want.begin(), want.end(),
+                        std::back_inserter(to_remove));
+    rs.add_local_routes(to_add, added, step_done);
+    rs.delete_local_routes(to_remove, removed, step_done);
     step_done();
   } catch (const NetcfgError& e) {
     std::string problems;

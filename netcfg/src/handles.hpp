@@ -12,6 +12,7 @@
 #include <libnftnl/table.h>
 #include <netlink/addr.h>
 #include <netlink/cache.h>
+#include <netlink/msg.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -43,5 +44,6 @@ using NlCachePtr = std::unique_ptr<nl_cache, Deleter<nl_cache_free>>;
 using NlAddrPtr = std::unique_ptr<nl_addr, Deleter<nl_addr_put>>;
 using RoutePtr = std::unique_ptr<rtnl_route, Deleter<rtnl_route_put>>;
 using NexthopPtr = std::unique_ptr<rtnl_nexthop, Deleter<rtnl_route_nh_free>>;
+using NlMsgPtr = std::unique_ptr<nl_msg, Deleter<nlmsg_free>>;
 
 }  // namespace socketbox::netcfg

@@ -17,8 +17,6 @@ bool increment(Key& k) {
   return false;
 }
 
-bool bit_set(const Key& k, unsigned bit) { return k[bit / 8] & (0x80u >> (bit % 8)); }
-
 // start with the bits from `bit` on set to one (the last address of the block).
 Key last_of_block(Key k, unsigned bit) {
   for (unsigned b = bit; b < k.size() * 8; ++b)
@@ -46,30 +44,47 @@ KeyRange port_range(const PortRange& pr) {
   return r;
 }
 
+namespace {
+
+// Keys as integers for prefixes_from_range(), which runs for every element
+// of every dumped set: byte-vector arithmetic cost one allocation per
+// prefix bit (0.1 s for 10,000 /64s).
+__extension__ typedef unsigned __int128 U128;
+
+U128 to_int(const Key& k) {
+  U128 v = 0;
+  for (const std::uint8_t b : k) v = v << 8 | b;
+  return v;
+}
+
+U128 low_bits(unsigned n) { return n >= 128 ? ~U128(0) : (U128(1) << n) - 1; }
+
+}  // namespace
+
 std::vector<Prefix> prefixes_from_range(int family, const KeyRange& r) {
   std::vector<Prefix> out;
   const unsigned bits = static_cast<unsigned>(key_len(family) * 8);
-  Key cur = r.start;
+  const U128 max = low_bits(bits);
+  const U128 end = r.end ? to_int(*r.end) : 0;  // exclusive
+  U128 cur = to_int(r.start);
   while (true) {
-    if (r.end && cur >= *r.end) break;
+    if (r.end && cur >= end) break;
     // The largest aligned block starting at cur that does not pass the end.
     unsigned len = bits;
-    while (len > 0 && !bit_set(cur, len - 1)) {
-      Key last = last_of_block(cur, len - 1);
-      if (r.end) {
-        Key next = last;
-        if (!increment(next) || next > *r.end) break;
-      }
+    while (len > 0 && !((cur >> (bits - len)) & 1)) {
+      const U128 last = cur | low_bits(bits - len + 1);
+      if (r.end && (last == max || last + 1 > end)) break;
       --len;
     }
     Prefix p;
     p.family = family;
-    std::copy(cur.begin(), cur.end(), p.addr.begin());
+    for (unsigned i = 0; i < bits / 8; ++i)
+      p.addr[i] = static_cast<std::uint8_t>(cur >> (bits - 8 * (i + 1)));
     p.len = static_cast<std::uint8_t>(len);
     out.push_back(p);
-    Key next = last_of_block(cur, len);
-    if (!increment(next)) break;  // reached the largest key
-    cur = std::move(next);
+    const U128 last = cur | low_bits(bits - len);
+    if (last == max) break;  // reached the largest key
+    cur = last + 1;
   }
   return out;
 }

@@ -144,12 +144,14 @@ class Compiler {
 
   void emit_map(std::size_t first, std::size_t end) {
     const auto& routes = p_.routes;
-    bool same = true;
-    PortSet all_ports = routes[first].ports;
+    bool same = true, any = false;
+    std::vector<PortRange> ranges;  // merged once: united() per route re-sorted them all
     for (std::size_t k = first; k < end; ++k) {
       same = same && routes[k].ports == routes[first].ports;
-      all_ports = all_ports.united(routes[k].ports);
+      any = any || routes[k].ports.any();
+      ranges.insert(ranges.end(), routes[k].ports.ranges().begin(), routes[k].ports.ranges().end());
     }
+    const PortSet all_ports = any ? PortSet() : PortSet(std::move(ranges));
     table::MapSet m;
     m.id = static_cast<std::uint32_t>(t_.map_sets.size() + 1);
     const std::string map_name = "map-set:" + std::to_string(m.id);

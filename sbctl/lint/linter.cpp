@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 
 namespace socketbox::sbctl {
 namespace {
@@ -12,18 +13,74 @@ std::string dest_text(const Route& r) { return r.dest ? r.dest->str() : "any add
 
 bool dest_overlaps(const Route& r, const Net& n) { return !r.dest || r.dest->overlaps(n); }
 
+// Every steer prefix as an address interval, in address order, so that the
+// checks matching routes against prefixes cost O(log n) per route rather
+// than a scan of all prefixes (10,000 routes x 10,000 prefixes took 0.4 s).
+// Used only when the prefixes are disjoint (any profile that is not an
+// error): then the prefixes a net overlaps are one contiguous run.
+class SteerIndex {
+ public:
+  struct Entry {
+    table::Addr first, last;
+    std::size_t block;  // index into p.steers
+    std::size_t order;  // place in file order over all blocks
+  };
+
+  explicit SteerIndex(const Profile& p) {
+    for (std::size_t b = 0; b < p.steers.size(); ++b)
+      for (const auto& e : p.steers[b].prefixes)
+        entries_.push_back({e.net.addr, last_of(e.net), b, entries_.size()});
+    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return a.first != b.first ? a.first < b.first : a.last > b.last;
+    });
+    for (std::size_t k = 1; k < entries_.size(); ++k)
+      if (entries_[k].first <= entries_[k - 1].last) disjoint_ = false;
+  }
+
+  bool disjoint() const noexcept { return disjoint_; }
+  const std::vector<Entry>& entries() const noexcept { return entries_; }
+
+  // The entries overlapping n, in address order (only when disjoint()).
+  std::span<const Entry> overlapping(const Net& n) const {
+    const table::Addr first = n.addr, last = last_of(n);
+    // Disjoint and sorted by first: sorted by last too.
+    auto b = std::partition_point(entries_.begin(), entries_.end(),
+                                  [&](const Entry& e) { return e.last < first; });
+    auto e =
+        std::partition_point(b, entries_.end(), [&](const Entry& x) { return x.first <= last; });
+    return {b, e};
+  }
+
+ private:
+  static table::Addr last_of(const Net& n) {
+    const table::Addr host = ~n.mask();
+    return {n.addr.hi | host.hi, n.addr.lo | host.lo};
+  }
+  std::vector<Entry> entries_;
+  bool disjoint_ = true;
+};
+
 // Routes that can never see a connection because the kernel does not steer
 // their addresses or ports to sbd.
-void check_unsteered_routes(const Profile& p, std::vector<Diagnostic>& out) {
+void check_unsteered_routes(const Profile& p, const SteerIndex& index,
+                            std::vector<Diagnostic>& out) {
   if (p.steers.empty()) return;
   for (const Route& r : p.routes) {
     bool dest_ok = false, steered = false;
-    for (const SteerBlock& s : p.steers)
-      for (const auto& e : s.prefixes)
-        if (dest_overlaps(r, e.net)) {
-          dest_ok = true;
-          steered = steered || r.ports.intersects(s.ports);
-        }
+    if (!index.disjoint() || !r.dest) {
+      for (const SteerBlock& s : p.steers)
+        for (const auto& e : s.prefixes)
+          if (dest_overlaps(r, e.net)) {
+            dest_ok = true;
+            steered = steered || r.ports.intersects(s.ports);
+            if (steered) break;
+          }
+    } else {
+      for (const auto& e : index.overlapping(*r.dest)) {
+        dest_ok = true;
+        if ((steered = r.ports.intersects(p.steers[e.block].ports))) break;
+      }
+    }
     if (steered) continue;
     if (!dest_ok) {
       out.push_back({Sev::Warning, r.dest_pos,
@@ -38,13 +95,32 @@ void check_unsteered_routes(const Profile& p, std::vector<Diagnostic>& out) {
 }
 
 // Steered prefixes that no route takes: sbd closes every such connection.
-void check_untaken_steering(const Profile& p, std::vector<Diagnostic>& out) {
-  for (const SteerBlock& s : p.steers)
-    for (const auto& e : s.prefixes) {
-      const bool taken = std::any_of(p.routes.begin(), p.routes.end(), [&](const Route& r) {
-        return r.to.kind != RouteTarget::Kind::Reject && dest_overlaps(r, e.net) &&
-               r.ports.intersects(s.ports);
-      });
+void check_untaken_steering(const Profile& p, const SteerIndex& index,
+                            std::vector<Diagnostic>& out) {
+  // With disjoint prefixes: mark what each route takes, in file order.
+  std::vector<bool> marked(index.entries().size()), block_taken(p.steers.size());
+  if (index.disjoint())
+    for (const Route& r : p.routes) {
+      if (r.to.kind == RouteTarget::Kind::Reject) continue;
+      if (!r.dest) {
+        for (std::size_t b = 0; b < p.steers.size(); ++b)
+          if (r.ports.intersects(p.steers[b].ports)) block_taken[b] = true;
+        continue;
+      }
+      for (const auto& e : index.overlapping(*r.dest))
+        if (r.ports.intersects(p.steers[e.block].ports)) marked[e.order] = true;
+    }
+  std::size_t order = 0;
+  for (std::size_t b = 0; b < p.steers.size(); ++b)
+    for (const auto& e : p.steers[b].prefixes) {
+      const SteerBlock& s = p.steers[b];
+      const std::size_t at = order++;
+      const bool taken = index.disjoint()
+                             ? block_taken[b] || marked[at]
+                             : std::any_of(p.routes.begin(), p.routes.end(), [&](const Route& r) {
+                                 return r.to.kind != RouteTarget::Kind::Reject &&
+                                        dest_overlaps(r, e.net) && r.ports.intersects(s.ports);
+                               });
       if (!taken)
         out.push_back({Sev::Warning, e.pos,
                        "steered traffic to " + e.net.str() + " (port " + s.ports.str() +
@@ -101,7 +177,8 @@ void check_shadowed_routes(const Profile& p, std::vector<Diagnostic>& out) {
 
 // The kernel gets one local route per steer prefix and one nft set element:
 // overlapping prefixes would collide there and steer ambiguously.
-void check_steer_overlaps(const Profile& p, std::vector<Diagnostic>& out) {
+void check_steer_overlaps(const Profile& p, const SteerIndex& index, std::vector<Diagnostic>& out) {
+  if (index.disjoint()) return;  // the pairwise search below only to name the pairs
   std::vector<const PrefixEntry*> all;
   for (const SteerBlock& s : p.steers)
     for (const auto& e : s.prefixes) all.push_back(&e);
@@ -218,9 +295,10 @@ std::vector<Diagnostic> lint_profile(const Profile& p, const LintEnvironment& en
   std::vector<Diagnostic> out;
   if (p.steers.empty())
     out.push_back({Sev::Warning, {}, "no [[steer]] blocks: the kernel sends no traffic to sbd"});
-  check_steer_overlaps(p, out);
-  check_unsteered_routes(p, out);
-  check_untaken_steering(p, out);
+  const SteerIndex index(p);
+  check_steer_overlaps(p, index, out);
+  check_unsteered_routes(p, index, out);
+  check_untaken_steering(p, index, out);
   check_shadowed_routes(p, out);
   check_route_families(p, out);
   check_socketdirs(p, out);

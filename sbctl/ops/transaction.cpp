@@ -73,7 +73,7 @@ bool same_as_generation(const GenerationStore& store, unsigned id, const Planned
   if (m.state != GenState::Applied || m.netns != c.netns || m.table != c.table_path ||
       m.control != c.control_path || m.relay_config != (c.relay_text ? c.relay_config_path : ""))
     return false;
-  const Snapshot prev = load_snapshot(store.path_of(id) + "/after");
+  const Snapshot prev = load_snapshot(store.path_of(id) + "/after", after.kernel);
   auto text = [](const std::optional<netcfg::DesiredState>& k) {
     return k ? kernel_state_to_toml(*k, "") : std::string();
   };

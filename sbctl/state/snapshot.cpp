@@ -7,6 +7,11 @@
 #include "util/files.hpp"
 
 namespace socketbox::sbctl {
+namespace {
+
+const char* const kKernelComment = "kernel state (socketbox's part)";
+
+}  // namespace
 
 std::string kernel_state_to_toml(const netcfg::DesiredState& d, const std::string& comment) {
   std::string out = "# " + comment + "\n";
@@ -50,8 +55,7 @@ netcfg::DesiredState kernel_state_from_toml(const std::string& text, const std::
 void save_snapshot(const Snapshot& s, const std::string& dir) {
   make_dirs(dir);
   if (s.kernel) {
-    write_file_atomic(dir + "/kernel.toml",
-                      kernel_state_to_toml(*s.kernel, "kernel state (socketbox's part)"));
+    write_file_atomic(dir + "/kernel.toml", kernel_state_to_toml(*s.kernel, kKernelComment));
     remove_file(dir + "/kernel.none");
   } else {
     write_file_atomic(dir + "/kernel.none", "no socketbox nft table\n");
@@ -73,10 +77,13 @@ void save_snapshot(const Snapshot& s, const std::string& dir) {
   }
 }
 
-Snapshot load_snapshot(const std::string& dir) {
+Snapshot load_snapshot(const std::string& dir, const std::optional<netcfg::DesiredState>& likely) {
   Snapshot s;
   if (auto k = read_file_if_exists(dir + "/kernel.toml")) {
-    s.kernel = kernel_state_from_toml(*k, dir + "/kernel.toml");
+    if (likely && *k == kernel_state_to_toml(*likely, kKernelComment))
+      s.kernel = likely;
+    else
+      s.kernel = kernel_state_from_toml(*k, dir + "/kernel.toml");
   } else if (!read_file_if_exists(dir + "/kernel.none")) {
     throw FileError("incomplete generation: neither " + dir +
                     "/kernel.toml nor kernel.none exists");

@@ -25,6 +25,9 @@ netcfg::DesiredState kernel_state_from_toml(const std::string& text, const std::
 // DIR/kernel.toml or DIR/kernel.none, DIR/sbd.conf or DIR/sbd.conf.none,
 // and when recorded DIR/relay.toml or DIR/relay.toml.none.
 void save_snapshot(const Snapshot& s, const std::string& dir);
-Snapshot load_snapshot(const std::string& dir);
+// `likely`: the kernel state the caller expects there; when the file holds
+// exactly its text, it is taken without parsing (10,000 prefixes of TOML).
+Snapshot load_snapshot(const std::string& dir,
+                       const std::optional<netcfg::DesiredState>& likely = std::nullopt);
 
 }  // namespace socketbox::sbctl

@@ -40,9 +40,18 @@ expect_reset "$p::1:11" 22        # steered, but no route: closed
 expect_reset "$p::1:12" 443
 expect_reset 192.0.2.9 443
 
-# Applying again changes nothing, so it records no generation.
+# Applying again changes nothing, so it records no generation, and writes
+# nothing to the kernel: no nft or route event while it runs.
+sb_bg nftmon ip netns exec "$SB_NS_ROUTER" nft monitor
+nftmon=$SB_LAST_PID
+sb_bg routemon ip -n "$SB_NS_ROUTER" monitor route
+routemon=$SB_LAST_PID
+sleep 0.3 # both listening
 sbctl apply "$SB_TMP/box.toml" --netns "$SB_NS_ROUTER" --state-dir "$STATE" >"$SB_TMP/apply2.out" 2>&1 ||
   sb_fail "second apply failed: $(cat "$SB_TMP/apply2.out")"
+sleep 0.3
+kill "$nftmon" "$routemon"
+sb_assert_eq "" "$(cat "$SB_TMP/nftmon.log" "$SB_TMP/routemon.log")" "kernel events during a re-apply with no changes"
 sb_assert_contains "$(cat "$SB_TMP/apply2.out")" "no changes: generation 1 in netns $SB_NS_ROUTER stays current (kernel 0 changes, table $SB_TMP/sbd.conf unchanged)" "second apply"
 sb_assert_eq 1 "$(ls "$STATE/generations")" "a re-apply with no changes records no generation"
 sb_assert_eq "$expected_nft" "$(nft_summary "$SB_NS_ROUTER")" "nft table after the second apply"

@@ -40,6 +40,16 @@ TEST_CASE("Intervals map back to the prefixes that cover them") {
   REQUIRE(parts.size() == 2);
   CHECK(parts[0].str() == "192.0.2.0/25");
   CHECK(parts[1].str() == "192.0.2.128/26");
+  // IPv6 across the 64-bit halves, and open-ended up to the largest address.
+  KeyRange v6{prefix_range(P("fd01:0:0:1::/64")).start, prefix_range(P("fd01:0:0:4::/64")).start};
+  auto six = prefixes_from_range(AF_INET6, v6);
+  REQUIRE(six.size() == 2);
+  CHECK(six[0].str() == "fd01:0:0:1::/64");
+  CHECK(six[1].str() == "fd01:0:0:2::/63");
+  KeyRange top{prefix_range(P("ffff:ffff:ffff:ffff:8000::/65")).start, std::nullopt};
+  auto tail = prefixes_from_range(AF_INET6, top);
+  REQUIRE(tail.size() == 1);
+  CHECK(tail[0].str() == "ffff:ffff:ffff:ffff:8000::/65");
 }
 
 TEST_CASE("Port ranges become big-endian intervals and back") {

@@ -133,6 +133,44 @@ TEST_CASE("a real route failure rolls back: a foreign route in the way") {
   CHECK(snapshot(ns) == before);
 }
 
+// Route requests go out in batches (64 at once) with the acks read after:
+// the error is still the failing route's, routes after it in its batch and
+// those of earlier batches are undone, later batches never sent.
+TEST_CASE("a foreign route in the way deep in a batch of many routes") {
+  SB_REQUIRE_KERNEL();
+  TestNetns ns;
+  DesiredState many;
+  many.steers.push_back({{}, {{443, 443}}});
+  for (int i = 0; i < 300; ++i)
+    many.steers[0].prefixes.push_back(
+        P(("fd01:db8:" + std::to_string(1000 + i) + "::/48").c_str()));  // sorted: 1000..1299
+  ns.sh("ip route add local fd01:db8:1100::/48 dev lo");                 // the 101st: second batch
+  const Snapshot before = snapshot(ns);
+  {
+    NetnsScope in(ns.name());
+    try {
+      apply(many);
+      FAIL("apply did not fail");
+    } catch (const NetcfgError& e) {
+      const std::string msg = e.what();
+      INFO(msg);
+      CHECK(msg.find("adding route local fd01:db8:1100::/48 dev lo (a route for this prefix "
+                     "that is not socketbox's is in the way): File exists") != std::string::npos);
+      CHECK(msg.find("were put back") != std::string::npos);
+    }
+  }
+  CHECK(snapshot(ns) == before);
+  // And without the foreign route all 300 go in, then out again.
+  ns.sh("ip route del local fd01:db8:1100::/48 dev lo");
+  {
+    NetnsScope in(ns.name());
+    apply(many);
+    CHECK(read_kernel_state().routes.size() == 300);
+    remove_all();
+    CHECK(read_kernel_state().routes.empty());
+  }
+}
+
 TEST_CASE("an invalid desired state is refused before anything changes") {
   SB_REQUIRE_KERNEL();
   TestNetns ns;

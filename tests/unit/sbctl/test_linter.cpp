@@ -262,3 +262,48 @@ owner_uid = 100000
                                  "sbd.service runs with PrivateTmp=yes and sees a /tmp of its own: "
                                  "put receiving sockets under /run/socketbox"});
 }
+
+// The steer prefixes are indexed by address: blocks out of address order, a
+// route over several blocks, one without dest and a reject route.
+TEST_CASE("routes against many steer blocks", "[lint]") {
+  const auto out = lint(R"([[steer]]
+prefixes = ["fd00:0:0:9::/64", "fd00:0:0:2::/64"]
+ports = [22]
+[[steer]]
+prefixes = ["fd00:0:0:5::/64", "fd00:0:0:1::/64"]
+ports = [443]
+[[steer]]
+prefixes = ["fd00:0:0:7::/64"]
+ports = [80]
+[[route]]
+dest = "fd00::/60"
+port = 443
+to = "unix:/a"
+[[route]]
+port = 80
+to = "unix:/b"
+[[route]]
+dest = "fd00:0:0:9::1"
+port = 22
+to = "reject"
+[[route]]
+dest = "fd00:0:0:8::/64"
+to = "unix:/c"
+[[route]]
+dest = "fd00:0:0:9::/64"
+port = 443
+to = "unix:/d"
+)");
+  // The same as the pairwise checks said before the index.
+  CHECK(out == std::vector<std::string>{
+                   "l.toml:2:13: warning: steered traffic to fd00:0:0:9::/64 (port 22) is sent to "
+                   "no socket by any route: sbd closes those connections",
+                   "l.toml:2:32: warning: steered traffic to fd00:0:0:2::/64 (port 22) is sent to "
+                   "no socket by any route: sbd closes those connections",
+                   "l.toml:22:8: warning: route at line 21 never matches steered traffic: "
+                   "fd00:0:0:8::/64 is outside every [[steer]] prefix",
+                   "l.toml:24:1: warning: route at line 24 is never reached: every connection it "
+                   "matches is taken by the route at line 10",
+                   "l.toml:26:8: warning: route at line 24 never matches steered traffic: port 443 "
+                   "is not steered for fd00:0:0:9::/64"});
+}
