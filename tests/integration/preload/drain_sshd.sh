@@ -64,9 +64,11 @@ coproc SESSION {
     -o ServerAliveInterval=2 -o ServerAliveCountMax=3 \
     "root@$dest" 'echo "box=$BOX"; exec cat' 2>"$SB_TMP/session.err"
 }
-_sb_pids+=("$SESSION_PID")
+# Copies: bash unsets SESSION and SESSION_PID once the coprocess is reaped.
+session_pid=$SESSION_PID
 session_in=${SESSION[1]}
 session_out=${SESSION[0]}
+_sb_pids+=("$session_pid")
 # session_echo LINE: LINE goes through the session and comes back.
 session_echo() {
   local got=""
@@ -95,7 +97,7 @@ session_echo after-undrain
 # The session ends as the user ends it: EOF, cat exits, ssh exits 0.
 exec {session_in}>&-
 rc=0
-wait "$SESSION_PID" || rc=$?
+wait "$session_pid" || rc=$?
 sb_assert_eq 0 "$rc" "the ssh session's exit status ($(cat "$SB_TMP/session.err"))"
 sbd_stop
 sb_pass
