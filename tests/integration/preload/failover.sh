@@ -7,7 +7,8 @@
 #
 # FAILOVER_MODE=graceful (the default): nginx a is shut down with SIGQUIT
 # (it stops taking connections, finishes the ones it has, exits). No client
-# sees a reset or a refusal.
+# sees a reset or a refusal, except, rarely, one whose connection was
+# waiting in a's socket when nginx closed it (counted and printed).
 #
 # FAILOVER_MODE=kill (failover_kill.sh): every process of nginx a gets
 # SIGKILL at once. The connections sbd had already handed to a (accepted by
@@ -121,22 +122,21 @@ sb_log "load ($mode): $out; a served $(served a), b served $(served b)"
 load_count() { { grep -o "\b$1=[0-9]*" <<<"$out" || echo "$1=0"; } | cut -d= -f2; }
 sent_a=$(counter "$a" "['sent']")
 sent_b=$(counter "$b" "['sent']")
-if [[ $mode == kill ]]; then
-  # What a user can rely on: the only clients that fail are those whose
-  # connection sbd had handed to a before it died; b served all the others.
-  lost=$((sent_a - $(load_count a)))
-  sb_log "connections handed to a that died with it: $lost; the clients' errors: $(load_count errors)"
-  [[ $lost -eq 0 ]] || sed 's/^/  /' "$SB_TMP/load.log" >&2
-  sb_assert_eq "$lost" "$(load_count errors)" "client errors (connections lost with the killed a)"
-  sb_assert_eq "$sent_b" "$(load_count b)" "connections handed to b that its clients saw served"
-  sb_assert_eq "$sent_b" "$(served b)" "requests nginx b logged"
-else
-  [[ $out == *" errors=0 "* ]] || sb_fail "clients saw failures: $out; $(head -5 "$SB_TMP/load.log")"
-  requests=$(load_count requests)
-  sb_assert_eq "$requests" "$(($(served a) + $(served b)))" "requests served by a and b together"
-  sb_assert_contains "$out" "a=$(served a) b=$(served b)" "the clients' count of who served them"
-  sb_assert_eq "$(served a)" "$sent_a" "connections sbd handed to a"
-  sb_assert_eq "$(served b)" "$sent_b" "connections sbd handed to b"
+# What a user can rely on: the only clients that fail are those whose
+# connection sbd had handed to a before it went away; b served all the
+# others. After SIGKILL those are the ones a had accepted or had queued.
+# A graceful stop loses the ones queued in a's socket when nginx closed it
+# (as a TCP listener's backlog): none in most runs, rarely one or two; to
+# lose none, drain first (docs/operations.md, Failover).
+lost=$((sent_a - $(load_count a)))
+sb_log "connections handed to a that died with it: $lost; the clients' errors: $(load_count errors)"
+[[ $lost -eq 0 ]] || sed 's/^/  /' "$SB_TMP/load.log" >&2
+sb_assert_eq "$lost" "$(load_count errors)" "client errors (connections lost with a)"
+sb_assert_eq "$sent_b" "$(load_count b)" "connections handed to b that its clients saw served"
+sb_assert_eq "$sent_b" "$(served b)" "requests nginx b logged"
+if [[ $mode == graceful ]]; then
+  # nginx a answered, and logged, every connection it took.
+  sb_assert_eq "$(load_count a)" "$(served a)" "requests nginx a logged"
 fi
 
 # sbd: every connection handed off, none reset; a's failovers are its
