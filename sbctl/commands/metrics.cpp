@@ -58,7 +58,7 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
   GenerationStore store(absolute_path(o.state_dir));
   std::optional<GenerationMeta> cur, last;
   std::map<GenState, std::uint64_t> by_state;
-  std::uint64_t unconfirmed = 0;
+  std::uint64_t unconfirmed = 0, probe_failed = 0;
   std::optional<WatchRecord> watch;
   bool state_ok = true;
   try {
@@ -67,6 +67,7 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
       const GenerationMeta g = store.read_meta(id);
       ++by_state[g.state];
       if (g.reason == RollbackReason::NotConfirmed) ++unconfirmed;
+      if (g.reason == RollbackReason::ProbeFailed) ++probe_failed;
       last = g;
     }
     watch = read_watch_record(store.dir());
@@ -106,6 +107,10 @@ void sbctl_metrics(MetricsText& m, const MetricsOptions& o, const Where& w) {
   m.family("socketbox_sbctl_unconfirmed_rollbacks", "gauge",
            "Generations kept that were rolled back because nobody confirmed them in time.")
       .sample("socketbox_sbctl_unconfirmed_rollbacks", unconfirmed);
+  m.family(
+       "socketbox_sbctl_probe_failed_rollbacks", "gauge",
+       "Generations kept that were rolled back at once because an 'apply --probe' check failed.")
+      .sample("socketbox_sbctl_probe_failed_rollbacks", probe_failed);
 
   // Drift, as sbctl status sees it: needs CAP_NET_ADMIN (and CAP_SYS_ADMIN
   // for another netns); without, only kernel_checked 0 is said.

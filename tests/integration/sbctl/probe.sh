@@ -76,6 +76,8 @@ sb_assert_contains "$out" "rollback verified" "apply output"
 sb_assert_eq "$stateB" "$(box_state "$r")" "kernel state and table after the probe's rollback"
 sb_assert_contains "$(status_of "j['probe']['rollback_check']")" "verified" "status rollback check"
 sb_assert_contains "$(cat "$STATE/generations/3/meta")" "reason=probe-failed" "generation 3 meta"
+sb_assert_contains "$(sbctl metrics --state-dir "$STATE" --netns "$r" 2>/dev/null)" \
+  "socketbox_sbctl_probe_failed_rollbacks 1" "sbctl metrics after the probe's rollback"
 sb_assert_contains "$(sbctl status --state-dir "$STATE")" "failed: probe [$p::1:10]:443@$c: connection refused; rolled-back" "status text"
 rc=0
 out=$(sbctl confirm --state-dir "$STATE" 2>&1) || rc=$?
