@@ -233,6 +233,20 @@ RoutePtr local_route(const Prefix& p, int lo) {
   return r;
 }
 
+// The local routes for ps, owned, and as the raw pointers a batch request takes.
+struct LocalRoutes {
+  LocalRoutes(const std::vector<Prefix>& ps, int lo) {
+    owned.reserve(ps.size());
+    routes.reserve(ps.size());
+    for (const auto& p : ps) {
+      owned.push_back(local_route(p, lo));
+      routes.push_back(owned.back().get());
+    }
+  }
+  std::vector<RoutePtr> owned;
+  std::vector<rtnl_route*> routes;
+};
+
 }  // namespace
 
 bool RouteSocket::add_local_route(const Prefix& p) {
@@ -328,12 +342,8 @@ std::vector<int> RouteSocket::request_batch(const std::vector<rtnl_route*>& rout
 
 void RouteSocket::add_local_routes(const std::vector<Prefix>& ps, std::vector<Prefix>& done,
                                    const std::function<void()>& after_batch) {
-  std::vector<RoutePtr> owned;
-  std::vector<rtnl_route*> routes;
-  for (const auto& p : ps) {
-    owned.push_back(local_route(p, lo_));
-    routes.push_back(owned.back().get());
-  }
+  const LocalRoutes local(ps, lo_);
+  const auto& routes = local.routes;
   for (std::size_t first = 0; first < ps.size(); first += kBatch) {
     const std::size_t n = std::min(kBatch, ps.size() - first);
     const std::vector<int> errs = request_batch(routes, first, n, true);
@@ -367,12 +377,8 @@ void RouteSocket::add_local_routes(const std::vector<Prefix>& ps, std::vector<Pr
 
 void RouteSocket::delete_local_routes(const std::vector<Prefix>& ps, std::vector<Prefix>& done,
                                       const std::function<void()>& after_batch) {
-  std::vector<RoutePtr> owned;  // protocol 91: the kernel deletes only ours
-  std::vector<rtnl_route*> routes;
-  for (const auto& p : ps) {
-    owned.push_back(local_route(p, lo_));
-    routes.push_back(owned.back().get());
-  }
+  const LocalRoutes local(ps, lo_);  // protocol 91: the kernel deletes only ours
+  const auto& routes = local.routes;
   for (std::size_t first = 0; first < ps.size(); first += kBatch) {
     const std::size_t n = std::min(kBatch, ps.size() - first);
     const std::vector<int> errs = request_batch(routes, first, n, false);
