@@ -17,6 +17,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 grep -q '^path  *listens  *conn/s' "$log" || fail "no results table"
 grep -q '^listener .*not built yet' "$log" || fail "no listener hand-off slot in the table"
 grep -q 'BM_MapSet/1000' "$log" || fail "lookup_bench did not run"
+grep -q 'BM_HandoffLinked' "$log" || fail "handoff_bench did not run"
 # Every path that ran: a row in the table and a rate > 0 in the raw results.
 ran=$(awk -F'\t' 'NR > 1 { print $2 }' "$out" | sort -u)
 for p in direct sbd; do grep -qx "$p" <<<"$ran" || fail "path $p did not run"; done

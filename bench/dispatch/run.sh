@@ -7,6 +7,9 @@
 #   direct: TPROXY to a server listening on [::ffff:127.0.0.1]:2 itself
 #   sbd:    TPROXY to sbd on [::ffff:127.0.0.1]:1, a 1,000-entry map, hand-off
 #           to the same server program receiving in an isolated namespace
+# With SB_PROFILE_DIR=DIR it then loads sbd once more while linux-perf samples
+# it (kernel and user stacks) and writes DIR/sbd.folded and DIR/sbd-flame.png
+# (bench/flamegraph; needs linux-perf and python3-matplotlib).
 # Rounds alternate between the two paths, because this machine's speed drifts
 # over minutes; only the side-by-side ratio means anything.
 set -euo pipefail
@@ -56,3 +59,21 @@ for r in $(seq "$rounds"); do
 done
 median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 echo "median sbd/direct connection rate: $median (the original socketbox measured 0.73-0.80 here)"
+
+if [[ -n ${SB_PROFILE_DIR:-} ]]; then
+  mkdir -p "$SB_PROFILE_DIR"
+  sbd_pid=$(pgrep -n -x sbd)
+  sb_bg load ip netns exec "$SB_NS_CLIENT" sb-loadgen --base fd01:db8:1:40::1:0 --count 1000 \
+    --threads 4 --port 80 --until-stopped --seconds 60
+  load_pid=$SB_LAST_PID
+  # DWARF unwinding: the Release build has no frame pointers.
+  perf record -q -e cpu-clock -F 1999 --call-graph dwarf,16384 -p "$sbd_pid" \
+    -o "$SB_TMP/perf.data" -- sleep "$seconds"
+  kill -TERM "$load_pid"
+  wait "$load_pid" || true
+  echo "profiled load: $(cat "$SB_TMP/load.log")"
+  perf script -i "$SB_TMP/perf.data" -s /usr/lib/perf-core/scripts/python/stackcollapse.py \
+    -- --kernel 2>/dev/null >"$SB_PROFILE_DIR/sbd.folded"
+  "$(dirname "$0")/../flamegraph" "$SB_PROFILE_DIR/sbd.folded" "$SB_PROFILE_DIR/sbd-flame.png" \
+    "sbd under connect-read-close load (bench/dispatch/run.sh)"
+fi

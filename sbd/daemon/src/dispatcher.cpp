@@ -51,7 +51,7 @@ void Dispatcher::fail(int conn, const tbl::Tuple& t, const char* why, const char
 }
 
 int Dispatcher::send_to_target(int conn, std::uint32_t index, const tbl::Tuple& t,
-                               ExpandedPath& expanded, const char*& name) const noexcept {
+                               ExpandedPath& expanded, const char*& name) noexcept {
   const tbl::Target& tg = active_.table->targets[index];
   name = tg.path.c_str();
   if (substitute_ && tg.has_placeholders) {
@@ -59,7 +59,7 @@ int Dispatcher::send_to_target(int conn, std::uint32_t index, const tbl::Tuple& 
     if (n) name = expanded;  // name the real path in the log
     return n ? sender_.send_to_path(expanded, n, conn) : ENAMETOOLONG;
   }
-  return sender_.send_to_path(tg.path.c_str(), tg.path.size(), conn);
+  return sender_.send_to_target(index, tg.path.c_str(), tg.path.size(), conn);
 }
 
 void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer) noexcept {

@@ -17,14 +17,17 @@ namespace socketbox::daemon {
 
 class Dispatcher {
  public:
-  Dispatcher(int listen_fd, const HandoffSender& sender, CounterRegistry& counters,
+  Dispatcher(int listen_fd, HandoffSender& sender, CounterRegistry& counters,
              bool substitute_paths) noexcept
       : listen_fd_(listen_fd),
         sender_(sender),
         counters_(counters),
         substitute_(substitute_paths) {}
 
-  void install(ActiveTable t) noexcept { active_ = std::move(t); }
+  void install(ActiveTable t) noexcept {
+    active_ = std::move(t);
+    sender_.forget_targets();  // target numbers may name other paths now
+  }
   // Logs each connection's outcome there (nullptr: off, the default).
   void set_connection_log(ConnectionLog* log) noexcept { log_ = log; }
   const ActiveTable& active() const noexcept { return active_; }
@@ -44,12 +47,12 @@ class Dispatcher {
   // Sends conn to targets[index], its -U placeholders expanded into
   // `expanded`; `name` is set to the path for messages. Returns 0 or errno.
   int send_to_target(int conn, std::uint32_t index, const socketbox::table::Tuple& t,
-                     ExpandedPath& expanded, const char*& name) const noexcept;
+                     ExpandedPath& expanded, const char*& name) noexcept;
   void fail(int conn, const socketbox::table::Tuple& t, const char* why, const char* target,
             int err) noexcept;
 
   int listen_fd_;
-  const HandoffSender& sender_;
+  HandoffSender& sender_;
   CounterRegistry& counters_;
   bool substitute_;
   ActiveTable active_;

@@ -4,7 +4,9 @@
 // per-connection path never allocates and never blocks.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 
 #include "socketbox/unique_fd.hpp"
 
@@ -21,6 +23,10 @@ bool fails_over(int err) noexcept;
 
 class HandoffSender {
  public:
+  // Targets 0..kLinkedTargets-1 of a table get a socket of their own; the
+  // rest (and expanded placeholder paths) share the unconnected one.
+  static constexpr std::uint32_t kLinkedTargets = 4096;
+
   // Creates the one unconnected AF_UNIX SOCK_DGRAM socket. Throws SetupError.
   HandoffSender();
 
@@ -29,11 +35,24 @@ class HandoffSender {
   // fit a sockaddr_un).
   int send_to_path(const char* path, std::size_t len, int fd) const noexcept;
 
+  // The same for the table's target `index` (whose path is `path`), over a
+  // datagram socket connected to it on its first connection. A send to a
+  // path resolves it every time (unix_find_other: 7% of sbd's CPU per
+  // connection); a connected socket does that once. A receiver that went
+  // away is connected to again (its new socket, or ENOENT/ECONNREFUSED as
+  // from send_to_path); when no socket can be made, the shared one is used.
+  int send_to_target(std::uint32_t index, const char* path, std::size_t len, int fd) noexcept;
+  // A new table: an index may name another path now. Closes every link.
+  void forget_targets() noexcept;
+  // Targets linked now (each holds one descriptor in sbd).
+  std::size_t linked_targets() const noexcept;
+
   // Sends `fd` over an inherited, connected descriptor (jump-fd).
   static int send_over(int via, int fd) noexcept;
 
  private:
   UniqueFd sock_;
+  std::array<UniqueFd, kLinkedTargets> links_;
 };
 
 }  // namespace socketbox::daemon

@@ -105,3 +105,62 @@ TEST_CASE("send_over passes an fd over a connected socket (jump-fd)") {
   close(p[1]);
   CHECK(HandoffSender::send_over(-1, 0) == EBADF);
 }
+
+TEST_CASE("a table target's own socket follows its receiver") {
+  TempDir dir;
+  const std::string path = dir / "r.sock";
+  HandoffSender s;
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  const auto send = [&](std::uint32_t index, const std::string& to) {
+    return s.send_to_target(index, to.c_str(), to.size(), p[0]);
+  };
+  const auto received = [](const ReceiverSocket& r) {
+    const auto got = r.receive();
+    if (got.fd >= 0) close(got.fd);
+    return got.nfds == 1 && got.bytes == 1;
+  };
+  {
+    ReceiverSocket r1(path);
+    REQUIRE(r1.fd);
+    CHECK(send(0, path) == 0);
+    CHECK(s.linked_targets() == 1);
+    CHECK(send(0, path) == 0);  // over the link, same receiver
+    CHECK(received(r1));
+    CHECK(received(r1));
+  }
+  // The receiver is gone, its file stays: refused, as from a path, and the
+  // link is dropped.
+  CHECK(send(0, path) == ECONNREFUSED);
+  CHECK(s.linked_targets() == 0);
+  // A restarted receiver binds the path again and gets the next one.
+  REQUIRE(unlink(path.c_str()) == 0);
+  ReceiverSocket r2(path);
+  REQUIRE(r2.fd);
+  CHECK(send(0, path) == 0);
+  CHECK(received(r2));
+  CHECK(s.linked_targets() == 1);
+
+  SECTION("missing targets are not linked") {
+    CHECK(send(1, dir / "nobody.sock") == ENOENT);
+    CHECK(s.linked_targets() == 1);
+  }
+  SECTION("targets past the linked ones share the unconnected socket") {
+    CHECK(send(HandoffSender::kLinkedTargets, path) == 0);
+    CHECK(received(r2));
+    CHECK(s.linked_targets() == 1);
+  }
+  SECTION("a receiver replaced while the old one lives: the link stays until the table changes") {
+    REQUIRE(unlink(path.c_str()) == 0);
+    ReceiverSocket r3(path);
+    REQUIRE(r3.fd);
+    CHECK(send(0, path) == 0);
+    CHECK(received(r2));
+    s.forget_targets();
+    CHECK(s.linked_targets() == 0);
+    CHECK(send(0, path) == 0);
+    CHECK(received(r3));
+  }
+  close(p[0]);
+  close(p[1]);
+}
