@@ -57,6 +57,7 @@ void install_seccomp_filter(const SeccompExtras& extras) {
       "futex",
       "getrandom",
       // sd_notify, status, exit; connect also for the journal after a restart
+      // and for the hand-off sockets linked to targets
       "connect",
       "getpid",
       "gettid",
@@ -102,7 +103,7 @@ void install_seccomp_filter(const SeccompExtras& extras) {
     if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc < 0)
       throw SetupError(std::string("cannot allow ") + name + " in seccomp: " + std::strerror(-rc));
   }
-  // socket() only for AF_UNIX (sd_notify's datagram socket): a compromised
+  // socket() only for AF_UNIX (sd_notify, hand-off links): a compromised
   // sbd must not open raw, packet, netlink or fresh TCP sockets, whatever
   // privileges it might still have.
   std::vector<int> families{AF_UNIX};
