@@ -17,19 +17,8 @@ new=$(realpath "$2")
 rounds=${3:-6}
 seconds=${4:-3}
 
-SB_STEER_PORTS=80 sb_topology
-sb_in "$SB_NS_ROUTER" nft add rule inet sbtest prerouting ip6 daddr "$SB_PREFIX6" tcp dport 8081 \
-  tproxy ip6 to '[::ffff:127.0.0.1]:3' accept
-srv=$(sb_netns sbs)
-table=$SB_TMP/bench.conf
-{
-  echo "rule-set:0"
-  echo "ip:fd01:db8:1:40::/64 jump-map:1"
-  echo "map-set:1 match-lip:128"
-  for i in $(seq 0 999); do printf 'ip:fd01:db8:1:40::1:%x jump-unix:%s/recv.sock\n' "$i" "$SB_TMP"; done
-} >"$table"
-sb_bg receiver ip netns exec "$srv" sb-bench-server --receive "$SB_TMP/recv.sock"
-sb_wait_path 10 "$SB_TMP/recv.sock"
+. "$(dirname "$0")/setup.sh"
+dispatch_setup 8081 3
 sb_bg sbd-old ip netns exec "$SB_NS_ROUTER" "$old" -t -l ::ffff:127.0.0.1 -p 1 -f "$table"
 old_pid=$SB_LAST_PID
 sb_bg sbd-new ip netns exec "$SB_NS_ROUTER" "$new" -t -l ::ffff:127.0.0.1 -p 3 -f "$table"
@@ -42,8 +31,7 @@ hz=$(getconf CLK_TCK)
 run() { # PID PORT -> "rate cpu_us_per_conn"
   local before after out
   before=$(ticks "$1")
-  out=$(sb_in "$SB_NS_CLIENT" sb-loadgen --base fd01:db8:1:40::1:0 --count 1000 --threads 4 \
-    --port "$2" --seconds "$seconds")
+  out=$(dispatch_load "$2" --seconds "$seconds")
   after=$(ticks "$1")
   grep -q 'errors=0' <<<"$out" || echo "  (errors: ${out##*errors=})" >&2
   awk -v o="$out" -v t=$((after - before)) -v hz="$hz" 'BEGIN {

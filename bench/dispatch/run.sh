@@ -19,30 +19,14 @@ sb_require_root
 rounds=${1:-5}
 seconds=${2:-3}
 
-SB_STEER_PORTS=80 sb_topology
-sb_in "$SB_NS_ROUTER" nft add rule inet sbtest prerouting ip6 daddr "$SB_PREFIX6" tcp dport 8080 \
-  tproxy ip6 to '[::ffff:127.0.0.1]:2' accept
-srv=$(sb_netns sbs)
-
-table=$SB_TMP/bench.conf
-{
-  echo "rule-set:0"
-  echo "ip:fd01:db8:1:40::/64 port:80 jump-map:1"
-  echo "map-set:1 match-lip:128"
-  for i in $(seq 0 999); do printf 'ip:fd01:db8:1:40::1:%x jump-unix:%s/recv.sock\n' "$i" "$SB_TMP"; done
-} >"$table"
-
+. "$(dirname "$0")/setup.sh"
+dispatch_setup 8080 2
 sb_bg direct ip netns exec "$SB_NS_ROUTER" sb-bench-server --listen-transparent 2
-sb_bg receiver ip netns exec "$srv" sb-bench-server --receive "$SB_TMP/recv.sock"
-sb_wait_path 10 "$SB_TMP/recv.sock"
 sb_bg sbd ip netns exec "$SB_NS_ROUTER" sbd -t -l ::ffff:127.0.0.1 -p 1 -f "$table"
 sb_wait_for 10 "sbd listening" sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :1'
 sb_wait_for 10 "direct server listening" sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :2'
 
-run() { # PORT -> rate
-  sb_in "$SB_NS_CLIENT" sb-loadgen --base fd01:db8:1:40::1:0 --count 1000 --threads 4 \
-    --port "$1" --seconds "$seconds"
-}
+run() { dispatch_load "$1" --seconds "$seconds"; } # PORT -> rate
 ratios=()
 printf '%-6s %-62s %s\n' round "direct | sbd" "ratio"
 for r in $(seq "$rounds"); do
@@ -63,8 +47,8 @@ echo "median sbd/direct connection rate: $median (the original socketbox measure
 if [[ -n ${SB_PROFILE_DIR:-} ]]; then
   mkdir -p "$SB_PROFILE_DIR"
   sbd_pid=$(pgrep -n -x sbd)
-  sb_bg load ip netns exec "$SB_NS_CLIENT" sb-loadgen --base fd01:db8:1:40::1:0 --count 1000 \
-    --threads 4 --port 80 --until-stopped --seconds 60
+  sb_bg load ip netns exec "$SB_NS_CLIENT" "${dispatch_loadgen[@]}" --port 80 \
+    --until-stopped --seconds 60
   load_pid=$SB_LAST_PID
   # DWARF unwinding: the Release build has no frame pointers.
   perf record -q -e cpu-clock -F 1999 --call-graph dwarf,16384 -p "$sbd_pid" \
