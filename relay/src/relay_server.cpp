@@ -49,7 +49,9 @@ std::uint64_t tag(Kind k, std::uint32_t slot = 0, std::uint32_t gen = 0) {
 }
 
 constexpr long kTickMs = 100;
-constexpr std::size_t kAcceptsPerWake = 64;  // then let other relays and connections run
+// recvmmsg batches (up to SB_RECV_BATCH hand-offs each) taken per wake-up,
+// then other relays and connections run.
+constexpr std::size_t kBatchesPerWake = 4;
 constexpr int kEventsPerWait = 256;
 // fds one relayed connection holds: two sockets, two pipes.
 constexpr std::uint64_t kFdsPerConn = 6;
@@ -233,27 +235,28 @@ std::optional<std::string> RelayServer::reload() {
 void RelayServer::on_receiver(std::size_t index) noexcept {
   if (index >= relays_.size()) return;
   const std::shared_ptr<Relay>& r = relays_[index];
-  const int rfd = sb_receiver_fd(r->rx);
-  for (std::size_t taken = 0; taken < kAcceptsPerWake;) {
-    const int n = handoffs_.receive(rfd, opts_.sender_uid);
+  // Room for all the receiver may queue, so none stays behind in it where
+  // epoll cannot see it.
+  int fds[SB_RECV_BATCH * SB_RECV_MAX_FDS];
+  for (std::size_t batch = 0; batch < kBatchesPerWake; ++batch) {
+    const int n = sb_receiver_accept_batch(r->rx, fds, static_cast<int>(std::size(fds)),
+                                           SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR)
         log_conn_error("relay %s: receive: %s", r->spec.path.c_str(), std::strerror(errno));
       return;
     }
-    for (std::size_t i = 0; i < handoffs_.count(); ++i) {
-      const int fd = handoffs_.fds()[i];
+    for (int i = 0; i < n; ++i) {
       ++r->counters.accepted;
       if (free_.empty()) {
         ++r->counters.refused_over_limit;
-        close(fd);
+        close(fds[i]);
         continue;
       }
-      start(r, fd);
+      start(r, fds[i]);
     }
-    taken += std::max(handoffs_.count(), static_cast<std::size_t>(n));
-    // A short batch: the queue is empty, no need to ask again for EAGAIN.
-    if (n < static_cast<int>(HandoffReceiver::kBatch)) return;
+    // A short batch: the socket is empty, no need to ask again for EAGAIN.
+    if (n < SB_RECV_BATCH) return;
   }
 }
 

@@ -15,7 +15,6 @@
 #include "control_answerer.hpp"
 #include "control_server.hpp"
 #include "counters.hpp"
-#include "handoff_receiver.hpp"
 #include "options.hpp"
 #include "proxy_header.hpp"
 #include "socketbox/receiver.h"
@@ -95,7 +94,6 @@ class RelayServer final : public daemon::ControlAnswerer {
   std::vector<std::shared_ptr<Relay>> relays_;
   std::vector<Conn> conns_;
   PipePool pipes_;  // empty pipes for the next connections
-  HandoffReceiver handoffs_;
   std::vector<std::uint32_t> free_;
   std::uint64_t active_ = 0;
   std::uint64_t generation_ = 1;

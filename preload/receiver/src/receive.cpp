@@ -6,12 +6,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "receive_datagram.hpp"
 #include "socketbox/receiver.h"
 
 namespace {
 
-constexpr size_t kControlSize =
-    CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * SB_RECV_MAX_FDS);
+using socketbox::receiver::kControlSize;
 constexpr size_t kMaxCarried = kControlSize / sizeof(int);
 
 void close_all(const int* fds, size_t n) noexcept {
@@ -36,28 +36,42 @@ extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filt
     errno = EINVAL;
     return -1;
   }
-  sb_recv_stats ignored{};
-  if (stats == nullptr) stats = &ignored;
+  socketbox::receiver::Datagram d;
+  msghdr msg = d.header(max);
+  const ssize_t got_bytes = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  if (got_bytes < 0) return -1;
+  return socketbox::receiver::take_datagram(msg, static_cast<size_t>(got_bytes), fds, max, filter,
+                                            stats);
+}
 
-  char payload[72];
-  iovec iov{payload, sizeof payload};
-  alignas(cmsghdr) char control[kControlSize];
+namespace socketbox::receiver {
+
+msghdr Datagram::header(int max) noexcept {
+  iov = {payload, sizeof payload};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen =
       CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * static_cast<size_t>(max));
-  ssize_t got_bytes = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-  if (got_bytes < 0) return -1;
-  size_t payload_len = (msg.msg_flags & MSG_TRUNC) ? 0 : static_cast<size_t>(got_bytes);
+  return msg;
+}
+
+int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
+                  const sb_recv_filter* filter, sb_recv_stats* stats) noexcept {
+  sb_recv_stats ignored{};
+  if (stats == nullptr) stats = &ignored;
+  const int saved = errno;
+  const size_t payload_len = (msg.msg_flags & MSG_TRUNC) ? 0 : got_bytes;
+  const char* payload = static_cast<const char*>(msg.msg_iov[0].iov_base);
 
   // Gather every fd of every SCM_RIGHTS message, and the credentials.
   int got[kMaxCarried];
   size_t n = 0;
   ucred creds{};
   bool have_creds = false;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
     if (c->cmsg_level != SOL_SOCKET) continue;
     size_t data = c->cmsg_len - CMSG_LEN(0);
     if (c->cmsg_type == SCM_RIGHTS) {
@@ -91,5 +105,8 @@ extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filt
       ++stats->rejected_type;
     }
   }
+  errno = saved;
   return out;
 }
+
+}  // namespace socketbox::receiver

@@ -1,21 +1,77 @@
-// sb_receiver: a receiving socket plus a queue for the extra sockets of
-// datagrams that carry more than one.
+// sb_receiver: a receiving socket plus a queue of received sockets. It reads
+// up to kBatch datagrams per recvmmsg(2), so a busy server pays one system
+// call per batch of connections instead of one per connection.
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 
+#include "receive_datagram.hpp"
 #include "socketbox/receiver.h"
+
+namespace {
+
+constexpr unsigned kBatch = SB_RECV_BATCH;  // datagrams per recvmmsg
+constexpr size_t kQueue = kBatch * SB_RECV_MAX_FDS;
+
+}  // namespace
 
 struct sb_receiver {
   int fd;
   sb_recv_filter filter;
   sb_recv_stats stats;
-  int queue[SB_RECV_MAX_FDS];
+  int queue[kQueue];
   size_t head;  // next to hand out
   size_t count;
+  // The receive buffers, here rather than on the stack (about 5 KB).
+  socketbox::receiver::Datagram datagrams[kBatch];
+  mmsghdr msgs[kBatch];
 };
+
+namespace {
+
+// Reads what is waiting, up to kBatch datagrams, into the (empty) queue:
+// waits for the first one if the socket blocks, never for more. Returns the
+// datagrams read (their sockets may all have been rejected), or -1 with errno.
+int refill(sb_receiver* r) noexcept {
+  for (unsigned i = 0; i < kBatch; ++i) {
+    r->msgs[i].msg_hdr = r->datagrams[i].header(SB_RECV_MAX_FDS);
+    r->msgs[i].msg_len = 0;
+  }
+  const int n = recvmmsg(r->fd, r->msgs, kBatch, MSG_WAITFORONE | MSG_CMSG_CLOEXEC, nullptr);
+  if (n <= 0) return n < 0 ? -1 : 0;
+  r->head = 0;
+  for (int i = 0; i < n; ++i)
+    r->count += static_cast<size_t>(socketbox::receiver::take_datagram(
+        r->msgs[i].msg_hdr, r->msgs[i].msg_len, r->queue + r->count, SB_RECV_MAX_FDS, &r->filter,
+        &r->stats));
+  return n;
+}
+
+int pop(sb_receiver* r) noexcept {
+  const int fd = r->queue[r->head++];
+  --r->count;
+  return fd;
+}
+
+// accept4()'s flags on a received socket. It arrives close-on-exec
+// (MSG_CMSG_CLOEXEC), and a new accept4() socket has no other status flag
+// than O_NONBLOCK, so one F_SETFL sets the status exactly, without reading it.
+int apply_flags(int fd, int flags) noexcept {
+  if (::fcntl(fd, F_SETFL, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0) != 0) return -1;
+  if (!(flags & SOCK_CLOEXEC) && ::fcntl(fd, F_SETFD, 0) != 0) return -1;
+  return 0;
+}
+
+void close_keeping_errno(int fd) noexcept {
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+}
+
+}  // namespace
 
 extern "C" sb_receiver* sb_receiver_open(const char* path, const sb_receiver_options* opts) {
   sb_receiver_options o{};
@@ -54,38 +110,39 @@ extern "C" int sb_receiver_accept(sb_receiver* r, int flags) {
     errno = EINVAL;
     return -1;
   }
-  int fd = -1;
-  if (r->count > 0) {
-    fd = r->queue[r->head];
-    r->head = (r->head + 1) % SB_RECV_MAX_FDS;
-    --r->count;
-  } else {
-    // The queue is empty, so a whole datagram's worth always fits in it.
-    int fds[SB_RECV_MAX_FDS];
-    int n;
-    do {
-      n = sb_recv_fds(r->fd, fds, SB_RECV_MAX_FDS, &r->filter, &r->stats);
-    } while (n == 0);  // everything in it was rejected: wait for the next
-    if (n < 0) return -1;
-    fd = fds[0];
-    for (int i = 1; i < n; ++i) {
-      r->queue[(r->head + r->count) % SB_RECV_MAX_FDS] = fds[i];
-      ++r->count;
-    }
+  while (r->count == 0) {
+    // Everything in a batch may have been rejected: then wait for the next.
+    if (refill(r) < 0) return -1;
   }
-  if (sb_apply_accept_flags(fd, flags) != 0) {
-    int saved = errno;
-    ::close(fd);
-    errno = saved;
+  const int fd = pop(r);
+  if (apply_flags(fd, flags) != 0) {
+    close_keeping_errno(fd);
     return -1;
   }
   return fd;
 }
 
+extern "C" int sb_receiver_accept_batch(sb_receiver* r, int* fds, int max, int flags) {
+  if (r == nullptr || fds == nullptr || max < 1) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (r->count == 0 && refill(r) < 0) return -1;
+  int n = 0;
+  while (n < max && r->count > 0) {
+    const int fd = pop(r);
+    if (apply_flags(fd, flags) == 0)
+      fds[n++] = fd;
+    else
+      close_keeping_errno(fd);
+  }
+  return n;
+}
+
 extern "C" void sb_receiver_close(sb_receiver* r) {
   if (r == nullptr) return;
   int saved = errno;
-  for (size_t i = 0; i < r->count; ++i) ::close(r->queue[(r->head + i) % SB_RECV_MAX_FDS]);
+  for (size_t i = 0; i < r->count; ++i) ::close(r->queue[r->head + i]);
   if (r->fd >= 0) ::close(r->fd);
   std::free(r);
   errno = saved;

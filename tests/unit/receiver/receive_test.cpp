@@ -239,3 +239,76 @@ TEST_CASE("received sockets lose the sender's O_NONBLOCK unless asked for") {
   CHECK((::fcntl(fds[0], F_GETFL) & O_NONBLOCK) == 0);
   ::close(fds[0]);
 }
+
+TEST_CASE("sb_receiver reads the waiting datagrams in one batch and hands them out together") {
+  sbtest::TempDir dir;
+  std::string path = dir.file("r.sock");
+  sb_receiver_options opts{};
+  opts.nonblock = 1;
+  socketbox::Receiver r(path.c_str(), opts);
+  REQUIRE(r.valid());
+  // Eight datagrams (net.unix.max_dgram_qlen is 10 by default), one of them
+  // carrying a pipe, which is closed.
+  constexpr int kSockets = 7;
+  std::vector<std::unique_ptr<sbtest::Pair>> pairs;
+  for (int i = 0; i < kSockets; ++i) {
+    pairs.push_back(std::make_unique<sbtest::Pair>());
+    REQUIRE(sb_send_fd(path.c_str(), pairs.back()->sent) == 0);
+    if (i == 2) {
+      int p[2];
+      REQUIRE(::pipe(p) == 0);
+      REQUIRE(sb_send_fd(path.c_str(), p[0]) == 0);
+      ::close(p[0]);
+      ::close(p[1]);
+    }
+  }
+  int fds[SB_RECV_BATCH * SB_RECV_MAX_FDS];
+  // At most 2: one recvmmsg read all eight, the rest stay queued.
+  const int first = r.accept_batch(fds, 2, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  REQUIRE(first == 2);
+  CHECK(r.pending() == kSockets - 2);
+  CHECK(r.stats().rejected_type == 1);
+  CHECK(r.stats().received == kSockets);
+  for (int i = 0; i < first; ++i) {
+    CHECK((::fcntl(fds[i], F_GETFL) & O_NONBLOCK) != 0);
+    CHECK((::fcntl(fds[i], F_GETFD) & FD_CLOEXEC) != 0);
+  }
+  const int rest = r.accept_batch(fds + first, static_cast<int>(std::size(fds)) - first, 0);
+  REQUIRE(rest == kSockets - 2);
+  CHECK(r.pending() == 0);
+  CHECK((::fcntl(fds[first], F_GETFL) & O_NONBLOCK) == 0);
+  CHECK((::fcntl(fds[first], F_GETFD) & FD_CLOEXEC) == 0);
+  for (int i = 0; i < kSockets; ++i) {
+    // In order: the i-th received is the i-th sent.
+    REQUIRE(::write(fds[i], "z", 1) == 1);
+    char c = 0;
+    CHECK(::read(pairs[static_cast<std::size_t>(i)]->kept, &c, 1) == 1);
+    ::close(fds[i]);
+  }
+  errno = 0;
+  CHECK(r.accept_batch(fds, 4, 0) == -1);
+  CHECK(errno == EAGAIN);
+  CHECK(r.accept_batch(nullptr, 4, 0) == -1);
+  CHECK(errno == EINVAL);
+}
+
+TEST_CASE("sb_receiver with a sender uid: a batch from anyone else is closed, nothing handed out") {
+  sbtest::TempDir dir;
+  std::string path = dir.file("r.sock");
+  sb_receiver_options opts{};
+  opts.nonblock = 1;
+  opts.require_uid = 1;
+  opts.uid = ::getuid() + 1;  // not us
+  socketbox::Receiver r(path.c_str(), opts);
+  REQUIRE(r.valid());
+  sbtest::Pair a, b;
+  REQUIRE(sb_send_fd(path.c_str(), a.sent) == 0);
+  REQUIRE(sb_send_fd(path.c_str(), b.sent) == 0);
+  a.close_sent();
+  b.close_sent();
+  int fds[8];
+  CHECK(r.accept_batch(fds, 8, 0) == 0);
+  CHECK(r.stats().rejected_sender == 2);
+  CHECK(a.far_end_closed());
+  CHECK(b.far_end_closed());
+}

@@ -37,6 +37,9 @@ extern "C" {
 /* Most fds taken from one datagram; a datagram carrying more is truncated
  * (MSG_CTRUNC) and every fd of it that did arrive is closed. */
 #define SB_RECV_MAX_FDS 64
+/* Datagrams an sb_receiver reads per recvmmsg(2); it queues at most
+ * SB_RECV_BATCH * SB_RECV_MAX_FDS sockets. */
+#define SB_RECV_BATCH 16
 
 /* Flags of sb_bind_receiver(). */
 #define SB_BIND_NONBLOCK 0x1 /* receiving socket is O_NONBLOCK */
@@ -151,9 +154,20 @@ SB_RECEIVER_API sb_receiver *sb_receiver_open(const char *path, const sb_receive
 SB_RECEIVER_API int sb_receiver_fd(const sb_receiver *r);
 
 /* Returns one received socket with accept4()-style flags (SOCK_NONBLOCK,
- * SOCK_CLOEXEC), from the queue first. -1 with errno EAGAIN when a
- * non-blocking receiver has nothing, or another receive error. */
+ * SOCK_CLOEXEC; no other file status flag is set, as after accept4), from the
+ * queue first. When the queue is empty it reads every datagram waiting, up to
+ * 16 with one recvmmsg(2). -1 with errno EAGAIN when a non-blocking receiver
+ * has nothing, or another receive error. */
 SB_RECEIVER_API int sb_receiver_accept(sb_receiver *r, int flags);
+
+/* Up to max received sockets at once, flags as sb_receiver_accept, into
+ * fds[0..n): the queued ones, or else one recvmmsg(2) worth. Returns n; 0
+ * when everything that arrived was rejected (call again). -1 with errno
+ * (EAGAIN: nothing waits on a non-blocking receiver; EINVAL). With max at
+ * least SB_RECV_BATCH * SB_RECV_MAX_FDS the queue is always left empty, so
+ * poll/epoll on sb_receiver_fd() tells all there is; with single-descriptor
+ * datagrams (sbd's), n < SB_RECV_BATCH means the socket was drained. */
+SB_RECEIVER_API int sb_receiver_accept_batch(sb_receiver *r, int *fds, int max, int flags);
 
 SB_RECEIVER_API size_t sb_receiver_pending(const sb_receiver *r);
 SB_RECEIVER_API const sb_recv_stats *sb_receiver_stats(const sb_receiver *r);

@@ -28,6 +28,9 @@ class Receiver {
   bool valid() const noexcept { return r_ != nullptr; }
   int fd() const noexcept { return sb_receiver_fd(r_); }
   int accept(int flags = 0) noexcept { return sb_receiver_accept(r_, flags); }
+  int accept_batch(int* fds, int max, int flags = 0) noexcept {
+    return sb_receiver_accept_batch(r_, fds, max, flags);
+  }
   size_t pending() const noexcept { return sb_receiver_pending(r_); }
   const sb_recv_stats& stats() const noexcept { return *sb_receiver_stats(r_); }
 

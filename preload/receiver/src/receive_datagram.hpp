@@ -1,0 +1,34 @@
+// One received hand-off datagram, shared by sb_recv_fds (one recvmsg) and
+// sb_receiver (several per recvmmsg): the buffers it arrives in, and the
+// checks that turn it into accepted sockets. Internal to the library.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+
+#include "socketbox/receiver.h"
+
+namespace socketbox::receiver {
+
+inline constexpr size_t kControlSize =
+    CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * SB_RECV_MAX_FDS);
+
+struct Datagram {
+  char payload[72];
+  iovec iov;
+  alignas(cmsghdr) char control[kControlSize];
+  // A header that receives into this datagram's buffers, with room for the
+  // credentials and `max` (1..SB_RECV_MAX_FDS) descriptors.
+  msghdr header(int max) noexcept;
+};
+
+// Validates one received datagram (got_bytes of payload): every descriptor
+// it carried goes to fds[0..max) (close-on-exec as received) or is closed,
+// as sb_recv_fds documents. Returns how many were accepted. stats may be
+// NULL. Preserves errno.
+int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
+                  const sb_recv_filter* filter, sb_recv_stats* stats) noexcept;
+
+}  // namespace socketbox::receiver
