@@ -61,6 +61,9 @@ void add_diff(CLI::App& app, Runner& runner) {
       app.add_subcommand("diff", "Show what apply would change (exit 0 none, 1 changes, 2 error)");
   sub->add_option("PROFILE", o->profile, "the profile (TOML)")->required();
   sub->add_option("--netns", o->netns, "network namespace to compare (default: the profile's)");
+  sub->add_option("--state-dir", o->state_dir,
+                  "where generations are kept (diff names the drains apply would end)")
+      ->capture_default_str();
   sub->add_flag("--json", o->json, "print the changes as JSON");
   sub->callback([o, &runner] { runner = [o] { return run_diff(*o); }; });
 }

@@ -31,7 +31,7 @@ struct ExplainOptions {
 int run_explain(const ExplainOptions& o);
 
 struct DiffOptions {
-  std::string profile, netns;
+  std::string profile, netns, state_dir = kDefaultStateDir;
   bool json = false;
 };
 int run_diff(const DiffOptions& o);

@@ -1,5 +1,7 @@
-// sbctl diff PROFILE [--netns NAME]: what apply would change in the kernel,
-// the table file and the socket directories. Exit 0 nothing, 1 changes, 2 error.
+// sbctl diff PROFILE [--netns NAME] [--state-dir DIR]: what apply would
+// change in the kernel, the table file, sb-relay's file and the socket
+// directories, and the drains in force that it would end (apply starts from
+// the profile alone). Exit 0 nothing, 1 changes, 2 error.
 #include <cstdio>
 
 #include "commands/command.hpp"
@@ -10,10 +12,26 @@
 #include "output/line_diff.hpp"
 #include "output/style.hpp"
 #include "socketbox/table/table_file.hpp"
+#include "state/generation_store.hpp"
 #include "util/files.hpp"
 
 namespace socketbox::sbctl {
 namespace {
+
+// The drains of the generation in force: apply would end them. Read only;
+// no store (a box never applied) means none.
+std::vector<std::pair<std::string, std::string>> drains_in_force(const std::string& state_dir) {
+  const GenerationStore store(absolute_path(state_dir));
+  const auto cur = store.current();
+  if (!cur) return {};
+  return store.read_meta(*cur).drained;
+}
+
+std::string drain_text(const std::pair<std::string, std::string>& d) {
+  return "route '" + d.first + "' is drained (" +
+         (d.second.empty() ? std::string("to the rest of its list") : "to " + d.second) +
+         "); apply ends the drain";
+}
 
 int run(const DiffOptions& o) {
   const LoadedProfile l = load_profile_checked(o.profile, false);
@@ -35,13 +53,13 @@ int run(const DiffOptions& o) {
   const auto relay_on_disk =
       relay_planned ? read_relay_file(p.relay.config) : std::optional<std::string>{};
   const bool relay_differs = relay_planned && relay_planned != relay_on_disk;
+  const auto drains = drains_in_force(o.state_dir);
   if (o.json) {
     const bool table_differs = !on_disk || *on_disk != l.compiled.text;
+    const bool any =
+        !kernel.empty() || table_differs || relay_differs || !drift.empty() || !drains.empty();
     JsonWriter w;
-    w.begin_object()
-        .key("changes")
-        .value(!kernel.empty() || table_differs || relay_differs || !drift.empty())
-        .key("kernel");
+    w.begin_object().key("changes").value(any).key("kernel");
     write_kernel_changes(w, kernel);
     w.key("table")
         .begin_object()
@@ -70,10 +88,13 @@ int run(const DiffOptions& o) {
     }
     w.key("socket_dirs");
     write_strings(w, drift);
+    w.key("drains_ended").begin_array();
+    for (const auto& [route, to] : drains)
+      w.begin_object().key("route").value(route).key("to").value(to).end_object();
+    w.end_array();
     w.end_object();
     std::printf("%s\n", w.str().c_str());
-    return !kernel.empty() || table_differs || relay_differs || !drift.empty() ? kExitChanges
-                                                                               : kExitOk;
+    return any ? kExitChanges : kExitOk;
   }
   if (!kernel.empty()) {
     changes = true;
@@ -125,6 +146,12 @@ int run(const DiffOptions& o) {
     changes = true;
     std::printf("%s\n", s.paint("socket directories:", Color::Bold).c_str());
     for (const auto& d : drift) std::printf("  %s\n", s.paint("~ " + d, Color::Yellow).c_str());
+  }
+  if (!drains.empty()) {
+    changes = true;
+    std::printf("%s\n", s.paint("drains:", Color::Bold).c_str());
+    for (const auto& d : drains)
+      std::printf("  %s\n", s.paint("~ " + drain_text(d), Color::Yellow).c_str());
   }
   if (!changes)
     std::printf("no changes: the kernel, %s and the socket directories match %s\n",

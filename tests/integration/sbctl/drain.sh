@@ -38,6 +38,12 @@ sb_assert_eq 0 "$RC" "drain: $(cat "$SB_TMP/err")"
 sb_assert_eq "drained generation 2: route 'web' -> unix:$SB_TMP/B.sock, sbd reloaded" "$(cat "$SB_TMP/out")" "drain's output"
 grep -q "^ip:fd01:db8:1:40::1 port:80 jump-unix:$SB_TMP/B.sock\$" "$SB_TMP/sbd.conf" || sb_fail "drained table: $(cat "$SB_TMP/sbd.conf")"
 expect_box fd01:db8:1:40::1 80 B
+# diff names the drain that an apply of the profile would end.
+run sbctl diff "$SB_TMP/box.toml" --netns "$r" --state-dir "$STATE"
+sb_assert_eq 1 "$RC" "diff while drained: $(cat "$SB_TMP/err")"
+sb_assert_contains "$(cat "$SB_TMP/out")" "~ route 'web' is drained (to the rest of its list); apply ends the drain" "diff's drains"
+run sbctl diff "$SB_TMP/box.toml" --netns "$r" --state-dir "$STATE" --json
+sb_assert_eq "web" "$(json_get "$(cat "$SB_TMP/out")" "j['drains_ended'][0]['route']")" "diff --json's drains"
 
 run sbctl drain web --to "unix:$SB_TMP/C.sock" --state-dir "$STATE"
 sb_assert_eq 0 "$RC" "drain --to: $(cat "$SB_TMP/err")"
@@ -47,6 +53,8 @@ run sbctl undrain web --state-dir "$STATE"
 sb_assert_eq 0 "$RC" "undrain: $(cat "$SB_TMP/err")"
 sb_assert_eq "undrained generation 4: route 'web' -> [\"unix:$SB_TMP/A.sock\", \"unix:$SB_TMP/B.sock\"], sbd reloaded" "$(cat "$SB_TMP/out")" "undrain's output"
 expect_box fd01:db8:1:40::1 80 A
+run sbctl diff "$SB_TMP/box.toml" --netns "$r" --state-dir "$STATE"
+sb_assert_eq 0 "$RC" "diff after undrain: $(cat "$SB_TMP/out")"
 
 # Rollback undoes the undrain: back to C.
 sbctl rollback --state-dir "$STATE" >/dev/null 2>&1
