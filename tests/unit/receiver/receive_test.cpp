@@ -24,6 +24,17 @@ struct Endpoint {
   ~Endpoint() { ::close(fd); }
 };
 
+// A non-blocking sb_receiver in a temp dir of its own (check r.valid()).
+struct OpenReceiver {
+  sbtest::TempDir dir;
+  std::string path = dir.file("r.sock");
+  socketbox::Receiver r;
+  explicit OpenReceiver(sb_receiver_options opts = {}) {
+    opts.nonblock = 1;
+    r = socketbox::Receiver(path.c_str(), opts);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("one socket per datagram arrives close-on-exec and connected") {
@@ -182,11 +193,8 @@ TEST_CASE("the sender uid check rejects and closes sockets from anyone else") {
 }
 
 TEST_CASE("sb_receiver queues the extra sockets of a datagram") {
-  sbtest::TempDir dir;
-  std::string path = dir.file("r.sock");
-  sb_receiver_options opts{};
-  opts.nonblock = 1;
-  socketbox::Receiver r(path.c_str(), opts);
+  OpenReceiver o;
+  auto& [dir, path, r] = o;
   REQUIRE(r.valid());
   std::vector<std::unique_ptr<sbtest::Pair>> pairs;
   std::vector<int> sent;
@@ -218,10 +226,8 @@ TEST_CASE("sb_receiver queues the extra sockets of a datagram") {
 }
 
 TEST_CASE("a non-blocking sb_receiver with nothing queued says EAGAIN") {
-  sbtest::TempDir dir;
-  sb_receiver_options opts{};
-  opts.nonblock = 1;
-  socketbox::Receiver r(dir.file("r.sock").c_str(), opts);
+  OpenReceiver o;
+  socketbox::Receiver& r = o.r;
   REQUIRE(r.valid());
   errno = 0;
   CHECK(r.accept() == -1);
@@ -241,11 +247,8 @@ TEST_CASE("received sockets lose the sender's O_NONBLOCK unless asked for") {
 }
 
 TEST_CASE("sb_receiver reads the waiting datagrams in one batch and hands them out together") {
-  sbtest::TempDir dir;
-  std::string path = dir.file("r.sock");
-  sb_receiver_options opts{};
-  opts.nonblock = 1;
-  socketbox::Receiver r(path.c_str(), opts);
+  OpenReceiver o;
+  auto& [dir, path, r] = o;
   REQUIRE(r.valid());
   // Eight datagrams (net.unix.max_dgram_qlen is 10 by default), one of them
   // carrying a pipe, which is closed.
@@ -293,13 +296,11 @@ TEST_CASE("sb_receiver reads the waiting datagrams in one batch and hands them o
 }
 
 TEST_CASE("sb_receiver with a sender uid: a batch from anyone else is closed, nothing handed out") {
-  sbtest::TempDir dir;
-  std::string path = dir.file("r.sock");
   sb_receiver_options opts{};
-  opts.nonblock = 1;
   opts.require_uid = 1;
   opts.uid = ::getuid() + 1;  // not us
-  socketbox::Receiver r(path.c_str(), opts);
+  OpenReceiver o(opts);
+  auto& [dir, path, r] = o;
   REQUIRE(r.valid());
   sbtest::Pair a, b;
   REQUIRE(sb_send_fd(path.c_str(), a.sent) == 0);
