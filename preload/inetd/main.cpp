@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "socketbox/guarded_main.hpp"
 #include "socketbox/version.hpp"
 #include "supervisor.hpp"
 
@@ -65,14 +66,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Nothing escapes main: a failure of the standard library (no memory) is
-  // one line and exit status 2, like every other error.
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "sb-inetd: " << e.what() << "\n";
-  } catch (...) {
-    std::cerr << "sb-inetd: unexpected error\n";
-  }
-  return 2;
+  return socketbox::guarded_main("sb-inetd", [&] { return run(argc, argv); });
 }

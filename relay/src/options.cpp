@@ -66,14 +66,7 @@ ParseResult parse_options(const std::vector<std::string>& args) {
                                  "Accept sockets only from this uid (sbd's); default: anyone "
                                  "who may write to PATH")
                       ->type_name("UID");
-  app.add_option("-u,--user", o.user, "After binding, switch to this user (name or number)")
-      ->type_name("USER");
-  app.add_option("-g,--group", o.group,
-                 "After binding, switch to this group (name or number; default: the user's group)")
-      ->type_name("GROUP");
-  app.add_option("-G,--groups", o.groups, "Supplementary groups, comma-separated (default: none)")
-      ->type_name("G1,G2")
-      ->delimiter(',');
+  daemon::add_run_as_options(app, o.user, o.group, o.groups);
   app.add_flag("--seccomp", o.seccomp,
                "Restrict sb-relay to the system calls it needs once it is serving");
   app.add_flag("--check", o.check,

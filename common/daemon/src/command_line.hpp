@@ -43,4 +43,18 @@ std::optional<CommandLineExit> run_command_line(CLI::App& app, const std::string
   }
 }
 
+// Whom a daemon runs as once its sockets are bound, the same options in
+// every daemon (resolve_credentials() takes what they hold).
+inline void add_run_as_options(CLI::App& app, std::string& user, std::string& group,
+                               std::vector<std::string>& groups) {
+  app.add_option("-u,--user", user, "After binding, switch to this user (name or number)")
+      ->type_name("USER");
+  app.add_option("-g,--group", group,
+                 "After binding, switch to this group (name or number; default: the user's group)")
+      ->type_name("GROUP");
+  app.add_option("-G,--groups", groups, "Supplementary groups, comma-separated (default: none)")
+      ->type_name("G1,G2")
+      ->delimiter(',');
+}
+
 }  // namespace socketbox::daemon

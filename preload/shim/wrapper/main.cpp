@@ -18,6 +18,7 @@
 #include "environment.hpp"
 #include "locate_library.hpp"
 #include "map_spec.hpp"
+#include "socketbox/guarded_main.hpp"
 #include "socketbox/version.hpp"
 
 namespace {
@@ -154,14 +155,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Nothing escapes main: a failure of the standard library (no memory) is
-  // one line and exit status 2, like every other error.
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "sb-preload: " << e.what() << "\n";
-  } catch (...) {
-    std::cerr << "sb-preload: unexpected error\n";
-  }
-  return 2;
+  return socketbox::guarded_main("sb-preload", [&] { return run(argc, argv); });
 }

@@ -40,14 +40,7 @@ ParseResult parse_options(const std::vector<std::string>& args) {
                  "Use the inherited listening socket FD instead of creating one")
       ->type_name("FD")
       ->check(CLI::Range(0, 1 << 30));
-  app.add_option("-u,--user", o.user, "After binding, switch to this user (name or number)")
-      ->type_name("USER");
-  app.add_option("-g,--group", o.group,
-                 "After binding, switch to this group (name or number; default: the user's group)")
-      ->type_name("GROUP");
-  app.add_option("-G,--groups", o.groups, "Supplementary groups, comma-separated (default: none)")
-      ->type_name("G1,G2")
-      ->delimiter(',');
+  add_run_as_options(app, o.user, o.group, o.groups);
   app.add_option("-x,--chroot", o.chroot_dir,
                  "After binding, chroot into DIR (jump-unix paths are then inside it)")
       ->type_name("DIR");
