@@ -1,4 +1,4 @@
-#include "interval.hpp"
+#include "socketbox/netcfg/interval.hpp"
 
 #include <sys/socket.h>
 

@@ -2,8 +2,6 @@
 // family and one for ports per steer block, and one TPROXY rule per family.
 // The bytecode matches what nft 1.0.x generates for the same text (compare
 // `nft --debug=netlink -f` of render_nft()'s output).
-#include "nft_build.hpp"
-
 #include <arpa/inet.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -17,8 +15,9 @@
 #include <string>
 
 #include "error.hpp"
-#include "interval.hpp"
-#include "layout.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/nft_layout.hpp"
+#include "socketbox/netcfg/nft_steps.hpp"
 
 namespace socketbox::netcfg {
 namespace {

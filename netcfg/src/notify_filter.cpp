@@ -1,4 +1,4 @@
-#include "notify_filter.hpp"
+#include "socketbox/netcfg/notify_filter.hpp"
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 
 namespace socketbox::netcfg {
 namespace {

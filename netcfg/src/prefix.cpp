@@ -5,7 +5,7 @@
 #include <charconv>
 #include <string>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
 

@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "interval.hpp"
-#include "layout.hpp"
-#include "nft_text.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_layout.hpp"
+#include "socketbox/netcfg/nft_text.hpp"
 
 namespace socketbox::netcfg {
 namespace {

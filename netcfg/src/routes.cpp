@@ -1,4 +1,4 @@
-#include "routes.hpp"
+#include "socketbox/netcfg/routes.hpp"
 
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 
+#include "diff_parts.hpp"
 #include "error.hpp"
 #include "socketbox/unique_fd.hpp"
 
@@ -40,8 +41,6 @@ std::optional<Prefix> prefix_of(rtnl_route* r) {
 }
 
 }  // namespace
-
-std::string route_text(const Prefix& p) { return "route local " + p.str() + " dev lo"; }
 
 namespace {
 

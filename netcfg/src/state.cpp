@@ -5,9 +5,9 @@
 #include <string>
 
 #include "error.hpp"
-#include "interval.hpp"
-#include "nft_text.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_text.hpp"
 
 namespace socketbox::netcfg {
 

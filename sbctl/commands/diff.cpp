@@ -9,6 +9,7 @@
 #include "output/change_json.hpp"
 #include "output/line_diff.hpp"
 #include "output/style.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
 

@@ -17,6 +17,7 @@
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
 #include "output/text_table.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 
 namespace socketbox::sbctl {
 namespace {

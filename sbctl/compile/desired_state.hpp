@@ -2,7 +2,7 @@
 #pragma once
 
 #include "profile/profile.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::sbctl {
 

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 using socketbox::netcfg::Prefix;
 
