@@ -299,7 +299,7 @@ NftObjects build_nft(const DesiredState& d) {
     const Steer& steer = d.steers[n];
     std::vector<KeyRange> v6, v4, ports;
     for (const auto& p : steer.prefixes)
-      (p.family == AF_INET6 ? v6 : v4).push_back(prefix_range(p));
+      (p.family() == AF_INET6 ? v6 : v4).push_back(prefix_range(p));
     for (const auto& r : steer.ports) ports.push_back(port_range(r));
 
     std::optional<SetHandle> set6, set4, setp;

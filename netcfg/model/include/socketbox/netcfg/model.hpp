@@ -9,14 +9,15 @@
 
 #include <sys/types.h>
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "socketbox/net/port_range.hpp"
+#include "socketbox/net/prefix.hpp"
 
 namespace socketbox::netcfg {
 
@@ -31,24 +32,10 @@ class NetcfgError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct Prefix {
-  int family = 0;                       // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> addr{};  // first 4 bytes used for AF_INET
-  std::uint8_t len = 0;
-
-  // "2001:db8::/64", "192.0.2.0/24", or a bare address (full length).
-  // Host bits must be zero.
-  static std::optional<Prefix> parse(std::string_view text);
-  std::string str() const;
-  friend bool operator==(const Prefix&, const Prefix&) = default;
-  friend auto operator<=>(const Prefix&, const Prefix&) = default;
-};
-
-struct PortRange {
-  std::uint16_t lo = 0, hi = 0;  // inclusive
-  friend bool operator==(const PortRange&, const PortRange&) = default;
-  friend auto operator<=>(const PortRange&, const PortRange&) = default;
-};
+// socketbox's one prefix and port range types (socketbox/net/): a Prefix
+// gives the kernel's form (family, address bytes, length) by kernel().
+using net::PortRange;
+using net::Prefix;
 
 // Per-source limits of one steer block, enforced by nft before TPROXY: a new
 // connection over a limit is refused with a TCP reset and never reaches sbd.
