@@ -14,14 +14,11 @@
 #include "diff_parts.hpp"
 #include "error.hpp"
 #include "fault_point.hpp"
-#include "nft_build.hpp"
 #include "nft_interpret.hpp"
-#include "nft_monitor.hpp"
-#include "nft_read.hpp"
-#include "nft_replace.hpp"
-#include "retry.hpp"
-#include "routes.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
+#include "socketbox/netcfg/nft_steps.hpp"
+#include "socketbox/netcfg/retry.hpp"
+#include "socketbox/netcfg/routes.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::netcfg {

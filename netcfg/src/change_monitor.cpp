@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "error.hpp"
-#include "handles.hpp"
-#include "notify_filter.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/handles.hpp"
+#include "socketbox/netcfg/kernel.hpp"
+#include "socketbox/netcfg/notify_filter.hpp"
 
 namespace socketbox::netcfg {
 namespace {

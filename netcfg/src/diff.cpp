@@ -5,9 +5,8 @@
 #include <string>
 
 #include "diff_parts.hpp"
-#include "interval.hpp"
-#include "routes.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -32,6 +31,8 @@ void set_diff(const std::vector<T>& want, const std::vector<T>& have, Text text,
 }
 
 }  // namespace
+
+std::string route_text(const Prefix& p) { return "route local " + p.str() + " dev lo"; }
 
 std::vector<Prefix> desired_routes(const DesiredState& d) {
   std::set<Prefix> all;

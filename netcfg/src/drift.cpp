@@ -6,9 +6,8 @@
 #include <string>
 
 #include "diff_parts.hpp"
-#include "nft_text.hpp"
-#include "routes.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_text.hpp"
 
 namespace socketbox::netcfg {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
 

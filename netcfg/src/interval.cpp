@@ -1,8 +1,9 @@
-#include "interval.hpp"
+#include "socketbox/netcfg/interval.hpp"
 
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 
 namespace socketbox::netcfg {
 namespace {
@@ -26,7 +27,8 @@ Key last_of_block(Key k, unsigned bit) {
 
 }  // namespace
 
-KeyRange prefix_range(const Prefix& p) {
+KeyRange prefix_range(const Prefix& prefix) {
+  const net::KernelPrefix p = prefix.kernel();
   KeyRange r;
   r.start.assign(p.addr.begin(), p.addr.begin() + static_cast<long>(key_len(p.family)));
   Key end = last_of_block(r.start, p.len);
@@ -76,12 +78,10 @@ std::vector<Prefix> prefixes_from_range(int family, const KeyRange& r) {
       if (r.end && (last == max || last + 1 > end)) break;
       --len;
     }
-    Prefix p;
-    p.family = family;
+    std::array<std::uint8_t, 16> bytes{};
     for (unsigned i = 0; i < bits / 8; ++i)
-      p.addr[i] = static_cast<std::uint8_t>(cur >> (bits - 8 * (i + 1)));
-    p.len = static_cast<std::uint8_t>(len);
-    out.push_back(p);
+      bytes[i] = static_cast<std::uint8_t>(cur >> (bits - 8 * (i + 1)));
+    out.push_back(*Prefix::from_kernel(family, bytes.data(), len));
     const U128 last = cur | low_bits(bits - len);
     if (last == max) break;  // reached the largest key
     cur = last + 1;
@@ -98,14 +98,7 @@ PortRange ports_from_range(const KeyRange& r) {
 }
 
 bool overlaps(const Prefix& a, const Prefix& b) {
-  if (a.family != b.family) return false;
-  unsigned common = std::min(a.len, b.len);
-  for (unsigned bit = 0; bit < common; ++bit) {
-    bool x = a.addr[bit / 8] & (0x80u >> (bit % 8));
-    bool y = b.addr[bit / 8] & (0x80u >> (bit % 8));
-    if (x != y) return false;
-  }
-  return true;
+  return a.family() == b.family() && a.overlaps(b);
 }
 
 std::string join_ports(const std::vector<PortRange>& ports) {

@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "error.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::netcfg {

@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "error.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
+#include "socketbox/netcfg/retry.hpp"
 
 namespace socketbox::netcfg {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "handles.hpp"
+#include "socketbox/netcfg/handles.hpp"
 
 namespace socketbox::netcfg {
 

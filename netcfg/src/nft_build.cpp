@@ -2,8 +2,6 @@
 // family and one for ports per steer block, and one TPROXY rule per family.
 // The bytecode matches what nft 1.0.x generates for the same text (compare
 // `nft --debug=netlink -f` of render_nft()'s output).
-#include "nft_build.hpp"
-
 #include <arpa/inet.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -17,8 +15,9 @@
 #include <string>
 
 #include "error.hpp"
-#include "interval.hpp"
-#include "layout.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/nft_layout.hpp"
+#include "socketbox/netcfg/nft_steps.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -300,7 +299,7 @@ NftObjects build_nft(const DesiredState& d) {
     const Steer& steer = d.steers[n];
     std::vector<KeyRange> v6, v4, ports;
     for (const auto& p : steer.prefixes)
-      (p.family == AF_INET6 ? v6 : v4).push_back(prefix_range(p));
+      (p.family() == AF_INET6 ? v6 : v4).push_back(prefix_range(p));
     for (const auto& r : steer.ports) ports.push_back(port_range(r));
 
     std::optional<SetHandle> set6, set4, setp;

@@ -14,9 +14,9 @@
 #include <new>
 #include <optional>
 
-#include "interval.hpp"
-#include "layout.hpp"
-#include "nft_text.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/nft_layout.hpp"
+#include "socketbox/netcfg/nft_text.hpp"
 
 namespace socketbox::netcfg {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "nft_objects.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_steps.hpp"
 
 namespace socketbox::netcfg {
 

@@ -1,5 +1,3 @@
-#include "nft_monitor.hpp"
-
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -12,8 +10,8 @@
 #include <vector>
 
 #include "error.hpp"
-#include "nft_read.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
+#include "socketbox/netcfg/nft_steps.hpp"
 
 namespace socketbox::netcfg {
 namespace {

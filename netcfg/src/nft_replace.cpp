@@ -1,10 +1,10 @@
-#include "nft_replace.hpp"
-
+#include <arpa/inet.h>  // glibc's netinet/in.h before the kernel's linux/in.h
 #include <linux/netfilter.h>
 
 #include "error.hpp"
 #include "nft_batch.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
+#include "socketbox/netcfg/nft_steps.hpp"
 
 namespace socketbox::netcfg {
 

@@ -1,5 +1,6 @@
-#include "notify_filter.hpp"
+#include "socketbox/netcfg/notify_filter.hpp"
 
+#include <arpa/inet.h>  // glibc's netinet/in.h before the kernel's linux/in.h
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -8,7 +9,7 @@
 
 #include <cstring>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
 namespace {

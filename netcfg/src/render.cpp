@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "interval.hpp"
-#include "layout.hpp"
-#include "nft_text.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_layout.hpp"
+#include "socketbox/netcfg/nft_text.hpp"
 
 namespace socketbox::netcfg {
 namespace {
@@ -70,11 +70,7 @@ void render_limit_set(std::string& out, const std::string& name, const char* typ
 
 std::string mask_text(int family, unsigned bits) {
   const auto mask = layout::prefix_mask(bits, family == AF_INET6 ? 16 : 4);
-  Prefix p;
-  p.family = family;
-  std::copy(mask.begin(), mask.end(), p.addr.begin());
-  p.len = family == AF_INET6 ? 128 : 32;
-  return p.str();
+  return Prefix::from_kernel(family, mask.data(), family == AF_INET6 ? 128 : 32)->str();
 }
 
 // The limit sets and rules of one family of steer block n, in build order.
@@ -150,7 +146,7 @@ std::vector<std::string> prefix_elements(std::vector<Prefix> prefixes, int famil
   std::sort(prefixes.begin(), prefixes.end());
   std::vector<std::string> out;
   for (const auto& p : prefixes)
-    if (p.family == family) out.push_back(p.str());
+    if (p.family() == family) out.push_back(p.str());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }

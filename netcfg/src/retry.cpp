@@ -1,4 +1,4 @@
-#include "retry.hpp"
+#include "socketbox/netcfg/retry.hpp"
 
 #include <algorithm>
 #include <random>

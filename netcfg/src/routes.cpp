@@ -1,4 +1,4 @@
-#include "routes.hpp"
+#include "socketbox/netcfg/routes.hpp"
 
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 
+#include "diff_parts.hpp"
 #include "error.hpp"
 #include "socketbox/unique_fd.hpp"
 
@@ -28,20 +30,17 @@ std::size_t addr_len(int family) { return family == AF_INET6 ? 16 : 4; }
 std::optional<Prefix> prefix_of(rtnl_route* r) {
   nl_addr* dst = rtnl_route_get_dst(r);
   if (!dst) return std::nullopt;
-  Prefix p;
-  p.family = nl_addr_get_family(dst);
-  if (p.family != AF_INET && p.family != AF_INET6) return std::nullopt;
+  const int family = nl_addr_get_family(dst);
+  if (family != AF_INET && family != AF_INET6) return std::nullopt;
   const unsigned len = nl_addr_get_len(dst);
   const auto* bytes = static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(dst));
-  if (len > addr_len(p.family)) return std::nullopt;
-  if (bytes) std::copy(bytes, bytes + len, p.addr.begin());  // a default route has no bytes
-  p.len = static_cast<std::uint8_t>(nl_addr_get_prefixlen(dst));
-  return p;
+  if (len > addr_len(family)) return std::nullopt;
+  std::array<std::uint8_t, 16> addr{};
+  if (bytes) std::copy(bytes, bytes + len, addr.begin());  // a default route has no bytes
+  return Prefix::from_kernel(family, addr.data(), nl_addr_get_prefixlen(dst));
 }
 
 }  // namespace
-
-std::string route_text(const Prefix& p) { return "route local " + p.str() + " dev lo"; }
 
 namespace {
 
@@ -143,11 +142,9 @@ int take_route(const nlmsghdr* nlh, void* data) noexcept {
     d->unsure = true;
     return MNL_CB_OK;
   }
-  Prefix p;
-  p.family = rm->rtm_family;
-  if (dst) std::memcpy(p.addr.data(), dst, dst_len);
-  p.len = rm->rtm_dst_len;
-  d->ours.push_back(p);
+  std::array<std::uint8_t, 16> addr{};
+  if (dst) std::memcpy(addr.data(), dst, dst_len);
+  d->ours.push_back(*Prefix::from_kernel(rm->rtm_family, addr.data(), rm->rtm_dst_len));
   return MNL_CB_OK;
 }
 
@@ -214,7 +211,8 @@ std::vector<Prefix> RouteSocket::read_local_routes(std::vector<std::string>* odd
 
 namespace {
 
-RoutePtr local_route(const Prefix& p, int lo) {
+RoutePtr local_route(const Prefix& prefix, int lo) {
+  const net::KernelPrefix p = prefix.kernel();
   RoutePtr r(rtnl_route_alloc());
   if (!r) throw_errno("allocating a route", ENOMEM);
   NlAddrPtr dst(nl_addr_build(p.family, p.addr.data(), addr_len(p.family)));

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "error.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::netcfg {

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "error.hpp"
-#include "interval.hpp"
-#include "nft_text.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/interval.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_text.hpp"
 
 namespace socketbox::netcfg {
 
@@ -32,7 +32,7 @@ DesiredState normalize(const DesiredState& desired) {
     const SourceLimits plain;
     const auto has = [&](int family) {
       return std::any_of(steer.prefixes.begin(), steer.prefixes.end(),
-                         [&](const Prefix& p) { return p.family == family; });
+                         [&](const Prefix& p) { return p.family() == family; });
     };
     if (!l.any() || !has(AF_INET6)) l.prefix6 = plain.prefix6;
     if (!l.any() || !has(AF_INET)) l.prefix4 = plain.prefix4;
@@ -88,12 +88,8 @@ void validate(const DesiredState& desired_in) {
     const Steer& steer = desired.steers[i];
     const std::string where = "steer " + std::to_string(i) + ": ";
     if (steer.prefixes.empty()) throw_error(where + "no prefixes to steer");
-    for (const auto& p : steer.prefixes) {
-      if (p.family != AF_INET && p.family != AF_INET6)
-        throw_error(where + "a prefix without an address family");
-      if (p.len > (p.family == AF_INET6 ? 128 : 32))
-        throw_error(where + "prefix length too long in " + p.str());
-    }
+    for (const auto& p : steer.prefixes)
+      if (p.len < 0 || p.len > 128) throw_error(where + "prefix length out of range");
     // Sorted, so a prefix containing later ones comes right before the first of them.
     for (std::size_t k = 1; k < steer.prefixes.size(); ++k) {
       if (overlaps(steer.prefixes[k - 1], steer.prefixes[k]))

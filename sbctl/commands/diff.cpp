@@ -11,6 +11,7 @@
 #include "output/change_json.hpp"
 #include "output/line_diff.hpp"
 #include "output/style.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "state/generation_store.hpp"
 #include "util/files.hpp"

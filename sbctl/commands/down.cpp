@@ -10,6 +10,7 @@
 #include "ops/transaction.hpp"
 #include "output/change_json.hpp"
 #include "output/style.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 
 namespace socketbox::sbctl {
 namespace {

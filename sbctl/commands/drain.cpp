@@ -20,6 +20,7 @@
 #include "output/change_json.hpp"
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "util/files.hpp"
 
 namespace socketbox::sbctl {

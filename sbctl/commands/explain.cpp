@@ -17,6 +17,7 @@
 #include "output/json_writer.hpp"
 #include "output/style.hpp"
 #include "output/text_table.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 
 namespace socketbox::sbctl {
 namespace {
@@ -133,11 +134,8 @@ Report make_report(const ExplainOptions& o, const LoadedProfile& l, const table:
                    b.prefixes[r.e.steer->prefix].net.str() + ", port " + b.ports.str() + ")";
     if (b.limits.any()) {
       r.limits_text = b.limits.str();
-      Net src;
-      src.v4 = t.remote.is_v4_mapped();
-      src.len = src.v4 ? 96 + b.limits.prefix4 : b.limits.prefix6;
-      src.addr = t.remote & src.mask();
-      r.source_prefix = src.str();
+      const int len = t.remote.is_v4_mapped() ? 96 + b.limits.prefix4 : b.limits.prefix6;
+      r.source_prefix = Prefix::of(t.remote, len).str();
     }
   }
   r.trace = describe_trace(p, l.compiled, r.e.trace);

@@ -20,7 +20,7 @@
 #include "control/control_client.hpp"
 #include "output/style.hpp"
 #include "socketbox/metrics_text.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/systemd.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "state/generation_store.hpp"

@@ -14,6 +14,7 @@
 #include "output/style.hpp"
 #include "output/text_table.hpp"
 #include "output/timestamp.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"

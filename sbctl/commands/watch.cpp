@@ -8,7 +8,7 @@
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
 #include "output/style.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/systemd.hpp"
 #include "socketbox/unique_fd.hpp"
 #include "state/generation_store.hpp"

@@ -2,12 +2,10 @@
 #pragma once
 
 #include "profile/profile.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::sbctl {
 
-netcfg::Prefix to_netcfg_prefix(const Net& n);
-Net from_netcfg_prefix(const netcfg::Prefix& p);
 netcfg::DesiredState desired_state(const Profile& p);
 std::vector<netcfg::SocketDir> socket_dirs(const Profile& p);
 

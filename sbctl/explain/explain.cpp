@@ -22,11 +22,10 @@ bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint
     why = "there is no 'inet socketbox' nft table";
     return false;
   }
-  std::optional<Net> by_nft;
+  std::optional<Prefix> by_nft;
   bool addr_seen = false;
   for (const auto& s : k.steering.steers)
-    for (const auto& pre : s.prefixes) {
-      const Net n = from_netcfg_prefix(pre);
+    for (const Prefix& n : s.prefixes) {
       if (!n.contains(a)) continue;
       addr_seen = true;
       bool port_ok = s.ports.empty();
@@ -38,8 +37,7 @@ bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint
                     : "no nft steer rule covers the address";
     return false;
   }
-  for (const auto& r : k.routes) {
-    const Net n = from_netcfg_prefix(r);
+  for (const Prefix& n : k.routes) {
     if (n.contains(a)) {
       why = "nft steers " + by_nft->str() + " to sbd (TPROXY to port " +
             std::to_string(k.steering.tproxy_port) + "), local route " + n.str() + " dev lo";

@@ -8,7 +8,7 @@
 
 #include "compile/table_compiler.hpp"
 #include "profile/profile.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::sbctl {
 

@@ -11,7 +11,7 @@ using Sev = Diagnostic::Severity;
 
 std::string dest_text(const Route& r) { return r.dest ? r.dest->str() : "any address"; }
 
-bool dest_overlaps(const Route& r, const Net& n) { return !r.dest || r.dest->overlaps(n); }
+bool dest_overlaps(const Route& r, const Prefix& n) { return !r.dest || r.dest->overlaps(n); }
 
 // Every steer prefix as an address interval, in address order, so that the
 // checks matching routes against prefixes cost O(log n) per route rather
@@ -21,7 +21,7 @@ bool dest_overlaps(const Route& r, const Net& n) { return !r.dest || r.dest->ove
 class SteerIndex {
  public:
   struct Entry {
-    table::Addr first, last;
+    net::Addr first, last;
     std::size_t block;  // index into p.steers
     std::size_t order;  // place in file order over all blocks
   };
@@ -41,8 +41,8 @@ class SteerIndex {
   const std::vector<Entry>& entries() const noexcept { return entries_; }
 
   // The entries overlapping n, in address order (only when disjoint()).
-  std::span<const Entry> overlapping(const Net& n) const {
-    const table::Addr first = n.addr, last = last_of(n);
+  std::span<const Entry> overlapping(const Prefix& n) const {
+    const net::Addr first = n.addr, last = last_of(n);
     // Disjoint and sorted by first: sorted by last too.
     auto b = std::partition_point(entries_.begin(), entries_.end(),
                                   [&](const Entry& e) { return e.last < first; });
@@ -52,8 +52,8 @@ class SteerIndex {
   }
 
  private:
-  static table::Addr last_of(const Net& n) {
-    const table::Addr host = ~n.mask();
+  static net::Addr last_of(const Prefix& n) {
+    const net::Addr host = ~n.mask();
     return {n.addr.hi | host.hi, n.addr.lo | host.lo};
   }
   std::vector<Entry> entries_;
@@ -140,7 +140,7 @@ bool covers_route(const Route& earlier, const Route& r) {
 void check_shadowed_routes(const Profile& p, std::vector<Diagnostic>& out) {
   // Single-address routes without `from` are indexed by address so that
   // large lists of them stay fast; everything else is compared one by one.
-  std::map<table::Addr, std::vector<std::size_t>> hosts;
+  std::map<net::Addr, std::vector<std::size_t>> hosts;
   std::vector<std::size_t> others;
   for (std::size_t j = 0; j < p.routes.size(); ++j) {
     const Route& r = p.routes[j];
@@ -198,14 +198,11 @@ void check_steer_overlaps(const Profile& p, const SteerIndex& index, std::vector
 // IPv4 lives in ::ffff:0:0/96 of the 128-bit form: an IPv4 dest with an
 // IPv6 from (or the other way round) matches no connection.
 void check_route_families(const Profile& p, std::vector<Diagnostic>& out) {
-  Net mapped;
-  mapped.addr = table::Addr{0, 0xffff00000000ULL};
-  mapped.len = 96;
-  auto is_v4 = [&](const Net& n) { return mapped.covers(n); };
+  const Prefix mapped = Prefix::of(net::Addr{0, 0xffff00000000ULL}, 96);
   for (const Route& r : p.routes) {
     if (!r.dest || !r.from) continue;
-    if ((is_v4(*r.dest) && !r.from->overlaps(mapped)) ||
-        (is_v4(*r.from) && !r.dest->overlaps(mapped)))
+    if ((r.dest->is_v4() && !r.from->overlaps(mapped)) ||
+        (r.from->is_v4() && !r.dest->overlaps(mapped)))
       out.push_back({Sev::Warning, r.from_pos,
                      r.label() + " never matches: 'from' " + r.from->str() + " and 'dest' " +
                          r.dest->str() + " are of different address families"});
@@ -280,7 +277,7 @@ void check_huge_steering(const Profile& p, std::vector<Diagnostic>& out) {
   for (const SteerBlock& s : p.steers)
     for (const auto& e : s.prefixes) {
       // IPv4 prefixes are held in their mapped (::ffff:0:0/96) form.
-      if (e.net.v4 ? e.net.len < 96 + 8 : e.net.len < 16)
+      if (e.net.is_v4() ? e.net.len < 96 + 8 : e.net.len < 16)
         out.push_back({Sev::Warning, e.pos,
                        "steering " + e.net.str() +
                            " makes every address in it local to this box: " +

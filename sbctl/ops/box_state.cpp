@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "compile/relay_config.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/table/table_file.hpp"
 #include "util/files.hpp"
 

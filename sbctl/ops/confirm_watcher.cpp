@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "ops/transaction.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/unique_fd.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"

@@ -12,7 +12,7 @@
 #include <optional>
 
 #include "control/control_client.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::sbctl {

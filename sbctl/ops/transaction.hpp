@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "state/generation_store.hpp"
 
 namespace socketbox::sbctl {

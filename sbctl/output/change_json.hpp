@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "output/json_writer.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::sbctl {
 

@@ -15,44 +15,6 @@ bool parse_uint(std::string_view s, unsigned long max, unsigned long& out) {
 
 }  // namespace
 
-std::optional<Net> Net::parse(std::string_view text, std::string& error) {
-  const std::string quoted = "'" + std::string(text) + "'";
-  std::string_view addr_text = text;
-  std::optional<std::string_view> len_text;
-  if (const auto slash = text.find('/'); slash != std::string_view::npos) {
-    addr_text = text.substr(0, slash);
-    len_text = text.substr(slash + 1);
-  }
-  Net n;
-  n.v4 = addr_text.find(':') == std::string_view::npos;
-  const auto a = table::parse_addr(addr_text);
-  if (!a) {
-    error = quoted + " is not an " + std::string(n.v4 ? "IPv4" : "IPv6") + " address or prefix";
-    if (addr_text.empty()) error = "empty address";
-    return std::nullopt;
-  }
-  const unsigned long max = n.v4 ? 32 : 128;
-  unsigned long len = max;
-  if (len_text && !parse_uint(*len_text, max, len)) {
-    error = "prefix length in " + quoted + " must be 0 to " + std::to_string(max);
-    return std::nullopt;
-  }
-  n.len = static_cast<int>(len) + (n.v4 ? 96 : 0);
-  n.addr = *a & n.mask();
-  if (n.addr != *a) {
-    error = quoted + " has host bits set; the prefix is " + n.str();
-    return std::nullopt;
-  }
-  return n;
-}
-
-std::string Net::str() const {
-  std::string a = table::format_addr(addr);
-  if (v4 && a.rfind("::ffff:", 0) == 0) a = a.substr(7);
-  if (is_host()) return a;
-  return a + "/" + std::to_string(v4 ? len - 96 : len);
-}
-
 PortSet::PortSet(std::vector<PortRange> ranges) : any_(false) {
   std::sort(ranges.begin(), ranges.end(),
             [](const PortRange& a, const PortRange& b) { return a.lo < b.lo; });

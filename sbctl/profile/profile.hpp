@@ -38,7 +38,7 @@ struct DaemonConfig {
 };
 
 struct PrefixEntry {
-  Net net;
+  Prefix net;
   Pos pos;
 };
 
@@ -115,9 +115,9 @@ struct RouteTarget {
 };
 
 struct Route {
-  std::optional<Net> dest;  // none = any local address
-  PortSet ports;            // any when `port` is absent
-  std::optional<Net> from;  // none = any client
+  std::optional<Prefix> dest;  // none = any local address
+  PortSet ports;               // any when `port` is absent
+  std::optional<Prefix> from;  // none = any client
   RouteTarget to;
   std::string name;  // optional label
   Pos pos;           // the [[route]] header

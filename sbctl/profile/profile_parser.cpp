@@ -177,10 +177,10 @@ class Reader {
         fail(n, what + " contains white space, which the table format cannot hold");
   }
 
-  Net net_of(const toml::node& n, const std::string& key) const {
+  Prefix net_of(const toml::node& n, const std::string& key) const {
     const std::string s = string_of(n, key);
     std::string err;
-    const auto net = Net::parse(s, err);
+    const auto net = Prefix::parse(s, err);
     if (!net) fail(n, "'" + key + "': " + err);
     return *net;
   }

@@ -20,7 +20,7 @@ std::string kernel_state_to_toml(const netcfg::DesiredState& d, const std::strin
   for (const auto& s : d.steers) {
     out += "\n[[steer]]\nprefixes = [";
     for (std::size_t i = 0; i < s.prefixes.size(); ++i)
-      out += (i ? ", \"" : "\"") + from_netcfg_prefix(s.prefixes[i]).str() + "\"";
+      out += (i ? ", \"" : "\"") + s.prefixes[i].str() + "\"";
     out += "]\n";
     if (!s.ports.empty()) {
       out += "ports = [";

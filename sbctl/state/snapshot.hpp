@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::sbctl {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ops/box_state.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 #include "socketbox/unique_fd.hpp"
 #include "state/generation_store.hpp"
 #include "state/snapshot.hpp"

@@ -5,7 +5,7 @@
 #include <exception>
 #include <string>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 5) {

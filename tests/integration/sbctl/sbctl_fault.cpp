@@ -13,7 +13,7 @@
 
 #include "commands/commands.hpp"
 #include "socketbox/netcfg/fault_hook.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "nft_text.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_text.hpp"
 
 using namespace socketbox::netcfg;
 

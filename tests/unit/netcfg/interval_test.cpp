@@ -1,4 +1,4 @@
-#include "interval.hpp"
+#include "socketbox/netcfg/interval.hpp"
 
 #include <sys/socket.h>
 
@@ -30,7 +30,7 @@ TEST_CASE("Intervals map back to the prefixes that cover them") {
                         "fd01:db8:1:40::/64", "::/0", "ff00::/8", "fd01:db8:1:40::1:10"}) {
     INFO(s);
     Prefix p = P(s);
-    auto back = prefixes_from_range(p.family, prefix_range(p));
+    auto back = prefixes_from_range(p.family(), prefix_range(p));
     REQUIRE(back.size() == 1);
     CHECK(back[0] == p);
   }

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "kernel_support.hpp"
-#include "routes.hpp"
+#include "socketbox/netcfg/routes.hpp"
 
 using namespace socketbox::netcfg;
 using sbtest::P;

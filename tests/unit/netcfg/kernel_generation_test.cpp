@@ -4,12 +4,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "error.hpp"
 #include "kernel_support.hpp"
-#include "nft_build.hpp"
-#include "nft_monitor.hpp"
-#include "nft_read.hpp"
-#include "nft_replace.hpp"
+#include "socketbox/netcfg/nft_steps.hpp"
+#include "socketbox/netcfg/retry.hpp"
 
 using namespace socketbox::netcfg;
 using sbtest::P;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/kernel.hpp"
 
 namespace sbtest {
 

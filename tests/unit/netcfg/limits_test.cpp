@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "layout.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
+#include "socketbox/netcfg/nft_layout.hpp"
 
 using namespace socketbox::netcfg;
 namespace layout = socketbox::netcfg::layout;

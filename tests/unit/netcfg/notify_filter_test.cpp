@@ -1,7 +1,7 @@
 // Which netlink notifications sbctl watch treats as touching socketbox: the
 // table inet socketbox and its objects, routes tagged 91, and a new local
 // route in table local (it may have replaced one of ours); nothing else.
-#include "notify_filter.hpp"
+#include "socketbox/netcfg/notify_filter.hpp"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 using namespace socketbox::netcfg;
 

@@ -1,6 +1,6 @@
 // The retry policy of apply(): bounded attempts, jittered growing waits
 // (through an injected sleep), and one clear line when it gives up.
-#include "retry.hpp"
+#include "socketbox/netcfg/retry.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -8,8 +8,6 @@
 #include <limits>
 #include <string>
 #include <vector>
-
-#include "error.hpp"
 
 using namespace socketbox::netcfg;
 using std::chrono::milliseconds;

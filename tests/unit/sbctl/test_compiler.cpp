@@ -208,13 +208,7 @@ TEST_CASE("random route lists: compiled table == first matching route, for rando
   };
   const std::uint16_t port_pool[] = {22, 80, 443, 8080, 8081, 8082, 1, 65535};
   auto port = [&]() { return port_pool[pick(8)]; };
-  auto prefix_of = [&](tb::Addr a, int len) {
-    Net n;
-    n.len = len;
-    n.addr = a & tb::Addr::prefix_mask(len);
-    n.v4 = a.is_v4_mapped() && len >= 96;
-    return n;
-  };
+  auto prefix_of = [&](tb::Addr a, int len) { return Prefix::of(a, len); };
 
   std::size_t compared = 0, maps = 0;
   for (int round = 0; round < 400; ++round) {
@@ -263,8 +257,8 @@ TEST_CASE("random route lists: compiled table == first matching route, for rando
     maps += c.table.map_sets.size();
     for (int k = 0; k < 500; ++k) {
       tb::Tuple t;
-      t.local =
-          pick(3) == 0 ? local_addr() : p.routes[pick(p.routes.size())].dest.value_or(Net{}).addr;
+      t.local = pick(3) == 0 ? local_addr()
+                             : p.routes[pick(p.routes.size())].dest.value_or(Prefix{}).addr;
       t.remote = addr(pick(2) ? "fd00:1::5" : "fd00:2:8000::5");
       t.remote.lo |= pick(1000);
       t.lport = pick(2) ? port() : static_cast<std::uint16_t>(pick(65536));
@@ -294,20 +288,20 @@ prefixes = ["::ffff:198.51.100.0/120"]
   CHECK(d.local_clients);
   REQUIRE(d.steers.size() == 2);
   REQUIRE(d.steers[0].prefixes.size() == 2);
-  CHECK(d.steers[0].prefixes[0].family == AF_INET6);
-  CHECK(d.steers[0].prefixes[0].len == 64);
-  CHECK(d.steers[0].prefixes[1].family == AF_INET);
-  CHECK(d.steers[0].prefixes[1].len == 24);
-  CHECK(d.steers[0].prefixes[1].addr[0] == 192);
-  CHECK(d.steers[0].prefixes[1].addr[2] == 2);
+  CHECK(d.steers[0].prefixes[0].family() == AF_INET6);
+  CHECK(d.steers[0].prefixes[0].kernel().len == 64);
+  CHECK(d.steers[0].prefixes[1].family() == AF_INET);
+  CHECK(d.steers[0].prefixes[1].kernel().len == 24);
+  CHECK(d.steers[0].prefixes[1].kernel().addr[0] == 192);
+  CHECK(d.steers[0].prefixes[1].kernel().addr[2] == 2);
   REQUIRE(d.steers[0].ports.size() == 4);
   CHECK(d.steers[0].ports[0] == socketbox::netcfg::PortRange{22, 22});
   CHECK(d.steers[0].ports[3] == socketbox::netcfg::PortRange{8000, 8100});
   CHECK(d.steers[1].ports.empty());
-  CHECK(d.steers[1].prefixes[0].family ==
+  CHECK(d.steers[1].prefixes[0].family() ==
         AF_INET);  // mapped written as IPv6 is still IPv4 to the kernel
-  CHECK(from_netcfg_prefix(d.steers[0].prefixes[1]).str() == "192.0.2.0/24");
-  CHECK(from_netcfg_prefix(d.steers[0].prefixes[0]).str() == "fd01:db8:1:40::/64");
+  CHECK(d.steers[0].prefixes[1].str() == "192.0.2.0/24");
+  CHECK(d.steers[0].prefixes[0].str() == "fd01:db8:1:40::/64");
 }
 
 TEST_CASE("relay routes: sbd's table sends to sb-relay, whose file relays onward",

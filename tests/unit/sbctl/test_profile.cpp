@@ -102,7 +102,7 @@ TEST_CASE("addresses: IPv4 prefixes are carried IPv4-mapped", "[profile]") {
       "[[route]]\ndest = \"192.0.2.7\"\nfrom = \"10.0.0.0/8\"\nto = \"reject\"\n", "p.toml");
   CHECK(p.routes[0].dest->len == 128);
   CHECK(p.routes[0].dest->str() == "192.0.2.7");
-  CHECK(socketbox::table::format_addr(p.routes[0].dest->addr) == "::ffff:192.0.2.7");
+  CHECK(socketbox::net::format_addr(p.routes[0].dest->addr) == "::ffff:192.0.2.7");
   CHECK(p.routes[0].from->len == 104);
 }
 

@@ -1,48 +1,22 @@
-// IPv6 addresses as two 64-bit words, the form the lookup engine compares.
-// IPv4 is always carried IPv4-mapped (::ffff:a.b.c.d), as the kernel reports
-// it on sbd's dual-stack socket.
+// The four values a lookup works on, in socketbox's address form
+// (socketbox/net/address.hpp: IPv4 carried IPv4-mapped, as the kernel
+// reports it on sbd's dual-stack socket).
 #pragma once
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
+
+#include "socketbox/net/address.hpp"
 
 namespace socketbox::table {
 
-struct Addr {
-  std::uint64_t hi = 0;  // bytes 0..7, big-endian, so integer order is address order
-  std::uint64_t lo = 0;  // bytes 8..15
-
-  friend constexpr bool operator==(const Addr&, const Addr&) = default;
-  friend constexpr auto operator<=>(const Addr&, const Addr&) = default;
-
-  constexpr Addr operator&(const Addr& m) const noexcept { return {hi & m.hi, lo & m.lo}; }
-  constexpr Addr operator~() const noexcept { return {~hi, ~lo}; }
-
-  static Addr from_in6(const in6_addr& a) noexcept;
-  static Addr from_in4(const in_addr& a) noexcept;  // -> ::ffff:a.b.c.d
-  in6_addr to_in6() const noexcept;
-
-  // 16-bit group i (0..7), as the path substitution needs them.
-  std::uint16_t group(int i) const noexcept;
-
-  bool is_v4_mapped() const noexcept { return hi == 0 && (lo >> 32) == 0xffffu; }
-
-  // A mask of `len` leading one bits (0..128).
-  static Addr prefix_mask(int len) noexcept;
-  // The prefix length if this is a contiguous mask, else nullopt.
-  std::optional<int> mask_length() const noexcept;
-};
-
-// Parses "2001:db8::1", "::ffff:192.0.2.1" or plain "192.0.2.1" (IPv4 is mapped).
-std::optional<Addr> parse_addr(std::string_view text);
-
-// Formats as inet_ntop does; IPv4-mapped addresses print as "::ffff:a.b.c.d".
-std::string format_addr(const Addr& a);
+// One address type for socketbox (socketbox/net/address.hpp); the lookup
+// code names it here.
+using Addr = net::Addr;
+using net::format_addr;
+using net::parse_addr;
 
 // The four values a lookup works on, read from an accepted socket.
 struct Tuple {

@@ -6,9 +6,28 @@
 #include <cstdint>
 #include <functional>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
+
+// How apply() retries when another tool commits to nftables between its
+// reading the kernel and its commit (the kernel refuses the batch then).
+struct RetryPolicy {
+  int attempts = 8;
+  // The wait before attempt n >= 2 is random in [cap/2, cap],
+  // cap = min(first_wait * 2^(n-2), max_wait).
+  std::chrono::milliseconds first_wait{10};
+  std::chrono::milliseconds max_wait{100};
+  // Waits between attempts; empty = std::this_thread::sleep_for (tests inject one).
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+// Another tool changed the kernel state between netcfg's reading it and its
+// commit, and nothing was changed: read again and retry (run_with_retry).
+class ConcurrentChange : public NetcfgError {
+ public:
+  using NetcfgError::NetcfgError;
+};
 
 // The wait before attempt `attempt` (2, 3, ...): a random time in
 // [cap / 2, cap], cap = min(first_wait * 2^(attempt - 2), max_wait), picked

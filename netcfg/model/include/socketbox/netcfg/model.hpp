@@ -1,24 +1,23 @@
-// netcfg: the kernel state that steers traffic to sbd, as a library.
-// nftables through libnftnl + libmnl, routes through libnl-route-3, socket
-// directories through libacl. Knows nothing of sbd or its tables: it is given
-// prefixes, ports and a TPROXY port, and makes the kernel hold exactly that.
+// netcfg's model: the kernel state that steers traffic to sbd, as values.
+// What socketbox wants (DesiredState), what the kernel holds (KernelState),
+// their checks, their difference and the nft text, all pure: no kernel
+// library and no system call, so the compiler and its tests link it alone.
+// Making the kernel hold it is netcfg's kernel part (kernel.hpp).
+// Knows nothing of sbd or its tables: it is given prefixes, ports and a
+// TPROXY port.
 #pragma once
 
 #include <sys/types.h>
 
-#include <array>
-#include <chrono>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
-#include "socketbox/unique_fd.hpp"
+#include "socketbox/net/port_range.hpp"
+#include "socketbox/net/prefix.hpp"
 
 namespace socketbox::netcfg {
 
@@ -33,24 +32,10 @@ class NetcfgError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct Prefix {
-  int family = 0;                       // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> addr{};  // first 4 bytes used for AF_INET
-  std::uint8_t len = 0;
-
-  // "2001:db8::/64", "192.0.2.0/24", or a bare address (full length).
-  // Host bits must be zero.
-  static std::optional<Prefix> parse(std::string_view text);
-  std::string str() const;
-  friend bool operator==(const Prefix&, const Prefix&) = default;
-  friend auto operator<=>(const Prefix&, const Prefix&) = default;
-};
-
-struct PortRange {
-  std::uint16_t lo = 0, hi = 0;  // inclusive
-  friend bool operator==(const PortRange&, const PortRange&) = default;
-  friend auto operator<=>(const PortRange&, const PortRange&) = default;
-};
+// socketbox's one prefix and port range types (socketbox/net/): a Prefix
+// gives the kernel's form (family, address bytes, length) by kernel().
+using net::PortRange;
+using net::Prefix;
 
 // Per-source limits of one steer block, enforced by nft before TPROXY: a new
 // connection over a limit is refused with a TCP reset and never reaches sbd.
@@ -142,9 +127,6 @@ DesiredState normalize(const DesiredState& desired);
 // one block, a port range with lo > hi, tproxy_port 0, or limits out of range.
 void validate(const DesiredState& desired);
 
-// Reads the socketbox nft table and socketbox's routes of the current netns.
-KernelState read_kernel_state();
-
 // What apply(desired) would change, as human-readable lines; empty = nothing.
 std::vector<Change> diff(const DesiredState& desired, const KernelState& actual);
 
@@ -156,85 +138,16 @@ std::vector<Change> diff(const DesiredState& desired, const KernelState& actual)
 std::vector<Change> object_drift(const std::optional<DesiredState>& desired,
                                  const KernelState& actual);
 
-// How apply() retries when another tool commits to nftables between its
-// reading the kernel and its commit (the kernel refuses the batch then).
-struct RetryPolicy {
-  int attempts = 8;
-  // The wait before attempt n >= 2 is random in [cap/2, cap],
-  // cap = min(first_wait * 2^(n-2), max_wait).
-  std::chrono::milliseconds first_wait{10};
-  std::chrono::milliseconds max_wait{100};
-  // Waits between attempts; empty = std::this_thread::sleep_for (tests inject one).
-  std::function<void(std::chrono::milliseconds)> sleep;
-};
-
-// Makes the kernel hold `desired`: the nft table is replaced in ONE netlink
-// batch transaction, routes are added and removed after it. If anything
-// fails, what was changed is put back (nft table and routes) and NetcfgError
-// is thrown. If the ruleset changed between reading it and the commit, the
-// kernel refuses the batch, nothing is changed, and apply reads the kernel
-// again and retries under `retry`; when the attempts run out it throws "the
-// ruleset kept changing while applying: gave up after N attempts; ...".
-// Tests can make it fail at a named point (fault_hook.hpp).
-void apply(const DesiredState& desired, const RetryPolicy& retry = {});
-
-// Removes the socketbox nft table and every route tagged kRouteProtocol.
-// Whatever the table holds goes, so the batch does not depend on the
-// generation and a concurrent writer cannot make it fail.
-void remove_all();
-
-// The nft ruleset text (nft -f syntax) equivalent to what apply() loads.
-std::string render_nft(const DesiredState& desired);
-
-// Follows the current network namespace's nf_tables commits and route
-// changes (netlink notifications, no polling) and says when one may have
-// changed what socketbox owns: table inet socketbox or a route tagged
-// kRouteProtocol. Other tables' and routes' changes are ignored.
-class ChangeMonitor {
- public:
-  ChangeMonitor();  // subscribes; throws NetcfgError
-  ~ChangeMonitor();
-  ChangeMonitor(const ChangeMonitor&) = delete;
-  ChangeMonitor& operator=(const ChangeMonitor&) = delete;
-
-  // The descriptors to poll for POLLIN.
-  std::array<int, 2> fds() const;
-  // Reads every notification waiting on `fd` (one of fds(), without
-  // blocking); true if one concerned socketbox or some were lost (a full
-  // socket buffer: then nothing is sure).
-  bool take(int fd);
-
- private:
-  struct Sockets;
-  std::unique_ptr<Sockets> s_;
-};
-
-// Enters the named network namespace (/run/netns/NAME) for the lifetime of
-// the object and returns to the original one on destruction. Throws
-// NetcfgError with a clear message if it does not exist.
-class NetnsScope {
- public:
-  explicit NetnsScope(const std::string& name);  // empty name = stay
-  ~NetnsScope();
-  NetnsScope(const NetnsScope&) = delete;
-  NetnsScope& operator=(const NetnsScope&) = delete;
-
- private:
-  UniqueFd original_fd_;
-};
-
 // A backend's socket directory with the seed's permission layout: owner root,
-// group access_group, mode 2750 (setgid), ACL user:owner_uid:rwx.
+// group access_group, mode 2750 (setgid), ACL user:owner_uid:rwx. Made and
+// checked by the kernel part (ensure_socketdir, socketdir_drift).
 struct SocketDir {
   std::string path;
   uid_t owner_uid = 0;
   std::string access_group;
 };
 
-// Differences between the directory on disk and the layout; empty = none.
-std::vector<std::string> socketdir_drift(const SocketDir& dir);
-// Creates the directory (and a 2755 root:access_group parent if missing) or
-// repairs its ownership, mode and ACL. Throws NetcfgError.
-void ensure_socketdir(const SocketDir& dir);
+// The nft ruleset text (nft -f syntax) equivalent to what apply() loads.
+std::string render_nft(const DesiredState& desired);
 
 }  // namespace socketbox::netcfg

@@ -7,13 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "handles.hpp"
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/handles.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
-
-// "route local fd01:db8:1:40::/64 dev lo"
-std::string route_text(const Prefix& p);
 
 // An rtnetlink socket of the current network namespace.
 class RouteSocket {

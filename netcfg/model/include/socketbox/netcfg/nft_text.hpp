@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
 

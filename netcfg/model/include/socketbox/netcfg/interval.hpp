@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "socketbox/netcfg/netcfg.hpp"
+#include "socketbox/netcfg/model.hpp"
 
 namespace socketbox::netcfg {
 
@@ -27,6 +27,9 @@ std::vector<Prefix> prefixes_from_range(int family, const KeyRange& r);
 // The port range [start, end) as inclusive lo-hi.
 PortRange ports_from_range(const KeyRange& r);
 
+// Whether two prefixes share an address in one nft set: IPv6 and IPv4 go to
+// separate sets, so ::/0 does not overlap 192.0.2.0/24 here (it does in the
+// 128-bit form, where Prefix::overlaps compares them).
 bool overlaps(const Prefix& a, const Prefix& b);
 
 // Port ranges as nft writes an inet_service set's elements: "22, 8000-8100".
