@@ -41,7 +41,7 @@ nft_writer() {
       i=$((i + 1))
     done
     echo "$i" >"$SB_TMP/nft_writer.count"
-  } | ip netns exec "$r" nft -i >/dev/null
+  } | HOME=$SB_TMP ip netns exec "$r" nft -i >/dev/null # its history file goes there, not to ~
 }
 route_writer() {
   {
