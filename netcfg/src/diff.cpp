@@ -15,10 +15,6 @@ std::string ports_text(const std::vector<PortRange>& ports) {
   return ports.empty() ? "all" : join_ports(ports);
 }
 
-std::string port_text(const PortRange& r) {
-  return r.lo == r.hi ? std::to_string(r.lo) : std::to_string(r.lo) + "-" + std::to_string(r.hi);
-}
-
 template <typename T, typename Text>
 void set_diff(const std::vector<T>& want, const std::vector<T>& have, Text text,
               std::vector<Change>& out) {
@@ -79,8 +75,7 @@ std::vector<Change> diff_nft(const DesiredState& desired_in, const KernelState& 
                                                  " -> " + ports_text(w.ports)});
       } else {
         set_diff(
-            w.ports, h.ports, [&](const PortRange& r) { return "nft port " + port_text(r) + in; },
-            out);
+            w.ports, h.ports, [&](const PortRange& r) { return "nft port " + r.str() + in; }, out);
       }
     }
   }

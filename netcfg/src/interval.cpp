@@ -101,14 +101,4 @@ bool overlaps(const Prefix& a, const Prefix& b) {
   return a.family() == b.family() && a.overlaps(b);
 }
 
-std::string join_ports(const std::vector<PortRange>& ports) {
-  std::string out;
-  for (const auto& r : ports) {
-    if (!out.empty()) out += ", ";
-    out += std::to_string(r.lo);
-    if (r.hi != r.lo) out += "-" + std::to_string(r.hi);
-  }
-  return out;
-}
-
 }  // namespace socketbox::netcfg

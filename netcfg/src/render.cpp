@@ -32,10 +32,6 @@ void render_set(std::string& out, const std::string& name, const char* type,
   out += "\t}\n\n";
 }
 
-std::string port_text(const PortRange& r) {
-  return r.lo == r.hi ? std::to_string(r.lo) : std::to_string(r.lo) + "-" + std::to_string(r.hi);
-}
-
 }  // namespace
 
 namespace {
@@ -156,7 +152,7 @@ std::vector<std::string> port_elements(std::vector<PortRange> ports) {
   ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   std::vector<std::string> out;
   out.reserve(ports.size());
-  for (const auto& r : ports) out.push_back(port_text(r));
+  for (const auto& r : ports) out.push_back(r.str());
   return out;
 }
 

@@ -73,13 +73,7 @@ std::string to_string(const SourceLimits& l) {
   return out + per;
 }
 
-namespace {
-
-std::string port_text(const PortRange& r) {
-  return r.lo == r.hi ? std::to_string(r.lo) : std::to_string(r.lo) + "-" + std::to_string(r.hi);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void validate(const DesiredState& desired_in) {
   if (desired_in.tproxy_port == 0) throw_error("tproxy port 0 is not a port sbd can listen on");
@@ -102,8 +96,7 @@ void validate(const DesiredState& desired_in) {
         throw_error(where + "port range " + std::to_string(r.lo) + "-" + std::to_string(r.hi) +
                     " is backwards");
       if (k > 0 && r.lo <= steer.ports[k - 1].hi)
-        throw_error(where + "ports " + port_text(steer.ports[k - 1]) + " and " + port_text(r) +
-                    " overlap");
+        throw_error(where + "ports " + steer.ports[k - 1].str() + " and " + r.str() + " overlap");
     }
     const SourceLimits& l = steer.limits;
     if (l.prefix6 < 1 || l.prefix6 > 128 || l.prefix4 < 1 || l.prefix4 > 32)

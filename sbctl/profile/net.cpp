@@ -88,13 +88,7 @@ std::vector<std::uint16_t> PortSet::expand() const {
 std::string PortSet::str() const {
   if (any_) return "any";
   if (ranges_.empty()) return "none";
-  std::string s;
-  for (const auto& r : ranges_) {
-    if (!s.empty()) s += ", ";
-    s += std::to_string(r.lo);
-    if (r.hi != r.lo) s += "-" + std::to_string(r.hi);
-  }
-  return s;
+  return net::join_ports(ranges_);
 }
 
 std::optional<PortRange> parse_port_text(std::string_view text, std::string& error) {

@@ -33,6 +33,6 @@ PortRange ports_from_range(const KeyRange& r);
 bool overlaps(const Prefix& a, const Prefix& b);
 
 // Port ranges as nft writes an inet_service set's elements: "22, 8000-8100".
-std::string join_ports(const std::vector<PortRange>& ports);
+using net::join_ports;
 
 }  // namespace socketbox::netcfg
