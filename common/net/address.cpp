@@ -37,6 +37,12 @@ in6_addr Addr::to_in6() const noexcept {
   return a;
 }
 
+in_addr Addr::to_in4() const noexcept {
+  in_addr a{};
+  a.s_addr = htonl(static_cast<std::uint32_t>(lo));
+  return a;
+}
+
 std::uint16_t Addr::group(int i) const noexcept {
   const std::uint64_t word = i < 4 ? hi : lo;
   return static_cast<std::uint16_t>(word >> (48 - 16 * (i % 4)));
@@ -75,6 +81,23 @@ std::string format_addr(const Addr& a) {
   const in6_addr a6 = a.to_in6();
   inet_ntop(AF_INET6, &a6, buf, sizeof buf);
   return buf;
+}
+
+const char* format_addr_plain(const Addr& a, char (&buf)[INET6_ADDRSTRLEN]) noexcept {
+  const char* r = nullptr;
+  if (a.is_v4_mapped()) {
+    const in_addr a4 = a.to_in4();
+    r = inet_ntop(AF_INET, &a4, buf, sizeof buf);
+  } else {
+    const in6_addr a6 = a.to_in6();
+    r = inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+  }
+  return r ? r : "?";
+}
+
+std::string format_addr_plain(const Addr& a) {
+  char buf[INET6_ADDRSTRLEN];
+  return format_addr_plain(a, buf);
 }
 
 }  // namespace socketbox::net

@@ -198,7 +198,7 @@ void check_steer_overlaps(const Profile& p, const SteerIndex& index, std::vector
 // IPv4 lives in ::ffff:0:0/96 of the 128-bit form: an IPv4 dest with an
 // IPv6 from (or the other way round) matches no connection.
 void check_route_families(const Profile& p, std::vector<Diagnostic>& out) {
-  const Prefix mapped = Prefix::of(net::Addr{0, 0xffff00000000ULL}, 96);
+  const Prefix mapped = Prefix::of(net::Addr::v4_mapped_base(), 96);
   for (const Route& r : p.routes) {
     if (!r.dest || !r.from) continue;
     if ((r.dest->is_v4() && !r.from->overlaps(mapped)) ||

@@ -32,18 +32,17 @@ void sleep_ms(long ms) {
 // sockaddr for the probe's destination, in the family it was written in.
 socklen_t dest_addr(const ProbeSpec& p, sockaddr_storage& ss) {
   std::memset(&ss, 0, sizeof ss);
-  const in6_addr a6 = p.addr.to_in6();
   if (p.v4) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
     sin->sin_family = AF_INET;
     sin->sin_port = htons(p.port);
-    std::memcpy(&sin->sin_addr, &a6.s6_addr[12], 4);
+    sin->sin_addr = p.addr.to_in4();
     return sizeof *sin;
   }
   auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
   sin6->sin6_family = AF_INET6;
   sin6->sin6_port = htons(p.port);
-  sin6->sin6_addr = a6;
+  sin6->sin6_addr = p.addr.to_in6();
   return sizeof *sin6;
 }
 

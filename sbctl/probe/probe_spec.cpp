@@ -67,8 +67,7 @@ std::optional<ProbeSpec> parse_probe(std::string_view text, std::string& error) 
 }
 
 std::string probe_label(const ProbeSpec& p) {
-  std::string a = table::format_addr(p.addr);
-  if (p.v4 && a.rfind("::ffff:", 0) == 0) a = a.substr(7);
+  const std::string a = p.v4 ? net::format_addr_plain(p.addr) : net::format_addr(p.addr);
   std::string s = p.v4 ? a : "[" + a + "]";
   s += ":" + std::to_string(p.port);
   if (!p.netns.empty()) s += "@" + p.netns;

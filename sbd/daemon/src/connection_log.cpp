@@ -42,14 +42,6 @@ struct Out {
   std::string_view view() const noexcept { return {p, len}; }
 };
 
-// Writes the address as inet_ntop does, but IPv4-mapped as plain IPv4.
-const char* ntop(const tbl::Addr& a, char (&buf)[INET6_ADDRSTRLEN]) noexcept {
-  const in6_addr in6 = a.to_in6();
-  const char* r = a.is_v4_mapped() ? inet_ntop(AF_INET, &in6.s6_addr[12], buf, sizeof buf)
-                                   : inet_ntop(AF_INET6, &in6, buf, sizeof buf);
-  return r ? r : "?";
-}
-
 // A plain line's value: bare if it is a single word, else double-quoted
 // with '"', '\' and control characters escaped, so lines split unambiguously.
 void value(Out& o, std::string_view v) noexcept {
@@ -89,9 +81,9 @@ std::size_t format_log_endpoint(const tbl::Addr& a, std::uint16_t port, char* ou
   char addr[INET6_ADDRSTRLEN];
   Out o(out, cap);
   if (a.is_v4_mapped())
-    o.s(ntop(a, addr));
+    o.s(socketbox::net::format_addr_plain(a, addr));
   else
-    o.s("[").s(ntop(a, addr)).s("]");
+    o.s("[").s(socketbox::net::format_addr_plain(a, addr)).s("]");
   return o.s(":").u(port).len;
 }
 
@@ -109,7 +101,7 @@ std::size_t format_log_client(const tbl::Addr& a, std::uint16_t port, ClientLogg
   const bool v4 = a.is_v4_mapped();
   const tbl::Addr net = a & tbl::Addr::prefix_mask(v4 ? 96 + 24 : 64);
   char addr[INET6_ADDRSTRLEN];
-  return Out(out, cap).s(ntop(net, addr)).s(v4 ? "/24" : "/64").len;
+  return Out(out, cap).s(socketbox::net::format_addr_plain(net, addr)).s(v4 ? "/24" : "/64").len;
 }
 
 std::size_t format_log_route(const tbl::TraceStep& d, char* out, std::size_t cap) noexcept {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "setup_error.hpp"
+#include "socketbox/net/address.hpp"
 #include "socketbox/systemd.hpp"
 
 namespace socketbox::daemon {
@@ -50,16 +51,12 @@ sockaddr_in6 parse_listen_address(const Options& o) {
   std::string text = o.listen_address;
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
-  sockaddr_in6 sa{};
-  sa.sin6_family = AF_INET6;
-  sa.sin6_port = htons(o.port);
-  in_addr v4{};
-  if (inet_pton(AF_INET6, text.c_str(), &sa.sin6_addr) == 1) return sa;
-  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    // The dual-stack socket takes IPv4 as ::ffff:a.b.c.d.
-    sa.sin6_addr.s6_addr[10] = 0xff;
-    sa.sin6_addr.s6_addr[11] = 0xff;
-    std::memcpy(&sa.sin6_addr.s6_addr[12], &v4, 4);
+  // The dual-stack socket takes IPv4 as ::ffff:a.b.c.d, as parse_addr gives it.
+  if (const auto a = socketbox::net::parse_addr(text)) {
+    sockaddr_in6 sa{};
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons(o.port);
+    sa.sin6_addr = a->to_in6();
     return sa;
   }
   throw SetupError("invalid listen address '" + o.listen_address +

@@ -1,6 +1,7 @@
 #include "socketbox/net/address.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
 
 using namespace socketbox::net;
 
@@ -44,4 +45,19 @@ TEST_CASE("16-bit groups are read in address order", "[address]") {
   CHECK(a.group(3) == 0x40);
   CHECK(a.group(6) == 1);
   CHECK(a.group(7) == 0x10);
+}
+
+TEST_CASE("the IPv4-mapped form turns back into IPv4 in one place", "[address]") {
+  const auto a = parse_addr("198.51.100.9");
+  REQUIRE(a);
+  const in_addr a4 = a->to_in4();
+  char buf[INET_ADDRSTRLEN];
+  CHECK(std::string(inet_ntop(AF_INET, &a4, buf, sizeof buf)) == "198.51.100.9");
+  CHECK(Addr::from_in4(a4) == *a);
+  CHECK(format_addr_plain(*a) == "198.51.100.9");
+  CHECK(format_addr_plain(*parse_addr("2001:db8::9")) == "2001:db8::9");
+  char out[INET6_ADDRSTRLEN];
+  CHECK(std::string(format_addr_plain(*a, out)) == "198.51.100.9");
+  CHECK((*a & Addr::prefix_mask(96)) == Addr::v4_mapped_base());
+  CHECK_FALSE((*parse_addr("2001:db8::9") & Addr::prefix_mask(96)) == Addr::v4_mapped_base());
 }

@@ -4,6 +4,7 @@
 // reports it on sbd's dual-stack socket.
 #pragma once
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <cstdint>
@@ -26,11 +27,15 @@ struct Addr {
   static Addr from_in6(const in6_addr& a) noexcept;
   static Addr from_in4(const in_addr& a) noexcept;  // -> ::ffff:a.b.c.d
   in6_addr to_in6() const noexcept;
+  // The IPv4 address of an IPv4-mapped one (call is_v4_mapped() first).
+  in_addr to_in4() const noexcept;
 
   // 16-bit group i (0..7), as the path substitution needs them.
   std::uint16_t group(int i) const noexcept;
 
   bool is_v4_mapped() const noexcept { return hi == 0 && (lo >> 32) == 0xffffu; }
+  // ::ffff:0:0, where the 128-bit form keeps IPv4 (a /96).
+  static constexpr Addr v4_mapped_base() noexcept { return {0, std::uint64_t{0xffff} << 32}; }
 
   // A mask of `len` leading one bits (0..128).
   static Addr prefix_mask(int len) noexcept;
@@ -43,5 +48,11 @@ std::optional<Addr> parse_addr(std::string_view text);
 
 // Formats as inet_ntop does; IPv4-mapped addresses print as "::ffff:a.b.c.d".
 std::string format_addr(const Addr& a);
+
+// Formats as written: IPv4-mapped addresses as a dotted quad, others as
+// inet_ntop does. Into buf, without allocating (sbd's connection log);
+// returns buf, or "?" if it cannot.
+const char* format_addr_plain(const Addr& a, char (&buf)[INET6_ADDRSTRLEN]) noexcept;
+std::string format_addr_plain(const Addr& a);
 
 }  // namespace socketbox::net
