@@ -92,8 +92,7 @@ KernelPrefix Prefix::kernel() const noexcept {
 int Prefix::family() const noexcept { return is_v4() ? AF_INET : AF_INET6; }
 
 std::string Prefix::str() const {
-  std::string a = format_addr(addr);
-  if (is_v4() && a.rfind("::ffff:", 0) == 0) a = a.substr(7);  // a dotted quad
+  const std::string a = is_v4() ? format_addr_plain(addr) : format_addr(addr);
   if (is_host()) return a;
   return a + "/" + std::to_string(native_len());
 }
