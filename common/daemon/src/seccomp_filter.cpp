@@ -109,8 +109,13 @@ void install_seccomp_filter(const SeccompExtras& extras) {
   std::vector<int> families{AF_UNIX};
   families.insert(families.end(), extras.socket_families.begin(), extras.socket_families.end());
   for (const int family : families) {
-    if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+    // What SCMP_A0(SCMP_CMP_EQ, family) makes, without the macro's C99
+    // compound literal (a pedantic warning in C++).
+    scmp_arg_cmp first_arg{};
+    first_arg.arg = 0;
+    first_arg.op = SCMP_CMP_EQ;
+    first_arg.datum_a = static_cast<scmp_datum_t>(family);
+    if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, first_arg);
         rc < 0)
       throw SetupError(std::string("cannot allow socket in seccomp: ") + std::strerror(-rc));
   }
