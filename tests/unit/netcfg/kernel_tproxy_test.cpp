@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "kernel_support.hpp"
+#include "socketbox/unique_fd.hpp"
 
 using namespace socketbox::netcfg;
 using sbtest::P;
@@ -21,24 +22,7 @@ using sbtest::TestNetns;
 
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd_, o.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = socketbox::UniqueFd;
 
 sockaddr_storage address(const char* ip, std::uint16_t port, socklen_t& len) {
   sockaddr_storage ss{};
