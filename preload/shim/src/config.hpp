@@ -12,7 +12,7 @@
 
 #include <sys/types.h>
 
-#include "map_spec.hpp"
+#include "socketbox/preload/map_spec.hpp"
 
 namespace socketbox::preload {
 

@@ -1,4 +1,4 @@
-#include "map_spec.hpp"
+#include "socketbox/preload/map_spec.hpp"
 
 #include <arpa/inet.h>
 

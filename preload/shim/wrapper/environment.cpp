@@ -1,4 +1,4 @@
-#include "environment.hpp"
+#include "socketbox/preload/environment.hpp"
 
 #include <cstdlib>
 #include <cstring>

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "environment.hpp"
 #include "locate_library.hpp"
-#include "map_spec.hpp"
 #include "socketbox/guarded_main.hpp"
+#include "socketbox/preload/environment.hpp"
+#include "socketbox/preload/map_spec.hpp"
 #include "socketbox/version.hpp"
 
 namespace {

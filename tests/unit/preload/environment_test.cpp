@@ -1,5 +1,5 @@
 // How sb-preload builds LD_PRELOAD: ours first, the rest kept.
-#include "environment.hpp"
+#include "socketbox/preload/environment.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // Parsing of sb-preload mappings (shared by the wrapper and the library).
-#include "map_spec.hpp"
+#include "socketbox/preload/map_spec.hpp"
 
 #include <arpa/inet.h>
 
