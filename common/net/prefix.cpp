@@ -92,7 +92,7 @@ KernelPrefix Prefix::kernel() const noexcept {
 int Prefix::family() const noexcept { return is_v4() ? AF_INET : AF_INET6; }
 
 std::string Prefix::str() const {
-  const std::string a = is_v4() ? format_addr_plain(addr) : format_addr(addr);
+  std::string a = is_v4() ? format_addr_plain(addr) : format_addr(addr);
   if (is_host()) return a;
   return a + "/" + std::to_string(native_len());
 }
