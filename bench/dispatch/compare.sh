@@ -23,8 +23,8 @@ sb_bg sbd-old ip netns exec "$SB_NS_ROUTER" "$old" -t -l ::ffff:127.0.0.1 -p 1 -
 old_pid=$SB_LAST_PID
 sb_bg sbd-new ip netns exec "$SB_NS_ROUTER" "$new" -t -l ::ffff:127.0.0.1 -p 3 -f "$table"
 new_pid=$SB_LAST_PID
-sb_wait_for 10 "old sbd listening" sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :1'
-sb_wait_for 10 "new sbd listening" sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :3'
+sb_wait_for 10 "old sbd listening" sb_listening "$SB_NS_ROUTER" 1
+sb_wait_for 10 "new sbd listening" sb_listening "$SB_NS_ROUTER" 3
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

@@ -23,8 +23,8 @@ seconds=${2:-3}
 dispatch_setup 8080 2
 sb_bg direct ip netns exec "$SB_NS_ROUTER" sb-bench-server --listen-transparent 2
 sb_bg sbd ip netns exec "$SB_NS_ROUTER" sbd -t -l ::ffff:127.0.0.1 -p 1 -f "$table"
-sb_wait_for 10 "sbd listening" sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :1'
-sb_wait_for 10 "direct server listening" sb_in "$SB_NS_ROUTER" ss -Hltn 'sport = :2'
+sb_wait_for 10 "sbd listening" sb_listening "$SB_NS_ROUTER" 1
+sb_wait_for 10 "direct server listening" sb_listening "$SB_NS_ROUTER" 2
 
 run() { dispatch_load "$1" --seconds "$seconds"; } # PORT -> rate
 ratios=()

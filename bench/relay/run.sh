@@ -73,7 +73,7 @@ listen bulk
 CFG
 sb_bg haproxy sb_in "$ns" haproxy -db -f "$SB_TMP/haproxy.cfg"
 for p in 9000 9001 9002 9010 9011 9012 9100 9200; do
-  sb_wait_for 10 "port $p" sb_in "$ns" ss -Hltn "sport = :$p"
+  sb_wait_for 10 "port $p" sb_listening "$ns" "$p"
 done
 
 rate() { # PORT -> conn/s

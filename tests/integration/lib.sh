@@ -99,6 +99,12 @@ sb_bg() {
   _sb_pids+=("$SB_LAST_PID")
 }
 
+# sb_listening NS PORT: true once a TCP socket listens on PORT in NS. (ss
+# exits 0 whether or not its filter matched anything, so test its output.)
+sb_listening() {
+  [[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]]
+}
+
 # sb_wait_for SECONDS DESCRIPTION CMD...: polls CMD every 50 ms until it
 # succeeds; fails the test after SECONDS.
 sb_wait_for() {

@@ -23,7 +23,7 @@ pl_nginx_conf "$SB_TMP/nginx.conf" "  server {
   }"
 sb_bg nginx sb_in "$srv" sb-preload --map "[::]:80=$sock" -- nginx -c "$SB_TMP/nginx.conf" -p "$SB_TMP"
 sb_wait_path 10 "$sock"
-sb_wait_for 10 "two nginx workers" test "$(pgrep -c -P "$(cat "$SB_TMP/nginx.pid" 2>/dev/null || echo 1)")" -ge 2
+sb_wait_for 10 "two nginx workers" bash -c "(( \$(pgrep -c -P \"\$(cat '$SB_TMP/nginx.pid' 2>/dev/null || echo 1)\") >= 2 ))"
 
 url=http://[fd01:db8:1:40::1:10]
 for i in $(seq 40); do

@@ -25,7 +25,7 @@ pl_nginx_conf "$SB_TMP/nginx.conf" "  server {
   }"
 sb_bg nginx sb_in "$srv" sb-preload --map "[::]:80=$sock" -- nginx -c "$SB_TMP/nginx.conf" -p "$SB_TMP"
 sb_wait_path 10 "$sock"
-sb_wait_for 10 "two nginx workers" test "$(pgrep -c -P "$(cat "$SB_TMP/nginx.pid" 2>/dev/null || echo 1)")" -ge 2
+sb_wait_for 10 "two nginx workers" bash -c "(( \$(pgrep -c -P \"\$(cat '$SB_TMP/nginx.pid' 2>/dev/null || echo 1)\") >= 2 ))"
 
 # client ARGS...: runs ARGS in the client box under sb-preload, with the
 # server's IPv6 and IPv4 address leading to nginx and one address to nobody.

@@ -38,7 +38,7 @@ done
 sb_assert_eq hello "$(pl_curl "http://192.0.2.10/")" "v1 request over IPv4"
 sb_assert_eq hello "$(pl_curl "http://192.0.2.11/")" "v2 request over IPv4"
 
-sb_wait_for 10 "eight access log lines" test "$(wc -l <"$SB_TMP/pp.log")" -ge 8
+sb_wait_for 10 "eight access log lines" bash -c "(( \$(wc -l <'$SB_TMP/pp.log') >= 8 ))"
 log=$(cat "$SB_TMP/pp.log")
 v1=$(grep -c "^$SB_CLIENT6 [0-9]* fd01:db8:1:40::1:10 8081 \"GET / " "$SB_TMP/pp.log" || true)
 v2=$(grep -c "^$SB_CLIENT6 [0-9]* fd01:db8:1:40::1:11 8082 \"GET / " "$SB_TMP/pp.log" || true)

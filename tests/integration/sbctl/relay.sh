@@ -117,7 +117,7 @@ for i in 1 2; do
   sb_assert_eq hello "$(pl_curl "http://[fd01:db8:1:40::1:11]/")" "v2 request $i"
 done
 sb_assert_eq hello "$(pl_curl "http://192.0.2.10/")" "request without PROXY header"
-sb_wait_for 10 "four nginx log lines" test "$(wc -l <"$SB_TMP/pp.log")" -ge 4
+sb_wait_for 10 "four nginx log lines" bash -c "(( \$(wc -l <'$SB_TMP/pp.log') >= 4 ))"
 sb_assert_eq 2 "$(grep -c "^$SB_CLIENT6 8081 \"GET / " "$SB_TMP/pp.log")" "v1 lines naming $SB_CLIENT6: $(cat "$SB_TMP/pp.log")"
 sb_assert_eq 2 "$(grep -c "^$SB_CLIENT6 8082 \"GET / " "$SB_TMP/pp.log")" "v2 lines naming $SB_CLIENT6: $(cat "$SB_TMP/pp.log")"
 sb_wait_for 10 "python to log the request" grep -q '"GET / HTTP/1.1" 200' "$SB_TMP/python.log"

@@ -17,7 +17,7 @@ local_client() { sb_in "$ns" python3 "$SBD_DIR/client.py" "$@"; }
 SBD_CTL=$SB_TMP/act.ctl
 sb_bg activate sb_in "$ns" systemd-socket-activate -l '[::1]:8080' \
   sbd -S "$SB_TMP/all.sock" -f /nonexistent.conf --control "$SBD_CTL"
-sb_wait_for 10 "the activation socket" sb_in "$ns" ss -Hltn 'sport = :8080' 
+sb_wait_for 10 "the activation socket" sb_listening "$ns" 8080
 got=$(local_client ::1 8080)
 sb_assert_eq "box=ALL peer=::1 local=::1 port=8080" "$got" "first connection (socket activation)"
 sb_assert_eq "box=ALL peer=::1 local=::1 port=8080" "$(local_client ::1 8080)" "second connection"
