@@ -87,13 +87,17 @@ int HandoffSender::send_to_target(std::uint32_t index, const char* path, std::si
   int err = 0;
   const socklen_t to_len = make_address(path, len, to, err);
   if (!to_len) return err;
+  // This connection goes by name over the shared socket, so a missing or
+  // refusing receiver costs one sendmsg, not a socket and a connect each
+  // time; only a receiver that took it is linked, for the next ones.
+  err = send_fd(sock_.get(), &to, to_len, fd);
+  if (err != 0) return err;
   UniqueFd s(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!s) return send_fd(sock_.get(), &to, to_len, fd);  // out of descriptors
-  if (connect(s.get(), reinterpret_cast<const sockaddr*>(&to), to_len) < 0) return errno;
-  enlarge_send_buffer(s.get());
-  err = send_fd(s.get(), nullptr, 0, fd);
-  if (receiver_alive(err)) link = std::move(s);
-  return err;
+  if (s && connect(s.get(), reinterpret_cast<const sockaddr*>(&to), to_len) == 0) {
+    enlarge_send_buffer(s.get());
+    link = std::move(s);
+  }
+  return 0;
 }
 
 void HandoffSender::forget_targets() noexcept {

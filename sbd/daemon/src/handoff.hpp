@@ -38,9 +38,9 @@ class HandoffSender {
   // The same for the table's target `index` (whose path is `path`), over a
   // datagram socket connected to it on its first connection. A send to a
   // path resolves it every time (unix_find_other: 7% of sbd's CPU per
-  // connection); a connected socket does that once. A receiver that went
-  // away is connected to again (its new socket, or ENOENT/ECONNREFUSED as
-  // from send_to_path); when no socket can be made, the shared one is used.
+  // connection); a connected socket does that once. Until a receiver has
+  // taken a connection (and again once it went away) its connections go by
+  // name as in send_to_path, so a missing one costs no more than there.
   int send_to_target(std::uint32_t index, const char* path, std::size_t len, int fd) noexcept;
   // A new table: an index may name another path now. Closes every link.
   void forget_targets() noexcept;

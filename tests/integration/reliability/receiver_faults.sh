@@ -3,7 +3,7 @@
 # reading (queue full): its connections are reset at once and counted in
 # `status`; a healthy receiver keeps its rate while its faulty neighbour is
 # hammered (measured side by side: the healthy receiver's rate next to a
-# healthy neighbour vs. next to each kind of faulty one); once the faulty
+# healthy neighbour vs. next to each kind of faulty one, at least half); once the faulty
 # receiver is back it is served again.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rel_helpers.sh"
@@ -49,8 +49,12 @@ measure() {
 # side_by_side NAME FAULT_ADDR COUNTER [ON OFF]: the healthy rate next to the
 # healthy neighbour (::2), then next to the faulty FAULT_ADDR (ON/OFF make and
 # end the fault). Every connection to the faulty one must be reset and
-# counted under COUNTER; the healthy rate must stay >= 0.7 of the baseline.
-# Other load on the machine can skew one pair, so up to three are tried.
+# counted under COUNTER; the healthy rate must stay >= 0.5 of the baseline.
+# A reset costs sbd more than a hand-off (it tears the socket down itself:
+# about 36 us against 21 us of CPU: bench/dispatch/fault_cost.sh), and on a busy
+# 2-core machine that shifts CPU shares by up to a third; a daemon that waited
+# on the faulty receiver would fall far below half. Other load can skew one
+# pair, so up to three are tried.
 side_by_side() {
   local name=$1 addr=$2 counter=$3 on=${4:-true} off=${5:-true} try base before
   local path=$SB_TMP/$([[ $addr == "$p::2" ]] && echo neighbour || { [[ $addr == "$p::3" ]] && echo missing || echo stale; }).sock
@@ -65,7 +69,7 @@ side_by_side() {
     sb_log "$name: healthy receiver at $RATE/s next to it, $base/s next to a healthy one (try $try)"
     ((NB_OK == 0 && NB_ERR > 0)) || sb_fail "$name: expected only resets, got $NB_OK served, $NB_ERR failed"
     sb_assert_eq "$NB_ERR" "$(($(target_counter "$path" "$counter") - before))" "$name: resets counted as $counter"
-    if ((RATE * 10 >= base * 7)); then return 0; fi
+    if ((RATE * 2 >= base)); then return 0; fi
   done
   sb_fail "$name: the healthy receiver slowed to $RATE/s next to it (from $base/s)"
 }
