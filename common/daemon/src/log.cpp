@@ -48,11 +48,15 @@ void log_line(const char* fmt, ...) noexcept {
   va_end(ap);
 }
 
-void log_conn_error(const char* fmt, ...) noexcept {
+bool log_conn_error_due() noexcept {
   std::uint64_t suppressed = 0;
   const bool ok = g_conn_limiter.allow(monotonic_ms(), suppressed);
   if (suppressed) suppressed_line(suppressed);
-  if (!ok) return;
+  return ok;
+}
+
+void log_conn_error(const char* fmt, ...) noexcept {
+  if (!log_conn_error_due()) return;
   va_list ap;
   va_start(ap, fmt);
   vlog(fmt, ap);

@@ -18,6 +18,10 @@ void set_log_program(const char* name) noexcept;
 
 void log_line(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
 void log_conn_error(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
+// Whether the limiter lets one more per-connection error line through now
+// (counting it); for callers whose formatting costs more than the line, to
+// skip it under a flood. Then write the line with log_line.
+bool log_conn_error_due() noexcept;
 // Reports messages the limiter is still holding back (at exit).
 void log_flush_suppressed() noexcept;
 

@@ -40,14 +40,14 @@ void reset_connection(int fd) noexcept {
 void Dispatcher::fail(int conn, const tbl::Tuple& t, const char* why, const char* target,
                       int err) noexcept {
   reset_connection(conn);
+  if (!log_conn_error_due()) return;  // a flood: skip the formatting too
   char from[64], to[64];
   format_endpoint(t.remote, t.rport, from, sizeof from);
   format_endpoint(t.local, t.lport, to, sizeof to);
   if (target)
-    log_conn_error("%s -> %s: %s %s: %s; connection reset", from, to, why, target,
-                   std::strerror(err));
+    log_line("%s -> %s: %s %s: %s; connection reset", from, to, why, target, std::strerror(err));
   else
-    log_conn_error("%s -> %s: %s; connection reset", from, to, why);
+    log_line("%s -> %s: %s; connection reset", from, to, why);
 }
 
 int Dispatcher::send_to_target(int conn, std::uint32_t index, const tbl::Tuple& t,
