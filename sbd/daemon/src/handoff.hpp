@@ -36,7 +36,7 @@ class HandoffSender {
   int send_to_path(const char* path, std::size_t len, int fd) const noexcept;
 
   // The same for the table's target `index` (whose path is `path`), over a
-  // datagram socket connected to it on its first connection. A send to a
+  // datagram socket connected to it once its receiver took a connection. A send to a
   // path resolves it every time (unix_find_other: 7% of sbd's CPU per
   // connection); a connected socket does that once. Until a receiver has
   // taken a connection (and again once it went away) its connections go by
