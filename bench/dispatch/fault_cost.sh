@@ -16,8 +16,7 @@ seconds=${2:-3}
 sb_topology
 srv=$(sb_netns srv)
 fast_receiver_start "$srv" "$SB_TMP/taking.sock" T
-fast_receiver_start "$srv" "$SB_TMP/refusing.sock" R
-kill "$RECEIVER_PID" # the file stays, nobody is bound
+stale_socket "$SB_TMP/refusing.sock"
 p=fd01:db8:1:40
 cat >"$SB_TMP/t.conf" <<T
 rule-set:0
@@ -27,14 +26,13 @@ ip:$p::3 jump-unix:$SB_TMP/refusing.sock
 default fail
 T
 sbd_start "$SB_NS_ROUTER" "$SB_TMP/sbd.ctl" -t -p 1 -f "$SB_TMP/t.conf"
-pid=$(pgrep -x -P "$SBD_PID" sbd || echo "$SBD_PID") # sbd_start runs it in a subshell
-cpu_ns() { cut -d' ' -f1 "/proc/$pid/schedstat"; }
+pid=$(status_get "j['pid']")
 names=([1]=taking [2]=missing [3]=refusing)
 for ((r = 1; r <= rounds; r++)); do
   for a in 1 2 3; do
-    t0=$(cpu_ns)
+    t0=$(cpu_ns "$pid")
     out=$(loadgen --base "$p::$a" --count 1 --port 80 --threads 2 --rate 2000 --seconds "$seconds" || true)
-    t1=$(cpu_ns)
+    t1=$(cpu_ns "$pid")
     n=$(($(field "$out" connections) + $(field "$out" errors)))
     printf 'round %d %-9s %6d connections  sbd %6d ns/connection\n' "$r" "${names[a]}" "$n" $(((t1 - t0) / n))
   done

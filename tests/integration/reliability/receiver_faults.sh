@@ -3,8 +3,8 @@
 # reading (queue full): its connections are reset at once and counted in
 # `status`; a healthy receiver keeps its rate while its faulty neighbour is
 # hammered (measured side by side: the healthy receiver's rate next to a
-# healthy neighbour vs. next to each kind of faulty one, at least half); once the faulty
-# receiver is back it is served again.
+# healthy neighbour vs. next to each kind of faulty one: at least half); once
+# the faulty receiver is back it is served again.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rel_helpers.sh"
 sb_require_root
@@ -15,9 +15,7 @@ qlen=$(sb_in "$srv" sysctl -n net.unix.max_dgram_qlen)
 fast_receiver_start "$srv" "$SB_TMP/healthy.sock" H
 fast_receiver_start "$srv" "$SB_TMP/neighbour.sock" N
 neighbour_pid=$RECEIVER_PID
-fast_receiver_start "$srv" "$SB_TMP/stale.sock" S
-kill "$RECEIVER_PID"   # the socket file stays, nobody is bound: refused
-sb_wait_for 5 "the stale receiver to exit" bash -c "! kill -0 $RECEIVER_PID"
+stale_socket "$SB_TMP/stale.sock"
 p=fd01:db8:1:40
 cat >"$SB_TMP/t.conf" <<T
 rule-set:0

@@ -46,6 +46,9 @@ field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 # cpu_ticks PID: user + system CPU time of PID in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
+# cpu_ns PID: CPU time of PID in nanoseconds (for windows too short for ticks).
+cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+
 # fd_count PID: open descriptors of PID.
 fd_count() { ls "/proc/$1/fd" | wc -l; }
 

@@ -9,9 +9,7 @@ sb_require_root
 sb_topology
 srv=$(sb_netns srv)
 receiver_start "$srv" "$SB_TMP/alive.sock" alive
-receiver_start "$srv" "$SB_TMP/stale.sock" stale
-kill "$RECEIVER_PID"   # leaves its socket file behind: sends are refused
-sb_wait_for 5 "stale receiver to exit" bash -c "! kill -0 $RECEIVER_PID"
+stale_socket "$SB_TMP/stale.sock"
 receiver_start "$srv" "$SB_TMP/stuck.sock" stuck
 stuck_pid=$RECEIVER_PID
 cat >"$SB_TMP/t.conf" <<T

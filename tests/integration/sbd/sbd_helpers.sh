@@ -13,6 +13,13 @@ receiver_start() {
   RECEIVER_PID=$(pgrep -f "receiver.py $path $name" | head -1)
 }
 
+# stale_socket PATH: a socket file at PATH that nobody is bound to any more,
+# as a receiver that exited leaves behind: sends to it are refused.
+stale_socket() {
+  rm -f "$1"
+  python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' "$1"
+}
+
 # sbd_start NS CONTROL ARGS...: sbd in namespace NS with a control socket at
 # CONTROL; waits until it answers. Sets SBD_PID and SBD_CTL.
 sbd_start() {
