@@ -34,6 +34,7 @@ KernelState state_from(const std::optional<NftObjects>& nft, std::vector<Prefix>
     k.items = std::move(i.items);
     k.unrecognized = std::move(i.unrecognized);
     k.limit_trips = std::move(i.limit_trips);
+    k.steer_counters = std::move(i.steer_counters);
   }
   k.routes = std::move(routes);
   k.unrecognized.insert(k.unrecognized.end(), route_oddities.begin(), route_oddities.end());

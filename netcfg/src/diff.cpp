@@ -15,6 +15,21 @@ std::string ports_text(const std::vector<PortRange>& ports) {
   return ports.empty() ? "all" : join_ports(ports);
 }
 
+// "ports 80, 443" and, for a block with its own port, ", tproxy port 9000".
+std::string block_text(const Steer& s) {
+  std::string out = "ports " + ports_text(s.ports);
+  if (s.tproxy_port != 0) out += ", tproxy port " + std::to_string(s.tproxy_port);
+  return out;
+}
+
+std::string own_port_text(std::uint16_t port) { return port ? std::to_string(port) : "main"; }
+
+// Whether some block sends to the main tproxy port.
+bool uses_main_port(const DesiredState& d) {
+  return std::any_of(d.steers.begin(), d.steers.end(),
+                     [](const Steer& s) { return s.tproxy_port == 0; });
+}
+
 template <typename T, typename Text>
 void set_diff(const std::vector<T>& want, const std::vector<T>& have, Text text,
               std::vector<Change>& out) {
@@ -50,11 +65,11 @@ std::vector<Change> diff_nft(const DesiredState& desired_in, const KernelState& 
     const Steer& w = i < want.steers.size() ? want.steers[i] : none;
     const Steer& h = i < have.steers.size() ? have.steers[i] : none;
     if (i >= have.steers.size())
-      out.push_back({Change::Kind::Add,
-                     "nft steer " + std::to_string(i) + " (ports " + ports_text(w.ports) + ")"});
+      out.push_back(
+          {Change::Kind::Add, "nft steer " + std::to_string(i) + " (" + block_text(w) + ")"});
     if (i >= want.steers.size())
-      out.push_back({Change::Kind::Remove,
-                     "nft steer " + std::to_string(i) + " (ports " + ports_text(h.ports) + ")"});
+      out.push_back(
+          {Change::Kind::Remove, "nft steer " + std::to_string(i) + " (" + block_text(h) + ")"});
     set_diff(
         w.prefixes, h.prefixes, [&](const Prefix& p) { return "nft element " + p.str() + in; },
         out);
@@ -77,11 +92,16 @@ std::vector<Change> diff_nft(const DesiredState& desired_in, const KernelState& 
         set_diff(
             w.ports, h.ports, [&](const PortRange& r) { return "nft port " + r.str() + in; }, out);
       }
+      if (w.tproxy_port != h.tproxy_port)
+        out.push_back({Change::Kind::Modify, "tproxy port" + in + ": " +
+                                                 own_port_text(h.tproxy_port) + " -> " +
+                                                 own_port_text(w.tproxy_port)});
     }
   }
-  // Port and client mode live in the rules: only meaningful where rules exist.
+  // Port and client mode live in the rules: only meaningful where rules
+  // exist, the main port only where rules without their own port exist.
   if (!want.steers.empty() && !have.steers.empty()) {
-    if (want.tproxy_port != have.tproxy_port)
+    if (want.tproxy_port != have.tproxy_port && uses_main_port(want) && uses_main_port(have))
       out.push_back({Change::Kind::Modify, "tproxy port " + std::to_string(have.tproxy_port) +
                                                " -> " + std::to_string(want.tproxy_port)});
     if (want.local_clients != have.local_clients)

@@ -1,5 +1,6 @@
 // build_nft(): the table, its prerouting chain, one interval set per address
-// family and one for ports per steer block, and one TPROXY rule per family.
+// family and one for ports per steer block, and one TPROXY rule per family
+// (with a counter in a block with its own port).
 // The bytecode matches what nft 1.0.x generates for the same text (compare
 // `nft --debug=netlink -f` of render_nft()'s output).
 #include <arpa/inet.h>
@@ -182,12 +183,21 @@ void add_steer_match(nftnl_rule* rule, int family, const SetHandle& addrs, const
   }
 }
 
-// <match> tproxy <family> to <loopback>:port accept
+void add_counter(nftnl_rule* rule) {
+  ExprPtr counter = new_expr("counter");
+  nftnl_expr_set_u64(counter.get(), NFTNL_EXPR_CTR_PACKETS, 0);
+  nftnl_expr_set_u64(counter.get(), NFTNL_EXPR_CTR_BYTES, 0);
+  add_expr(rule, std::move(counter));
+}
+
+// <match> [counter] tproxy <family> to <loopback>:port accept
+// A block with its own port counts what went to it (a listener sbd never sees).
 RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports,
-                   const DesiredState& d) {
+                   const DesiredState& d, const Steer& steer) {
   RulePtr r = new_rule();
   nftnl_rule* rule = r.get();
   add_steer_match(rule, family, addrs, ports, d);
+  if (steer.tproxy_port != 0) add_counter(rule);
   if (family == AF_INET6) {
     in6_addr a{};
     inet_pton(AF_INET6, "::ffff:127.0.0.1", &a);
@@ -197,7 +207,7 @@ RulePtr steer_rule(int family, const SetHandle& addrs, const SetHandle* ports,
     a.s_addr = htonl(INADDR_LOOPBACK);
     add_immediate(rule, NFT_REG_1, &a, sizeof a);
   }
-  const std::uint16_t port = htons(d.tproxy_port);
+  const std::uint16_t port = htons(steer.tproxy_port != 0 ? steer.tproxy_port : d.tproxy_port);
   add_immediate(rule, NFT_REG_2, &port, sizeof port);
   add_tproxy(rule, family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
   add_accept(rule);
@@ -263,10 +273,7 @@ RulePtr limit_rule(int family, const SetHandle& addrs, const SetHandle* ports,
   nftnl_expr_set(dynset.get(), NFTNL_EXPR_DYNSET_EXPR, stateful.release(), 0);
   add_expr(rule, std::move(dynset));
 
-  ExprPtr counter = new_expr("counter");
-  nftnl_expr_set_u64(counter.get(), NFTNL_EXPR_CTR_PACKETS, 0);
-  nftnl_expr_set_u64(counter.get(), NFTNL_EXPR_CTR_BYTES, 0);
-  add_expr(rule, std::move(counter));
+  add_counter(rule);
   ExprPtr reject = new_expr("reject");
   nftnl_expr_set_u32(reject.get(), NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
   nftnl_expr_set_u8(reject.get(), NFTNL_EXPR_REJECT_CODE, 0);
@@ -339,7 +346,7 @@ NftObjects build_nft(const DesiredState& d) {
         o.sets.push_back(std::move(s));
         o.rules.push_back(limit_rule(family, *addrs, pp, d, l, false, h));
       }
-      o.rules.push_back(steer_rule(family, *addrs, pp, d));
+      o.rules.push_back(steer_rule(family, *addrs, pp, d, steer));
     }
   }
   return o;

@@ -39,6 +39,11 @@ struct DecodedRule {
   std::string addr_set;
   std::optional<std::string> port_set;
   std::uint16_t port = 0;
+  // A TPROXY rule's counter: the block has its own port.
+  struct Counter {
+    std::uint64_t packets = 0, bytes = 0;
+  };
+  std::optional<Counter> counter;
   std::optional<DecodedLimit> limit;  // set: a limit rule, `port` means nothing
 };
 
@@ -250,6 +255,9 @@ std::optional<DecodedRule> decode(nftnl_rule* r) {
     if (!d.limit) return std::nullopt;
     return d;
   }
+  if (nftnl_expr* counter = c.next("counter"))
+    d.counter = DecodedRule::Counter{nftnl_expr_get_u64(counter, NFTNL_EXPR_CTR_PACKETS),
+                                     nftnl_expr_get_u64(counter, NFTNL_EXPR_CTR_BYTES)};
   nftnl_expr* addr = c.next("immediate");
   if (!addr || u32(addr, NFTNL_EXPR_IMM_DREG) != NFT_REG_1) return std::nullopt;
   if (d.family == AF_INET6) {
@@ -268,6 +276,7 @@ std::optional<DecodedRule> decode(nftnl_rule* r) {
   std::uint16_t be = 0;
   std::memcpy(&be, p, 2);
   d.port = ntohs(be);
+  if (d.counter && d.port == 0) return std::nullopt;  // own port 0 would read as the main one
   nftnl_expr* tp = c.next("tproxy");
   if (!tp ||
       u32(tp, NFTNL_EXPR_TPROXY_FAMILY) != (d.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4) ||
@@ -402,7 +411,9 @@ Interpreted interpret_nft(const NftObjects& t) {
   std::map<std::size_t, Steer> steers;
   std::map<std::size_t, SourceLimits> limits;
   std::map<std::pair<std::size_t, int>, unsigned> limit_bits;
-  std::optional<std::uint16_t> port;
+  // Per block: its own port, or nullopt for the main one (a rule without a counter).
+  std::map<std::size_t, std::optional<std::uint16_t>> block_port;
+  std::optional<std::uint16_t> port;  // the main one
   std::optional<bool> local_clients;
   for (const auto& r : t.rules) {
     auto d = decode(r.get());
@@ -461,21 +472,35 @@ Interpreted interpret_nft(const NftObjects& t) {
       out.items.push_back({NftItem::Kind::Rule, l.dyn_set, limit_rule_text(text), {}});
       continue;
     }
-    if (port && *port != d->port)
-      out.unrecognized.push_back("nft rules disagree on the tproxy port (" + std::to_string(*port) +
-                                 " and " + std::to_string(d->port) + ")");
+    const std::size_t n = addr->second.ref.steer;
+    // A counter marks a block with its own port; the rules without one
+    // share the main port.
+    if (!d->counter) {
+      if (port && *port != d->port)
+        out.unrecognized.push_back("nft rules disagree on the tproxy port (" +
+                                   std::to_string(*port) + " and " + std::to_string(d->port) + ")");
+      port = port.value_or(d->port);
+    }
+    const std::optional<std::uint16_t> own =
+        d->counter ? std::optional<std::uint16_t>(d->port) : std::nullopt;
+    if (auto seen = block_port.find(n); seen != block_port.end() && seen->second != own)
+      out.unrecognized.push_back("nft rules of steer " + std::to_string(n) +
+                                 " disagree on the tproxy port");
+    block_port.emplace(n, own);
     if (local_clients && *local_clients == d->skips_loopback)
       out.unrecognized.push_back("nft rules disagree on local clients");
-    port = port.value_or(d->port);
     local_clients = local_clients.value_or(!d->skips_loopback);
     out.has_rules = true;
-    out.items.push_back(
-        {NftItem::Kind::Rule,
-         d->addr_set,
-         steer_rule_text(d->family, d->addr_set, d->port_set, d->port, !d->skips_loopback),
-         {}});
+    out.items.push_back({NftItem::Kind::Rule,
+                         d->addr_set,
+                         steer_rule_text(d->family, d->addr_set, d->port_set, d->port,
+                                         !d->skips_loopback, d->counter.has_value()),
+                         {}});
+    if (d->counter)
+      out.steer_counters.push_back({n, d->family, d->port, d->counter->packets, d->counter->bytes});
 
-    Steer& steer = steers[addr->second.ref.steer];
+    Steer& steer = steers[n];
+    steer.tproxy_port = own.value_or(0);
     addr->second.used = true;
     for (const auto& range : addr->second.ranges)
       for (const auto& p : prefixes_from_range(d->family, range)) steer.prefixes.push_back(p);

@@ -12,10 +12,12 @@ namespace socketbox::netcfg {
 
 struct Interpreted {
   DesiredState steering;
-  bool has_rules = false;      // tproxy_port and local_clients mean something
+  // local_clients means something; tproxy_port too if a block has no own port.
+  bool has_rules = false;
   std::vector<NftItem> items;  // what was recognised, named
   std::vector<std::string> unrecognized;
   std::vector<LimitTrips> limit_trips;
+  std::vector<SteerCounter> steer_counters;  // of the blocks with their own port
 };
 
 Interpreted interpret_nft(const NftObjects& table);

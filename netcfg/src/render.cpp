@@ -69,6 +69,11 @@ std::string mask_text(int family, unsigned bits) {
   return Prefix::from_kernel(family, mask.data(), family == AF_INET6 ? 128 : 32)->str();
 }
 
+// The port a block's TPROXY rules send to: its own, or the main one.
+std::uint16_t steer_port(const DesiredState& d, const Steer& steer) {
+  return steer.tproxy_port != 0 ? steer.tproxy_port : d.tproxy_port;
+}
+
 // The limit sets and rules of one family of steer block n, in build order.
 struct LimitParts {
   std::vector<std::pair<std::string, bool>> sets;  // name, is a rate set
@@ -126,9 +131,10 @@ std::string limit_set_text(bool rate, std::uint64_t timeout_ms) {
 
 std::string steer_rule_text(int family, const std::string& addr_set,
                             const std::optional<std::string>& port_set, std::uint16_t tproxy_port,
-                            bool local_clients) {
+                            bool local_clients, bool counter, const std::string& counter_values) {
   const bool v6 = family == AF_INET6;
   std::string out = steer_match_text(family, addr_set, port_set, local_clients);
+  if (counter) out += counter_values.empty() ? "counter " : "counter " + counter_values + " ";
   out += v6 ? "tproxy ip6 to [::ffff:127.0.0.1]:" : "tproxy ip to 127.0.0.1:";
   return out + std::to_string(tproxy_port) + " accept";
 }
@@ -181,11 +187,11 @@ std::vector<NftItem> nft_items(const DesiredState& desired_in) {
                        {}});
       for (const auto& r : limits.rules)
         out.push_back({NftItem::Kind::Rule, r.dyn_set, limit_rule_text(r), {}});
-      out.push_back(
-          {NftItem::Kind::Rule,
-           set,
-           steer_rule_text(family, set, ports, desired.tproxy_port, desired.local_clients),
-           {}});
+      out.push_back({NftItem::Kind::Rule,
+                     set,
+                     steer_rule_text(family, set, ports, steer_port(desired, steer),
+                                     desired.local_clients, steer.tproxy_port != 0),
+                     {}});
     }
   }
   return out;
@@ -216,7 +222,8 @@ std::string render_nft(const DesiredState& desired_in) {
       for (const auto& r : limits.rules)
         rules += "\t\t" + limit_rule_text(r, "packets 0 bytes 0") + "\n";
       rules += "\t\t" +
-               steer_rule_text(family, set, ports, desired.tproxy_port, desired.local_clients) +
+               steer_rule_text(family, set, ports, steer_port(desired, steer),
+                               desired.local_clients, steer.tproxy_port != 0, "packets 0 bytes 0") +
                "\n";
     }
     if (ports) render_set(sets, *ports, "inet_service", join_ports(steer.ports));

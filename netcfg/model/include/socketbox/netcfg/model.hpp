@@ -55,17 +55,25 @@ struct SourceLimits {
 // "max 20 conn per /64,/32; rate 20/second burst 5 per /64,/32", or "none".
 std::string to_string(const SourceLimits& limits);
 
-// One [[steer]] block: these prefixes and these TCP ports go to sbd.
+// One [[steer]] block: these prefixes and these TCP ports go to sbd (or to
+// the listener on the block's own TPROXY port).
 struct Steer {
   // A constructor rather than an aggregate: {prefixes, ports} stays valid
   // (and warning-free) now that limits follow.
   Steer() = default;
   Steer(std::vector<Prefix> prefixes_in, std::vector<PortRange> ports_in = {},
-        SourceLimits limits_in = {})
-      : prefixes(std::move(prefixes_in)), ports(std::move(ports_in)), limits(limits_in) {}
+        SourceLimits limits_in = {}, std::uint16_t tproxy_port_in = 0)
+      : prefixes(std::move(prefixes_in)),
+        ports(std::move(ports_in)),
+        limits(limits_in),
+        tproxy_port(tproxy_port_in) {}
   std::vector<Prefix> prefixes;
   std::vector<PortRange> ports;  // empty = every port
   SourceLimits limits;
+  // 0: DesiredState::tproxy_port. Otherwise the block's own port, whose TPROXY
+  // rules carry a counter (how many packets went to that listener); the
+  // counter is also how a read-back tells an own port from the main one.
+  std::uint16_t tproxy_port = 0;
   friend bool operator==(const Steer&, const Steer&) = default;
 };
 
@@ -78,11 +86,23 @@ struct LimitTrips {
   friend bool operator==(const LimitTrips&, const LimitTrips&) = default;
 };
 
+// The counter of one TPROXY rule of a steer block with its own port.
+struct SteerCounter {
+  std::size_t steer = 0;
+  int family = 0;  // AF_INET6 or AF_INET
+  std::uint16_t port = 0;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  friend bool operator==(const SteerCounter&, const SteerCounter&) = default;
+};
+
 // What socketbox wants the kernel of one network namespace to hold.
 struct DesiredState {
   std::vector<Steer> steers;
-  std::uint16_t tproxy_port = 1;  // sbd listens on [::ffff:127.0.0.1]:tproxy_port
-  bool local_clients = false;     // processes on the box reach steered addresses too
+  // sbd listens on [::ffff:127.0.0.1]:tproxy_port: the port of every steer
+  // block without its own. Read back, only such a block's rules tell it (else 1).
+  std::uint16_t tproxy_port = 1;
+  bool local_clients = false;  // processes on the box reach steered addresses too
 };
 
 // One object of the socketbox nft table that netcfg recognises, named as
@@ -107,6 +127,8 @@ struct KernelState {
   std::vector<std::string> unrecognized;
   // The trip counter of every limit rule, in table order.
   std::vector<LimitTrips> limit_trips;
+  // The counter of every TPROXY rule of a block with its own port, in table order.
+  std::vector<SteerCounter> steer_counters;
 };
 
 struct Change {
@@ -125,6 +147,7 @@ DesiredState normalize(const DesiredState& desired);
 // Throws NetcfgError naming the problem if `desired` cannot be loaded:
 // a steer block without prefixes, overlapping prefixes or port ranges inside
 // one block, a port range with lo > hi, tproxy_port 0, or limits out of range.
+// A steer block's own tproxy_port may be any port (0: the main one).
 void validate(const DesiredState& desired);
 
 // What apply(desired) would change, as human-readable lines; empty = nothing.

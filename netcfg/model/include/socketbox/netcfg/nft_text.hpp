@@ -13,10 +13,13 @@
 namespace socketbox::netcfg {
 
 // [iif != "lo"] ip6 daddr @s06 (tcp dport @s0p | meta l4proto tcp)
-// tproxy ip6 to [::ffff:127.0.0.1]:PORT accept
+// [counter [packets P bytes B]] tproxy ip6 to [::ffff:127.0.0.1]:PORT accept
+// `counter`: the rule of a block with its own port; `counter_values` as for
+// limit_rule_text().
 std::string steer_rule_text(int family, const std::string& addr_set,
                             const std::optional<std::string>& port_set, std::uint16_t tproxy_port,
-                            bool local_clients);
+                            bool local_clients, bool counter = false,
+                            const std::string& counter_values = "");
 // "second", "minute", "hour", "day" for 1, 60, 3600, 86400 seconds.
 std::string unit_name(std::uint32_t seconds);
 
