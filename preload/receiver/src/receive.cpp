@@ -1,9 +1,14 @@
 // sb_recv_fds: one datagram in, validated stream sockets out; everything
 // else that arrived is closed so nothing leaks into the server.
+// sb_recv_listener: the same receive, waited for (bounded) until a datagram
+// brings a listening TCP socket.
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "receive_datagram.hpp"
@@ -28,23 +33,76 @@ bool sender_allowed(const sb_recv_filter* filter, bool have_creds, const ucred& 
          std::memcmp(payload, filter->token, payload_len) == 0;
 }
 
+std::int64_t now_ms() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 }  // namespace
 
 extern "C" int sb_recv_fds(int fd, int* fds, int max, const sb_recv_filter* filter,
                            sb_recv_stats* stats) {
+  return socketbox::receiver::recv_datagram(fd, fds, max, filter, stats, 0,
+                                            socketbox::receiver::Want::connection);
+}
+
+extern "C" int sb_recv_listener(int fd, int timeout_ms, int flags) {
+  return socketbox::receiver::recv_listener(fd, timeout_ms, flags, nullptr);
+}
+
+namespace socketbox::receiver {
+
+int recv_datagram(int fd, int* fds, int max, const sb_recv_filter* filter, sb_recv_stats* stats,
+                  int recv_flags, Want want) noexcept {
   if (fds == nullptr || max < 1 || max > SB_RECV_MAX_FDS) {
     errno = EINVAL;
     return -1;
   }
-  socketbox::receiver::Datagram d;
+  Datagram d;
   msghdr msg = d.header(max);
-  const ssize_t got_bytes = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  const ssize_t got_bytes = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | recv_flags);
   if (got_bytes < 0) return -1;
-  return socketbox::receiver::take_datagram(msg, static_cast<size_t>(got_bytes), fds, max, filter,
-                                            stats);
+  return take_datagram(msg, static_cast<size_t>(got_bytes), fds, max, filter, stats, want);
 }
 
-namespace socketbox::receiver {
+int recv_listener(int fd, int timeout_ms, int flags, const sb_recv_filter* filter) noexcept {
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+    errno = EINVAL;
+    return -1;
+  }
+  const std::int64_t deadline = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
+  for (;;) {
+    int wait = -1;
+    if (timeout_ms >= 0) {
+      const std::int64_t left = deadline - now_ms();
+      wait = left > 0 ? static_cast<int>(left) : 0;
+    }
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, wait);
+    if (ready < 0) return -1;  // EINTR too: the caller decides whether to wait on
+    if (ready == 0) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    // Not blocking even on a blocking socket: another thread may have taken
+    // the datagram since poll. A bad fd (POLLNVAL) fails here with EBADF.
+    int got[SB_RECV_MAX_FDS];
+    const int n =
+        recv_datagram(fd, got, SB_RECV_MAX_FDS, filter, nullptr, MSG_DONTWAIT, Want::listener);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      return -1;
+    }
+    if (n == 0) continue;  // only connections or rejected senders: closed, wait on
+    close_all(got + 1, static_cast<size_t>(n - 1));
+    if (sb_apply_accept_flags(got[0], flags) != 0) {
+      close_all(got, 1);
+      return -1;
+    }
+    return got[0];
+  }
+}
 
 msghdr Datagram::header(int max) noexcept {
   iov = {payload, sizeof payload};
@@ -58,7 +116,7 @@ msghdr Datagram::header(int max) noexcept {
 }
 
 int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
-                  const sb_recv_filter* filter, sb_recv_stats* stats) noexcept {
+                  const sb_recv_filter* filter, sb_recv_stats* stats, Want want) noexcept {
   sb_recv_stats ignored{};
   if (stats == nullptr) stats = &ignored;
   const int saved = errno;
@@ -97,7 +155,9 @@ int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
   }
   int out = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (sb_is_acceptable_socket(got[i])) {
+    const bool wanted =
+        want == Want::listener ? is_listening_socket(got[i]) : sb_is_acceptable_socket(got[i]) != 0;
+    if (wanted) {
       fds[out++] = got[i];
       ++stats->received;
     } else {

@@ -24,11 +24,28 @@ struct Datagram {
   msghdr header(int max) noexcept;
 };
 
+// What a receiver takes from a datagram: connections (sb_is_acceptable_socket)
+// or listening TCP sockets (is_listening_socket).
+enum class Want { connection, listener };
+
+// 1 if fd is a listening SOCK_STREAM socket of AF_INET or AF_INET6.
+bool is_listening_socket(int fd) noexcept;
+
 // Validates one received datagram (got_bytes of payload): every descriptor
 // it carried goes to fds[0..max) (close-on-exec as received) or is closed,
-// as sb_recv_fds documents. Returns how many were accepted. stats may be
-// NULL. Preserves errno.
+// as sb_recv_fds documents (for Want::listener: as sb_recv_listener does).
+// Returns how many were accepted. stats may be NULL. Preserves errno.
 int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
-                  const sb_recv_filter* filter, sb_recv_stats* stats) noexcept;
+                  const sb_recv_filter* filter, sb_recv_stats* stats,
+                  Want want = Want::connection) noexcept;
+
+// One recvmsg(2) (flags added to MSG_CMSG_CLOEXEC) on receiving socket fd,
+// then take_datagram: the body of sb_recv_fds.
+int recv_datagram(int fd, int* fds, int max, const sb_recv_filter* filter, sb_recv_stats* stats,
+                  int recv_flags, Want want) noexcept;
+
+// sb_recv_listener with a sender filter (NULL: anyone), as the preload needs
+// for --require-uid.
+int recv_listener(int fd, int timeout_ms, int flags, const sb_recv_filter* filter) noexcept;
 
 }  // namespace socketbox::receiver

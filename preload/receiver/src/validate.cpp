@@ -1,9 +1,11 @@
 // What may be handed to a server: connected stream sockets of IP or Unix.
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 
+#include "receive_datagram.hpp"
 #include "socketbox/receiver.h"
 
 namespace {
@@ -24,6 +26,21 @@ extern "C" int sb_is_acceptable_socket(int fd) {
   if (!ok || type != SOCK_STREAM || listening) return 0;
   return domain == AF_INET || domain == AF_INET6 || domain == AF_UNIX;
 }
+
+namespace socketbox::receiver {
+
+bool is_listening_socket(int fd) noexcept {
+  int saved = errno;
+  int type = 0, domain = 0, protocol = 0, listening = 0;
+  bool ok = get_int_option(fd, SO_TYPE, type) && get_int_option(fd, SO_DOMAIN, domain) &&
+            get_int_option(fd, SO_PROTOCOL, protocol) &&
+            get_int_option(fd, SO_ACCEPTCONN, listening);
+  errno = saved;
+  return ok && type == SOCK_STREAM && protocol == IPPROTO_TCP && listening == 1 &&
+         (domain == AF_INET || domain == AF_INET6);
+}
+
+}  // namespace socketbox::receiver
 
 extern "C" int sb_apply_accept_flags(int fd, int flags) {
   int fl = ::fcntl(fd, F_GETFL);

@@ -44,6 +44,10 @@ int create_endpoint(int fd, int map) noexcept {
   int flags = SB_BIND_CLOEXEC;
   if (status & O_NONBLOCK) flags |= SB_BIND_NONBLOCK;
   if (g_config.check_uid) flags |= SB_BIND_PASSCRED;
+  // Listener mode: the receiving socket a former listen() kept open holds
+  // the path; this bind takes it over (and sbd, seeing a new socket there,
+  // sends the listening socket again).
+  if (g_config.listener[map]) close_hidden_receiver(map);
   int tmp = sb_bind_receiver(m.path, flags);
   if (tmp < 0) {
     log_line("bind %s: cannot create receiving socket %s: %s", what, m.path, error_name(errno));
@@ -64,7 +68,8 @@ int create_endpoint(int fd, int map) noexcept {
     errno = EMFILE;
     return -1;
   }
-  connect_requeue_socket(fd, map);
+  // Only connections are re-sent to the endpoint; a listener endpoint gets one socket.
+  if (!g_config.listener[map]) connect_requeue_socket(fd, map);
   if (g_config.no_inherit) drop_from_ld_preload();
   if (g_config.debug) log_line("fd %d: %s now receives at %s", fd, what, m.path);
   return 0;

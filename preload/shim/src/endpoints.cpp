@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "real.hpp"
+#include "socketbox/preload/map_spec.hpp"
 
 namespace socketbox::preload {
 namespace {
@@ -29,6 +30,14 @@ struct Slot {
 };
 
 Slot g_slots[kMaxEndpoints];
+
+// A listener mapping's receiving socket, out of the server's sight.
+struct Hidden {
+  int fd = -1;
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+Hidden g_hidden[kMaxMaps];
 std::atomic<int> g_used{0};  // slots ever taken: bounds the scan
 pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -48,14 +57,27 @@ Slot* find(int fd) noexcept {
 }
 
 // The requeue socket if fd still is it (the server may have closed it).
-bool requeue_valid(const Slot& s) noexcept {
-  if (s.requeue < 0) return false;
+bool still_ours(int fd, dev_t dev, ino_t ino) noexcept {
+  if (fd < 0) return false;
   int saved = errno;
   struct stat st {};
-  bool same =
-      ::fstat(s.requeue, &st) == 0 && st.st_dev == s.requeue_dev && st.st_ino == s.requeue_ino;
+  bool same = ::fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
   errno = saved;
   return same;
+}
+
+bool requeue_valid(const Slot& s) noexcept {
+  return still_ours(s.requeue, s.requeue_dev, s.requeue_ino);
+}
+
+// Under g_lock.
+void close_hidden_locked(Hidden& h) noexcept {
+  if (still_ours(h.fd, h.dev, h.ino)) {
+    int saved = errno;
+    real::close(h.fd);
+    errno = saved;
+  }
+  h = Hidden{};
 }
 
 void clear(Slot& s) noexcept {
@@ -197,6 +219,31 @@ void forget_range(unsigned first, unsigned last) noexcept {
     if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last)
       clear(g_slots[i]);
   }
+}
+
+void keep_hidden_receiver(int map, int sock) noexcept {
+  if (map < 0 || map >= kMaxMaps) {
+    real::close(sock);
+    return;
+  }
+  int saved = errno;
+  struct stat st {};
+  bool ok = ::fstat(sock, &st) == 0;
+  errno = saved;
+  Lock lock;
+  close_hidden_locked(g_hidden[map]);
+  if (!ok) {
+    real::close(sock);
+    errno = saved;
+    return;
+  }
+  g_hidden[map] = Hidden{sock, st.st_dev, st.st_ino};
+}
+
+void close_hidden_receiver(int map) noexcept {
+  if (map < 0 || map >= kMaxMaps) return;
+  Lock lock;
+  close_hidden_locked(g_hidden[map]);
 }
 
 }  // namespace socketbox::preload

@@ -47,4 +47,14 @@ void forget_endpoint(int fd) noexcept;
 // Same for every endpoint with first <= fd <= last.
 void forget_range(unsigned first, unsigned last) noexcept;
 
+// Listener mode: the receiving socket of mapping map, kept open (at a high
+// close-on-exec number the server does not know) after listen() installed
+// the listening socket in its place, so that its path stays bound while the
+// server runs. Takes ownership of sock; an older one of the mapping (if still
+// ours, checked by inode) is closed.
+void keep_hidden_receiver(int map, int sock) noexcept;
+// Closes mapping map's hidden receiving socket, if it still is ours: before
+// the mapping's path is bound anew.
+void close_hidden_receiver(int map) noexcept;
+
 }  // namespace socketbox::preload

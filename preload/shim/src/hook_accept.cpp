@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "endpoints.hpp"
 #include "export.hpp"
+#include "listener.hpp"
 #include "real.hpp"
 #include "receive_conn.hpp"
 #include "socketbox/receiver.h"
@@ -20,6 +21,12 @@ int accept_endpoint(int fd, int map, sockaddr* addr, socklen_t* len, int flags) 
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
     errno = EINVAL;
     return -1;
+  }
+  // A listener-mode endpoint accepted on without listen() (inherited across
+  // exec between bind and listen): install the listening socket first.
+  if (g_config.listener[map]) {
+    if (take_listener(fd, map, -1) != 0) return -1;
+    return real::accept4(fd, addr, len, flags);
   }
   int conn = receive_connection(fd, map);
   if (conn < 0) return -1;

@@ -1,5 +1,6 @@
 // bind() and listen(): a bind to a mapped address makes the endpoint;
-// listen() on an endpoint succeeds without doing anything.
+// listen() on an endpoint succeeds without doing anything, except in listener
+// mode, where it installs the listening socket sbd sends (listener.hpp).
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include "endpoint_create.hpp"
 #include "endpoints.hpp"
 #include "export.hpp"
+#include "listener.hpp"
 #include "real.hpp"
 
 using namespace socketbox::preload;
@@ -46,14 +48,17 @@ SB_HOOK int bind(int fd, const sockaddr* addr, socklen_t len) {
 
 SB_HOOK int listen(int fd, int backlog) {
   if (!g_config.enabled) return real::listen(fd, backlog);
-  if (is_endpoint(fd)) {
+  EndpointInfo info;
+  if (endpoint_info(fd, info)) {
+    if (g_config.listener[info.map]) return take_listener(fd, info.map, backlog);
     set_listening(fd);
     return 0;
   }
   int rc = real::listen(fd, backlog);
   if (rc < 0 && errno == EOPNOTSUPP) {
     int saved = errno;
-    if (endpoint_map(fd) >= 0) {
+    if (int map = endpoint_map(fd); map >= 0) {
+      if (g_config.listener[map]) return take_listener(fd, map, backlog);
       set_listening(fd);
       errno = saved;
       return 0;

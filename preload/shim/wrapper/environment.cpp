@@ -30,6 +30,13 @@ bool export_settings(const PreloadSettings& s) {
   if (s.connects.empty() ? ::unsetenv("SB_PRELOAD_CONNECT") != 0
                          : ::setenv("SB_PRELOAD_CONNECT", s.connects.c_str(), 1) != 0)
     return false;
+  if (s.listeners.empty() ? ::unsetenv("SB_PRELOAD_LISTENER") != 0
+                          : ::setenv("SB_PRELOAD_LISTENER", s.listeners.c_str(), 1) != 0)
+    return false;
+  if (s.listener_wait.empty()
+          ? ::unsetenv("SB_PRELOAD_LISTENER_WAIT") != 0
+          : ::setenv("SB_PRELOAD_LISTENER_WAIT", s.listener_wait.c_str(), 1) != 0)
+    return false;
   if (s.uid.empty() ? ::unsetenv("SB_PRELOAD_UID") != 0
                     : ::setenv("SB_PRELOAD_UID", s.uid.c_str(), 1) != 0)
     return false;

@@ -1,7 +1,8 @@
-// sb-preload [--map ADDR:PORT=PATH]... [--connect ADDR:PORT=PATH]... [options]
-//            [--] COMMAND [ARGS...]
+// sb-preload [--map ADDR:PORT=PATH]... [--listener ADDR:PORT=PATH]...
+//            [--connect ADDR:PORT=PATH]... [options] [--] COMMAND [ARGS...]
 // Runs COMMAND with libsbpreload.so so that its TCP listeners on the mapped
-// addresses become socketbox receiving endpoints, and its TCP connects to
+// addresses become socketbox receiving endpoints (or, with --listener, take
+// over the listening socket sbd sends to PATH), and its TCP connects to
 // the --connect addresses reach the servers receiving at those paths. Exit 2 on a usage error,
 // 126/127 when COMMAND cannot be run.
 #include <pwd.h>
@@ -40,7 +41,8 @@ std::string absolutize(const std::string& map) {
   return map.substr(0, eq + 1) + cwd + "/" + map.substr(eq + 1);
 }
 
-// option is "--map" or "--connect"; connect mappings may share a path.
+// option is "--map", "--listener" or "--connect"; connect mappings may share
+// a path.
 std::string validated_maps(const char* option, const std::vector<std::string>& maps,
                            bool unique_paths) {
   std::string joined;
@@ -82,7 +84,8 @@ int run(int argc, char** argv) {
       "the servers receiving at PATH without any network. Everything else the program does is "
       "left alone."};
   app.set_version_flag("--version", std::string("sb-preload ") + socketbox::kVersion);
-  std::vector<std::string> maps, connects;
+  std::vector<std::string> maps, connects, listeners;
+  int listener_wait = 30;
   std::string user, library;
   bool no_inherit = false, debug = false;
   app.add_option(
@@ -91,6 +94,20 @@ int run(int argc, char** argv) {
          "0.0.0.0, [IPv6] or IPv4, exactly as the server binds it. Repeatable.")
       ->type_name("ADDR:PORT=PATH")
       ->allow_extra_args(false);  // one value per --map: COMMAND is not swallowed
+  app.add_option(
+         "-l,--listener", listeners,
+         "ADDR:PORT=PATH: like --map, but in listener mode: listen() then waits for the "
+         "listening TCP socket sbd sends to PATH (a route with handoff = \"listener\") and "
+         "installs it in place of the server's socket, which accepts natively from then on. "
+         "Repeatable.")
+      ->type_name("ADDR:PORT=PATH")
+      ->allow_extra_args(false);
+  app.add_option("--listener-wait", listener_wait,
+                 "How long listen() waits for the listening socket of a --listener mapping; "
+                 "then it fails with EADDRNOTAVAIL")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0, 86400))
+      ->default_val(30);
   app.add_option("-c,--connect", connects,
                  "ADDR:PORT=PATH: a TCP connect() to ADDR:PORT is served by the receiver at PATH "
                  "(a server under sb-preload --map, sb-inetd, ...) over a Unix socketpair. Same "
@@ -113,7 +130,7 @@ int run(int argc, char** argv) {
   app.prefix_command();
   app.footer(
       "Environment passed to COMMAND: LD_PRELOAD (library prepended), SB_PRELOAD_MAP,\n"
-      "SB_PRELOAD_CONNECT, SB_PRELOAD_UID, "
+      "SB_PRELOAD_LISTENER, SB_PRELOAD_LISTENER_WAIT, SB_PRELOAD_CONNECT, SB_PRELOAD_UID, "
       "SB_PRELOAD_NO_INHERIT, SB_PRELOAD_DEBUG. See docs/sb-preload.md.");
   try {
     app.parse(argc, argv);
@@ -126,12 +143,23 @@ int run(int argc, char** argv) {
   }
   std::vector<std::string> command = app.remaining();
   if (!command.empty() && command.front() == "--") command.erase(command.begin());
-  if (maps.empty() && connects.empty())
-    usage_error("give at least one --map or --connect (see --help)");
+  if (maps.empty() && listeners.empty() && connects.empty())
+    usage_error("give at least one --map, --listener or --connect (see --help)");
   if (command.empty()) usage_error("missing COMMAND to run (see --help)");
 
   PreloadSettings s;
   s.maps = validated_maps("--map", maps, true);
+  s.listeners = validated_maps("--listener", listeners, true);
+  if (!s.maps.empty() && !s.listeners.empty()) {
+    // Both are receiving endpoints: no address or path in both, at most 32 in all.
+    static MapSpec all[kMaxMaps];
+    int count = 0;
+    char err[300];
+    if (!parse_map_list((s.maps + '\n' + s.listeners).c_str(), all, kMaxMaps, count, err,
+                        sizeof err, true))
+      usage_error(std::string("--map and --listener: ") + err);
+  }
+  if (!listeners.empty()) s.listener_wait = std::to_string(listener_wait);
   s.connects = validated_maps("--connect", connects, false);
   s.uid = numeric_uid(user);
   s.no_inherit = no_inherit;

@@ -18,7 +18,9 @@ expect_usage_error() {  # expect_usage_error MESSAGE ARGS...
   sb_assert_eq 1 "$(wc -l <"$SB_TMP/err")" "lines on stderr for sb-preload $*"
   sb_assert_contains "$(cat "$SB_TMP/err")" "$want" "stderr of sb-preload $*"
 }
-expect_usage_error "give at least one --map or --connect" -- true
+expect_usage_error "give at least one --map, --listener or --connect" -- true
+expect_usage_error "--map and --listener: mapping 2 '[::]:80=/b': address and port mapped twice" --map '[::]:80=/a' --listener '[::]:80=/b' -- true
+expect_usage_error "--listener-wait: Value -1 not in range" --listener '[::]:80=/a' --listener-wait -1 -- true
 expect_usage_error "--map 'bogus': expected ADDR:PORT=PATH" --map bogus -- true
 expect_usage_error "--map '[::]:99999=/x': port must be a number from 1 to 65535" --map '[::]:99999=/x' -- true
 expect_usage_error "--map '::1:80=/x': address is not an IPv4 address or a bracketed IPv6 address" --map '::1:80=/x' true

@@ -48,6 +48,10 @@ struct Reexec {
                            "/e.sock\n[fd00::7]:7103=" + d + "/nobody.sock\n";
     ::setenv("SB_PRELOAD_MAP", maps.c_str(), 1);
     ::setenv("SB_PRELOAD_CONNECT", connects.c_str(), 1);
+    // Listener mode; a short wait for the test of the timeout.
+    std::string listeners = "[::1]:7201=" + d + "/l.sock\n[::1]:7202=" + d + "/nothing.sock\n";
+    ::setenv("SB_PRELOAD_LISTENER", listeners.c_str(), 1);
+    ::setenv("SB_PRELOAD_LISTENER_WAIT", "1", 1);
     ::setenv("SB_HOOKTEST_DIR", d.c_str(), 1);
     std::ifstream in("/proc/self/cmdline");
     std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -532,4 +536,68 @@ TEST_CASE("connects that are not mapped are left alone") {
   CHECK(int_option(sv[0], SOL_SOCKET, SO_DOMAIN) == AF_UNIX);
   ::close(sv[0]);
   ::close(sv[1]);
+}
+
+TEST_CASE("listen() on a --listener mapping installs the listening socket sent to its path") {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);  // no FD_CLOEXEC: kept as is
+  REQUIRE(fd >= 0);
+  sockaddr_in6 a = v6("::1", 7201);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  const std::string path = g_dir + "/l.sock";
+
+  // What sbd would send: a TCP socket listening elsewhere (here [::1]:random).
+  int tcp = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 where = v6("::1", 0);
+  socklen_t len = sizeof where;
+  REQUIRE(::bind(tcp, reinterpret_cast<sockaddr*>(&where), sizeof where) == 0);
+  REQUIRE(::listen(tcp, 8) == 0);
+  REQUIRE(::getsockname(tcp, reinterpret_cast<sockaddr*>(&where), &len) == 0);
+  REQUIRE(sb_send_fd(path.c_str(), tcp) == 0);
+  ::close(tcp);
+
+  REQUIRE(::listen(fd, 16) == 0);
+  CHECK(int_option(fd, SOL_SOCKET, SO_ACCEPTCONN) == 1);
+  CHECK(int_option(fd, SOL_SOCKET, SO_TYPE) == SOCK_STREAM);
+  CHECK((::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+  CHECK((::fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0);
+  // getsockname is the kernel's now.
+  sockaddr_in6 got{};
+  len = sizeof got;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &len) == 0);
+  CHECK(got.sin6_port == where.sin6_port);
+  // The receiving socket still holds the path.
+  errno = 0;
+  CHECK(sb_bind_receiver(path.c_str(), SB_BIND_CLOEXEC) == -1);
+  CHECK(errno == EADDRINUSE);
+
+  int client = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&where), sizeof where) == 0);
+  REQUIRE(readable(fd, 2000));
+  int conn = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(conn >= 0);
+  CHECK(int_option(conn, SOL_SOCKET, SO_DOMAIN) == AF_INET6);
+  ::close(conn);
+  ::close(client);
+  ::close(fd);
+
+  // A new bind of the mapping takes the path over from the kept socket
+  // (which would otherwise make it fail with EADDRINUSE) and receives there.
+  fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  int probe = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(sb_send_fd(path.c_str(), probe) == 0);
+  ::close(probe);
+  CHECK(readable(fd, 2000));
+  ::close(fd);
+}
+
+TEST_CASE("listen() on a --listener mapping with nothing sent fails with EADDRNOTAVAIL") {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in6 a = v6("::1", 7202);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  errno = 0;
+  CHECK(::listen(fd, 16) == -1);
+  CHECK(errno == EADDRNOTAVAIL);
+  ::close(fd);
 }

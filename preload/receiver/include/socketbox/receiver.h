@@ -80,6 +80,23 @@ typedef struct sb_recv_stats {
 SB_RECEIVER_API int sb_recv_fds(int fd, int *fds, int max, const sb_recv_filter *filter,
                                 sb_recv_stats *stats);
 
+/* Listener hand-off: for a route in listener mode sbd sends, once, a
+ * listening TCP socket instead of connections, in the same wire format (one
+ * datagram, one fd), and the server accepts on it natively from then on.
+ * Waits up to timeout_ms (poll(2); negative: without limit, 0: only what
+ * already waits) on the receiving socket fd (sb_bind_receiver; blocking or
+ * not) for a datagram carrying a listening (SO_ACCEPTCONN) SOCK_STREAM TCP
+ * socket of AF_INET or AF_INET6, and returns it with the flags accept4()
+ * would give (SOCK_NONBLOCK, SOCK_CLOEXEC; see sb_apply_accept_flags; the
+ * file status flag O_NONBLOCK is shared with the sender's copy of the
+ * socket). Everything else received meanwhile (connections, other fds; extra
+ * fds of the same datagram) is closed and skipped, and the wait goes on. No
+ * sender filter (see sb_recv_filter): the receiving socket's file mode
+ * decides who may send. Returns -1 with errno ETIMEDOUT when the time is up,
+ * EINTR when a signal interrupted the wait (call again with the time left),
+ * EINVAL for other flags, or the error of poll/recvmsg (EBADF, ENOTSOCK...). */
+SB_RECEIVER_API int sb_recv_listener(int fd, int timeout_ms, int flags);
+
 /* 1 if fd is a connected (not listening) SOCK_STREAM socket of AF_INET,
  * AF_INET6 or AF_UNIX, else 0. */
 SB_RECEIVER_API int sb_is_acceptable_socket(int fd);

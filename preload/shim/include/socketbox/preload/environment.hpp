@@ -11,9 +11,11 @@ std::string prepend_preload(const std::string& library, const char* existing);
 
 struct PreloadSettings {
   std::string library;
-  std::string maps;      // newline-separated, validated
-  std::string connects;  // the same for --connect
-  std::string uid;       // numeric, or empty
+  std::string maps;           // newline-separated, validated
+  std::string connects;       // the same for --connect
+  std::string listeners;      // the same for --listener
+  std::string listener_wait;  // seconds, decimal; empty: the library's default (30)
+  std::string uid;            // numeric, or empty
   bool no_inherit = false;
   bool debug = false;
 };

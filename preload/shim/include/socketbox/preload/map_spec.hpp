@@ -1,6 +1,6 @@
 // One mapping "ADDR:PORT=PATH" of sb-preload, and the lists of them that
-// travel in SB_PRELOAD_MAP (--map) and SB_PRELOAD_CONNECT (--connect),
-// entries separated by newlines. Parsing never
+// travel in SB_PRELOAD_MAP (--map), SB_PRELOAD_LISTENER (--listener) and
+// SB_PRELOAD_CONNECT (--connect), entries separated by newlines. Parsing never
 // allocates: the preload library parses inside foreign processes.
 #pragma once
 
