@@ -32,6 +32,10 @@ const char* type_word<std::uint32_t>() {
   return "an unsigned integer";
 }
 template <>
+const char* type_word<std::uint16_t>() {
+  return "an unsigned integer below 65536";
+}
+template <>
 const char* type_word<std::int64_t>() {
   return "an integer";
 }
@@ -169,12 +173,27 @@ void from_json(const Json& j, RetiredCounts& r) {
   field(j, "failed", r.failed);
 }
 
+void to_json(Json& j, const ListenerStatus& l) {
+  j = Json{{"port", l.port},
+           {"path", l.path},
+           {"held", l.held},
+           {"delivered", l.delivered},
+           {"last_error", l.last_error}};
+}
+void from_json(const Json& j, ListenerStatus& l) {
+  field(j, "port", l.port);
+  field(j, "path", l.path);
+  field(j, "held", l.held);
+  field(j, "delivered", l.delivered);
+  field(j, "last_error", l.last_error);
+}
+
 void to_json(Json& j, const StatusAnswer& s) {
   j = Json{
       {"listen", s.listen},           {"table", s.table},     {"generation", s.generation},
       {"uptime_s", s.uptime_s},       {"pid", s.pid},         {"reloading", s.reloading},
       {"connections", s.connections}, {"retired", s.retired}, {"targets_total", s.targets_total},
-      {"truncated", s.truncated},     {"targets", s.targets}};
+      {"truncated", s.truncated},     {"targets", s.targets}, {"listeners", s.listeners}};
 }
 void from_json(const Json& j, StatusAnswer& s) {
   field(j, "listen", s.listen);
@@ -188,6 +207,7 @@ void from_json(const Json& j, StatusAnswer& s) {
   field(j, "targets_total", s.targets_total);
   field(j, "truncated", s.truncated);
   field(j, "targets", s.targets);
+  field(j, "listeners", s.listeners);
 }
 
 void to_json(Json& j, const StatusPageAnswer& p) {
@@ -220,6 +240,14 @@ void from_json(const Json& j, ReloadAnswer& r) {
     field(j, "generation", r.generation);
   else
     field(j, "error", r.error);
+}
+
+void to_json(Json& j, const ListenerAnswer& a) { j = Json{{"ok", true}, {"port", a.port}}; }
+void from_json(const Json& j, ListenerAnswer& a) {
+  bool ok = false;
+  field(j, "ok", ok);
+  if (!ok) throw FieldError{"ok", false, "true"};
+  field(j, "port", a.port);
 }
 
 std::string_view to_word(ErrorKind k) noexcept {
@@ -349,6 +377,7 @@ std::string to_line(const StatusAnswer& a) { return dump(a); }
 std::string to_line(const StatusPageAnswer& a) { return dump(a); }
 std::string to_line(const TargetAnswer& a) { return dump(a); }
 std::string to_line(const ReloadAnswer& a) { return dump(a); }
+std::string to_line(const ListenerAnswer& a) { return dump(a); }
 std::string to_line(const ErrorAnswer& a) { return dump(a); }
 std::string to_line(const RelayStatusAnswer& a) { return dump(a); }
 
@@ -366,6 +395,7 @@ template StatusAnswer parse_answer<StatusAnswer>(std::string_view, std::string_v
 template StatusPageAnswer parse_answer<StatusPageAnswer>(std::string_view, std::string_view);
 template TargetAnswer parse_answer<TargetAnswer>(std::string_view, std::string_view);
 template ReloadAnswer parse_answer<ReloadAnswer>(std::string_view, std::string_view);
+template ListenerAnswer parse_answer<ListenerAnswer>(std::string_view, std::string_view);
 template ErrorAnswer parse_answer<ErrorAnswer>(std::string_view, std::string_view);
 template RelayStatusAnswer parse_answer<RelayStatusAnswer>(std::string_view, std::string_view);
 

@@ -30,7 +30,9 @@ long parse_count(const char* s) noexcept {
 
 }  // namespace
 
-bool notify(std::string_view state) noexcept {
+bool notify(std::string_view state) noexcept { return notify_with_fds(state, nullptr, 0); }
+
+bool notify_with_fds(std::string_view state, const int* fds, std::size_t n_fds) noexcept {
   const char* path = std::getenv("NOTIFY_SOCKET");
   if (!path || !*path) return false;
   sockaddr_un sa{};
@@ -46,9 +48,57 @@ bool notify(std::string_view state) noexcept {
   const socklen_t sa_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
   const UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) return false;
-  const ssize_t n = ::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL,
-                             reinterpret_cast<const sockaddr*>(&sa), sa_len);
+  if (n_fds == 0) {
+    const ssize_t n = ::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL,
+                               reinterpret_cast<const sockaddr*>(&sa), sa_len);
+    return n == static_cast<ssize_t>(state.size());
+  }
+  constexpr std::size_t kMaxFds = 16;
+  if (n_fds > kMaxFds) {
+    errno = EINVAL;
+    return false;
+  }
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFds * sizeof(int))];
+  std::memset(control, 0, sizeof control);
+  iovec iov{const_cast<char*>(state.data()), state.size()};
+  msghdr msg{};
+  msg.msg_name = &sa;
+  msg.msg_namelen = sa_len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+  std::memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
+  const ssize_t n = ::sendmsg(fd.get(), &msg, MSG_NOSIGNAL);
   return n == static_cast<ssize_t>(state.size());
+}
+
+int listen_fds(std::vector<std::string>& names) {
+  names.clear();
+  std::string text;
+  bool have = false;
+  if (const char* e = std::getenv("LISTEN_FDNAMES")) {
+    text = e;
+    have = true;
+  }
+  const int n = listen_fds();
+  if (n <= 0) return n;
+  if (have) {
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t colon = text.find(':', start);
+      names.push_back(text.substr(start, colon == std::string::npos ? colon : colon - start));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+  }
+  if (names.size() != static_cast<std::size_t>(n))
+    names.assign(static_cast<std::size_t>(n), "unknown");
+  return n;
 }
 
 int listen_fds() noexcept {

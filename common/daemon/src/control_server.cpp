@@ -70,6 +70,8 @@ void ControlServer::close_client(Client& c) noexcept {
   if (!c.fd) return;
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd.get(), nullptr);
   c.fd.reset();
+  c.passed.reset();
+  c.too_many_fds = false;
   c.reload_wait = 0;
   c.out.clear();
   c.out.shrink_to_fit();
@@ -96,6 +98,8 @@ bool ControlServer::on_accept() noexcept {
     c.in_len = 0;
     c.out_off = 0;
     c.reload_wait = 0;
+    c.passed.reset();
+    c.too_many_fds = false;
     c.accepted_ms = monotonic_ms();
     c.deadline = c.accepted_ms + kIdleDeadlineMs;
     epoll_event ev{};
@@ -140,7 +144,15 @@ int ControlServer::take_slot() noexcept {
 void ControlServer::answer(Client& c, std::string_view line) noexcept {
   ControlAnswer a;
   try {
-    a = handler_.answer_line(line);
+    if (c.too_many_fds) {
+      a.text = control::to_line(control::ErrorAnswer{
+          control::ErrorKind::BadArguments,
+          "more than one descriptor came with the command; a command takes at most one"});
+    } else if (c.passed) {
+      a = handler_.answer_line_with_fd(line, std::move(c.passed));
+    } else {
+      a = handler_.answer_line(line);
+    }
   } catch (const std::exception& e) {
     log_line("control: cannot answer: %s", e.what());
     close_client(c);
@@ -220,7 +232,17 @@ void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
     return;
   }
   for (;;) {
-    const ssize_t n = read(c.fd.get(), c.in + c.in_len, sizeof c.in - c.in_len);
+    // Room for a few descriptors, so that a client sending more than one is
+    // told so; any beyond that the kernel drops (MSG_CTRUNC), never installs.
+    alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
+    iovec iov{c.in + c.in_len, sizeof c.in - c.in_len};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(c.fd.get(), &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n >= 0) take_fds(c, msg);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) return;
@@ -248,6 +270,26 @@ void ControlServer::on_client(int slot, std::uint32_t events) noexcept {
       return;
     }
   }
+}
+
+void ControlServer::take_fds(Client& c, const msghdr& msg) noexcept {
+  if (msg.msg_flags & MSG_CTRUNC) c.too_many_fds = true;
+  for (const cmsghdr* h = CMSG_FIRSTHDR(&msg); h;
+       h = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(h))) {
+    if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+    const std::size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (std::size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+      if (!c.passed && !c.too_many_fds)
+        c.passed.reset(fd);
+      else {
+        close(fd);
+        c.too_many_fds = true;
+      }
+    }
+  }
+  if (c.too_many_fds) c.passed.reset();
 }
 
 void ControlServer::arm_timer() noexcept {

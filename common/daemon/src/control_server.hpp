@@ -7,7 +7,15 @@
 // command makes room for the newcomer; an answer gets kWriteBaseMs plus
 // kWritePerMbMs per MB to be read, counted from when it is ready. An answer
 // that comes later (a reload's) waits without a deadline of its own.
+//
+// Commands are read with recvmsg (MSG_CMSG_CLOEXEC): a client may attach ONE
+// descriptor (SCM_RIGHTS) to its command, which the answerer gets
+// (ControlAnswerer::answer_line_with_fd). More than one is refused
+// (bad_arguments) and every one of them closed; a descriptor is closed with
+// its client on every other path (dropped, timed out, hung up).
 #pragma once
+
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <string>
@@ -62,7 +70,11 @@ class ControlServer {
     std::uint64_t accepted_ms = 0;
     std::uint64_t deadline = 0;     // 0: none (waiting for a reload)
     std::uint64_t reload_wait = 0;  // ticket of the later answer it waits for
+    UniqueFd passed;                // the descriptor sent with the command
+    bool too_many_fds = false;      // more than one came (all closed)
   };
+  // Keeps the descriptors of one received message (at most one in all).
+  void take_fds(Client& c, const msghdr& msg) noexcept;
   int take_slot() noexcept;
   void send_answer(Client& c, std::string_view text) noexcept;
   void close_client(Client& c) noexcept;

@@ -35,6 +35,7 @@ void install_seccomp_filter(const SeccompExtras& extras) {
       "write",
       "writev",
       "timerfd_settime",
+      "timerfd_create",
       "clock_gettime",
       "clock_nanosleep",
       "gettimeofday",
@@ -47,6 +48,9 @@ void install_seccomp_filter(const SeccompExtras& extras) {
       "fstat",
       "newfstatat",
       "statx",
+      // sbd's listener mode: stat() of each listener line's path every 250 ms
+      "stat",
+      "lstat",
       "lseek",
       "brk",
       "mmap",

@@ -5,6 +5,11 @@
 //   sbd     status | counters        -> StatusAnswer (the kStatusTop busiest targets)
 //   sbd     status target PATH|fd:N  -> TargetAnswer | ErrorAnswer (no_such_target)
 //   sbd     status targets OFF COUNT -> StatusPageAnswer (path order, COUNT <= kStatusPage)
+//   sbd     listener  (+ one fd)     -> ListenerAnswer | ErrorAnswer (bad_arguments): the
+//                                       line comes with ONE descriptor in SCM_RIGHTS, a
+//                                       listening TCP socket (AF_INET6) that sbd holds by
+//                                       its port; a descriptor sent with any other command,
+//                                       or more than one, is closed (bad_arguments)
 //   both    reload                   -> ReloadAnswer
 //   sb-relay status | counters       -> RelayStatusAnswer
 //   any command a daemon cannot take -> ErrorAnswer (unknown_command, bad_arguments,
@@ -71,6 +76,17 @@ struct RetiredCounts {
   bool operator==(const RetiredCounts&) const = default;
 };
 
+// A listening socket sbd holds or a table's `listener:LPORT jump-unix:PATH`
+// line names (listener hand-off mode).
+struct ListenerStatus {
+  std::uint16_t port = 0;
+  std::string path;             // "" when held but no table line names the port
+  bool held = false;            // sbd holds a listening socket for the port
+  std::uint64_t delivered = 0;  // times sent to path
+  std::string last_error;       // of the last delivery; "" if it worked (or none was tried)
+  bool operator==(const ListenerStatus&) const = default;
+};
+
 // sbd's `status`.
 struct StatusAnswer {
   std::string listen;            // "[::ffff:127.0.0.1]:1"
@@ -84,6 +100,8 @@ struct StatusAnswer {
   std::uint64_t targets_total = 0;    // how many targets sbd has counters for
   bool truncated = false;             // targets lists fewer than targets_total
   std::vector<TargetStatus> targets;  // the busiest, in path order (paths, then fds)
+  // The table's listener lines in its order, then held sockets no line names.
+  std::vector<ListenerStatus> listeners;
   bool operator==(const StatusAnswer&) const = default;
 };
 
@@ -108,6 +126,12 @@ struct ReloadAnswer {
   std::uint64_t generation = 0;  // on the wire only when ok
   std::string error;             // "file:line:col: error: ..." when !ok
   bool operator==(const ReloadAnswer&) const = default;
+};
+
+// sbd's `listener`: {"ok":true,"port":N}, the port of the socket it now holds.
+struct ListenerAnswer {
+  std::uint16_t port = 0;
+  bool operator==(const ListenerAnswer&) const = default;
 };
 
 // A command the daemon did not take.
@@ -144,6 +168,7 @@ std::string to_line(const StatusAnswer& a);
 std::string to_line(const StatusPageAnswer& a);
 std::string to_line(const TargetAnswer& a);
 std::string to_line(const ReloadAnswer& a);
+std::string to_line(const ListenerAnswer& a);
 std::string to_line(const ErrorAnswer& a);
 std::string to_line(const RelayStatusAnswer& a);
 

@@ -12,7 +12,9 @@
 #include <sys/un.h>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "socketbox/unique_fd.hpp"
 
@@ -26,11 +28,23 @@ constexpr int kListenFdsStart = 3;
 // send failed (errno set). Never throws, never allocates.
 bool notify(std::string_view state) noexcept;
 
+// The same with descriptors attached (SCM_RIGHTS), as sd_pid_notify_with_fds
+// sends them: "FDSTORE=1\nFDNAME=NAME" keeps `fds` in the service's fd store,
+// so that a restarted service gets them back in LISTEN_FDS named NAME.
+bool notify_with_fds(std::string_view state, const int* fds, std::size_t n_fds) noexcept;
+
 // How many listening sockets systemd passed this process (0 if none, or if
 // they were meant for another process), or -errno for a malformed
 // environment. Marks them close-on-exec and unsets LISTEN_PID, LISTEN_FDS
 // and LISTEN_FDNAMES, as sd_listen_fds(1) does.
 int listen_fds() noexcept;
+
+// The same, with each descriptor's name from LISTEN_FDNAMES (names[i] is fd
+// kListenFdsStart + i): the socket unit's FileDescriptorName= (by default
+// the unit's name) or the FDNAME= a descriptor was stored with. Where
+// systemd gave no names, or not one per descriptor, each is "unknown", as
+// sd_listen_fds_with_names(3) says.
+int listen_fds(std::vector<std::string>& names);
 
 // The journal's native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL, stable):
 // one datagram per entry, made of "FIELD=value\n" lines, sent to the

@@ -145,12 +145,13 @@ control::StatusAnswer status_answer(const StatusInfo& s) {
   a.targets_total = total;
   a.truncated = total > es.size();
   a.targets = target_list(es);
+  a.listeners = s.listeners;
   return a;
 }
 
 std::string format_status(const StatusInfo& s) { return control::to_line(status_answer(s)); }
 
-ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
+ControlAnswer answer_command(std::string_view line, ControlHandler& h, UniqueFd fd) {
   std::string_view rest = trim(line);
   const std::string_view cmd = next_word(rest);
   rest = trim(rest);
@@ -169,13 +170,29 @@ ControlAnswer answer_command(std::string_view line, ControlHandler& h) {
     if (r.ticket != 0) return {{}, r.ticket};
     return {control::to_line(r.outcome)};
   }
+  if (cmd == "listener") {
+    if (!rest.empty())
+      return {error_answer(ErrorKind::BadArguments,
+                           "usage: listener (with one listening socket attached); it takes no "
+                           "arguments")};
+    if (!fd)
+      return {error_answer(ErrorKind::BadArguments, "listener needs a listening socket attached")};
+    const ListenerResult r = h.listener(std::move(fd));
+    if (!r.error.empty()) return {error_answer(ErrorKind::BadArguments, r.error)};
+    return {control::to_line(control::ListenerAnswer{r.port})};
+  }
+  // Any descriptor that came with another command is closed here (fd).
   return {error_answer(ErrorKind::UnknownCommand,
                        "unknown command '" + std::string(trim(line).substr(0, 64)) +
-                           "': expected status, counters, metrics or reload")};
+                           "': expected status, counters, metrics, reload or listener")};
 }
 
 ControlAnswer ControlHandler::answer_line(std::string_view line) {
   return answer_command(line, *this);
+}
+
+ControlAnswer ControlHandler::answer_line_with_fd(std::string_view line, UniqueFd fd) {
+  return answer_command(line, *this, std::move(fd));
 }
 
 }  // namespace socketbox::daemon

@@ -8,6 +8,10 @@
 //   metrics                  -> the counters as Prometheus text, ending in "# EOF"
 //                               (several lines, not JSON; see metrics.hpp)
 //   reload                   -> control::ReloadAnswer
+//   listener (+ one fd)      -> control::ListenerAnswer | ErrorAnswer (bad_arguments): the
+//                               listening socket attached (SCM_RIGHTS) is held by its port
+//                               (ListenerHolder); without one: "listener needs a listening
+//                               socket attached". A descriptor with any other command is closed.
 //   anything else            -> control::ErrorAnswer (unknown_command, bad_arguments)
 // A reload runs off the event loop: its answer may come later (see
 // ControlAnswer). Kept apart from the socket handling so it can be tested
@@ -18,6 +22,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "control_answerer.hpp"
 #include "counters.hpp"
@@ -37,6 +42,13 @@ struct StatusInfo {
   long pid = 0;
   bool reloading = false;
   const CounterRegistry* counters = nullptr;
+  std::vector<control::ListenerStatus> listeners;
+};
+
+// What the daemon made of a `listener` command's descriptor.
+struct ListenerResult {
+  std::uint16_t port = 0;  // the port now held, when error is empty
+  std::string error;       // why it was refused (bad_arguments)
 };
 
 // What a reload request gives back: the answer now, or a ticket whose
@@ -50,8 +62,13 @@ struct ReloadRequest {
 class ControlHandler : public ControlAnswerer {
  public:
   ControlAnswer answer_line(std::string_view line) override;
+  ControlAnswer answer_line_with_fd(std::string_view line, UniqueFd fd) override;
   virtual StatusInfo status() = 0;
   virtual ReloadRequest reload() = 0;
+  // `listener` with its descriptor (owned from here on).
+  virtual ListenerResult listener(UniqueFd /*fd*/) {
+    return {0, "this daemon holds no listening sockets"};
+  }
 };
 
 // The `status` answer: counters of at most kStatusTop targets, the busiest.
@@ -59,6 +76,8 @@ control::StatusAnswer status_answer(const StatusInfo& s);
 std::string format_status(const StatusInfo& s);  // to_line(status_answer(s))
 
 // Answers one command line (without or with its trailing \n / \r\n).
-ControlAnswer answer_command(std::string_view line, ControlHandler& h);
+// `fd`: the descriptor that came with the line, if any; closed unless the
+// command is `listener`.
+ControlAnswer answer_command(std::string_view line, ControlHandler& h, UniqueFd fd = {});
 
 }  // namespace socketbox::daemon

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -31,6 +32,7 @@ enum Tag : std::uint64_t {
   kControlListen = 4,
   kControlTimer = 5,
   kReloadDone = 6,
+  kListenerTick = 7,
   kControlClient = 100,  // + slot
 };
 
@@ -60,6 +62,12 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
     : opts_(o),
       listener_(std::move(listener)),
       listen_desc_(describe_local(listener_.fd.get())),
+      listeners_(sender_,
+                 [] {
+                   const char* n = std::getenv("NOTIFY_SOCKET");
+                   return n && *n;
+                 }()),
+      listener_timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       dispatcher_(listener_.fd.get(), sender_, counters_, o.substitute_paths),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       signals_(open_signalfd()),
@@ -67,8 +75,17 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
       reloader_(o.table, o.table_limits, &counters_),
       started_ms_(monotonic_ms()),
       started_unix_s_(static_cast<std::uint64_t>(std::time(nullptr))) {
-  if (!epoll_ || !backoff_timer_)
+  if (!epoll_ || !backoff_timer_ || !listener_timer_)
     throw SetupError(errno_text("cannot create the event loop", errno));
+  // Listening sockets held before a restart, back from systemd's fd store;
+  // the table loaded below says which of them stay (and sends them).
+  for (Listener::Stored& s : listener_.stored) {
+    const std::string name = s.name;
+    const std::string error = listeners_.adopt(std::move(s.fd), name);
+    if (!error.empty())
+      log_line("%s from systemd's fd store: %s; dropped", name.c_str(), error.c_str());
+  }
+  listener_.stored.clear();
   if (opts_.log_connections) {
     // Opened here, before the chroot and the seccomp filter.
     ConnectionLog::Config c;
@@ -90,6 +107,8 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
   add(epoll_.get(), reloader_.event_fd(), kReloadDone);
   add(epoll_.get(), signals_.get(), kSignal);
   add(epoll_.get(), backoff_timer_.get(), kBackoff);
+  add(epoll_.get(), listener_timer_.get(), kListenerTick);
+  update_listener_timer();
   if (!opts_.control.empty()) {
     control_ = std::make_unique<ControlServer>(opts_.control, *this);
     control_->attach(epoll_.get(), kControlClient);
@@ -116,6 +135,32 @@ void Daemon::install(std::shared_ptr<const tbl::Table> t, const std::vector<std:
   auto old = dispatcher_.active().table;
   dispatcher_.install(std::move(a));
   reloader_.dispose(std::move(old));  // a huge table is freed off the loop too
+  listeners_.set_table(dispatcher_.active().table->listeners, monotonic_ms());
+  update_listener_timer();
+}
+
+ListenerResult Daemon::listener(UniqueFd fd) {
+  ListenerResult r = listeners_.take(std::move(fd), monotonic_ms());
+  update_listener_timer();
+  return r;
+}
+
+void Daemon::update_listener_timer() noexcept {
+  const bool want = listeners_.ticking();
+  if (want == listener_timer_armed_) return;
+  itimerspec its{};
+  if (want) {
+    its.it_value.tv_nsec = static_cast<long>(ListenerHolder::kTickMs) * 1000000L;
+    its.it_interval = its.it_value;
+  }
+  timerfd_settime(listener_timer_.get(), 0, &its, nullptr);
+  listener_timer_armed_ = want;
+}
+
+void Daemon::on_listener_tick() {
+  std::uint64_t ticks;
+  [[maybe_unused]] ssize_t n = read(listener_timer_.get(), &ticks, sizeof ticks);
+  listeners_.tick(monotonic_ms());
 }
 
 std::string Daemon::summary() const {
@@ -136,6 +181,7 @@ StatusInfo Daemon::status() {
   s.pid = static_cast<long>(getpid());
   s.reloading = reloader_.busy();
   s.counters = &counters_;
+  s.listeners = listeners_.status();
   return s;
 }
 
@@ -253,6 +299,9 @@ int Daemon::run() {
           break;
         case kReloadDone:
           on_reload_done();
+          break;
+        case kListenerTick:
+          on_listener_tick();
           break;
         default:
           if (tag >= kControlClient && control_)

@@ -15,6 +15,7 @@
 #include "dispatcher.hpp"
 #include "handoff.hpp"
 #include "listener.hpp"
+#include "listener_holder.hpp"
 #include "options.hpp"
 #include "reloader.hpp"
 #include "socketbox/unique_fd.hpp"
@@ -37,6 +38,7 @@ class Daemon final : public ControlHandler {
 
   StatusInfo status() override;
   ReloadRequest reload() override;
+  ListenerResult listener(UniqueFd fd) override;
 
  private:
   void install(std::shared_ptr<const socketbox::table::Table> t,
@@ -44,12 +46,17 @@ class Daemon final : public ControlHandler {
   void on_reload_done();
   void pause_accepts(int fd);
   void resume_accepts();
+  void update_listener_timer() noexcept;
+  void on_listener_tick();
   bool on_signal();  // false: stop
 
   Options opts_;
   Listener listener_;
   std::string listen_desc_;
   HandoffSender sender_;
+  ListenerHolder listeners_;  // listener hand-off mode
+  UniqueFd listener_timer_;   // every ListenerHolder::kTickMs while it watches paths
+  bool listener_timer_armed_ = false;
   CounterRegistry counters_;
   std::unique_ptr<ConnectionLog> connlog_;  // --log-connections, else null
   Dispatcher dispatcher_;

@@ -92,13 +92,25 @@ Listener open_listener(const Options& o) {
     l.origin = "inherited fd " + std::to_string(o.listen_fd);
     return l;
   }
-  const int n = systemd::listen_fds();
+  std::vector<std::string> names;
+  const int n = systemd::listen_fds(names);
   if (n < 0) throw SetupError(errno_text("cannot read systemd's LISTEN_FDS", -n));
-  if (n > 1)
-    throw SetupError("systemd passed " + std::to_string(n) + " sockets; sbd serves exactly one");
-  if (n == 1) {
-    adopt(systemd::kListenFdsStart, "the socket from systemd (fd 3)");
-    l.fd.reset(systemd::kListenFdsStart);
+  int own = -1, own_count = 0;
+  for (int i = 0; i < n; ++i) {
+    const int fd = systemd::kListenFdsStart + i;
+    if (names[static_cast<std::size_t>(i)].rfind("listener-", 0) == 0) {
+      l.stored.push_back({UniqueFd(fd), names[static_cast<std::size_t>(i)]});
+    } else {
+      own = fd;
+      ++own_count;
+    }
+  }
+  if (own_count > 1)
+    throw SetupError("systemd passed " + std::to_string(own_count) +
+                     " sockets not named listener-*; sbd serves exactly one");
+  if (own_count == 1) {
+    adopt(own, "the socket from systemd (fd " + std::to_string(own) + ")");
+    l.fd.reset(own);
     l.origin = "systemd";
     return l;
   }

@@ -274,15 +274,24 @@ class Parser {
   void parse_line(std::string_view line, std::uint32_t line_no) {
     split(line, line_no);
     if (words_.empty()) return;
+    if (words_[0].name == "listener") return listener_line(line_no);
     // Every word but the actions, which action() reads.
     static constexpr Keyword kKeywords[] = {
-        {"rule-set", &Parser::set_word},    {"map-set", &Parser::set_word},
-        {"max-maps", &Parser::count_word},  {"max-rules", &Parser::count_word},
-        {"size", &Parser::size_word},       {"match-lip", &Parser::key_word},
-        {"match-rip", &Parser::key_word},   {"match-lport", &Parser::key_word},
-        {"match-rport", &Parser::key_word}, {"default", &Parser::default_word},
-        {"ip", &Parser::ip_word},           {"rip", &Parser::ip_word},
-        {"port", &Parser::port_word},       {"rport", &Parser::port_word},
+        {"rule-set", &Parser::set_word},
+        {"map-set", &Parser::set_word},
+        {"max-maps", &Parser::count_word},
+        {"max-rules", &Parser::count_word},
+        {"size", &Parser::size_word},
+        {"match-lip", &Parser::key_word},
+        {"match-rip", &Parser::key_word},
+        {"match-lport", &Parser::key_word},
+        {"match-rport", &Parser::key_word},
+        {"default", &Parser::default_word},
+        {"ip", &Parser::ip_word},
+        {"rip", &Parser::ip_word},
+        {"port", &Parser::port_word},
+        {"rport", &Parser::port_word},
+        {"listener", &Parser::listener_word},
     };
     Entry e;
     for (const Word& w : words_) {
@@ -296,6 +305,49 @@ class Parser {
       }
     }
     finish_line(e, line_no);
+  }
+
+  // `listener:LPORT jump-unix:PATH`: a header line of exactly these two
+  // words, before the first set.
+  void listener_line(std::uint32_t line_no) {
+    const Word& w = words_[0];
+    const SourcePos p{line_no, w.column};
+    if (kind_ != Kind::None)
+      fail(p, "'listener:' is a header line: it must come before the first rule-set: or map-set:");
+    const auto port = number<std::uint16_t>(w, p, 1, 65535, "a port");
+    const std::string head = "listener:" + std::to_string(port);
+    if (words_.size() < 2)
+      fail(p, "'" + head + "' has no action (expected listener:LPORT jump-unix:PATH)");
+    const Word& a = words_[1];
+    const SourcePos ap{line_no, a.column};
+    if (a.name != "jump-unix")
+      fail(ap, "a listener is sent to one socket path: expected jump-unix:PATH, got '" +
+                   std::string(a.name) + (a.has_value ? ":" : "") + "'");
+    if (a.value.empty()) fail(ap, "'jump-unix:' expects a socket path");
+    if (const auto bad = check_socket_path(a.value)) fail(ap, bad->what);
+    if (a.value.front() != '/')
+      fail(ap, "a listener's socket path must be absolute (start with '/'), got '" +
+                   std::string(a.value) + "'");
+    for (std::size_t i = 0; i < a.value.size(); ++i)
+      if (placeholder_at(a.value, i))
+        fail({line_no,
+              static_cast<std::uint32_t>(a.column + std::string_view("jump-unix:").size() + i)},
+             "a listener's socket path cannot hold placeholders (#//0_ .. #//7_, #//P_): its one "
+             "socket goes to one path");
+    if (words_.size() > 2)
+      fail({line_no, words_[2].column},
+           "a listener line is exactly 'listener:LPORT jump-unix:PATH'; unexpected '" +
+               std::string(words_[2].name) + "'");
+    for (const ListenerEntry& l : listeners_)
+      if (l.port == port)
+        fail(p, head + " is already defined at line " + std::to_string(l.pos.line));
+    if (listeners_.size() == kMaxListeners)
+      fail(p, "more than " + std::to_string(kMaxListeners) + " listener lines");
+    listeners_.push_back({port, std::string(a.value), p});
+  }
+
+  void listener_word(Entry&, const Word& w, SourcePos p) {
+    fail(p, "'" + std::string(w.name) + ":' must start its line (listener:LPORT jump-unix:PATH)");
   }
 
   void need_set(const Word& w, SourcePos p) {
@@ -370,10 +422,11 @@ class Parser {
     Action a;
     std::uint32_t raw = 0;
     if (!action(w, p, a, raw)) {
-      fail(p, "unknown word '" + std::string(w.name) +
-                  "' (expected rule-set:, map-set:, ip:, rip:, port:, rport:, match-lip:, "
-                  "match-rip:, match-lport, match-rport, default, jump-unix:, jump-unix-any:, "
-                  "jump-fd:, jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
+      fail(p,
+           "unknown word '" + std::string(w.name) +
+               "' (expected rule-set:, map-set:, ip:, rip:, port:, rport:, match-lip:, "
+               "match-rip:, match-lport, match-rport, default, jump-unix:, jump-unix-any:, "
+               "jump-fd:, jump-map:, jump-rule:, fail, size:, max-maps:, max-rules: or listener:)");
     }
     need_set(w, p);
     if (e.has_action)
@@ -543,6 +596,7 @@ class Parser {
     t.targets = std::move(targets_);
     t.target_lists = std::move(target_lists_);
     t.list_targets = std::move(list_targets_);
+    t.listeners = std::move(listeners_);
 
     for (const PendingJump& j : jumps_) {
       Action& a = action_at(t, j, rule_pos, map_pos);
@@ -692,6 +746,7 @@ class Parser {
   std::vector<std::uint32_t> list_targets_;
   StringInterner list_ids_;  // jump-unix-any's value -> index in target_lists_
   std::vector<PendingJump> jumps_;
+  std::vector<ListenerEntry> listeners_;
   std::uint64_t entries_ = 0;
   Kind kind_ = Kind::None;
   std::size_t current_ = 0;

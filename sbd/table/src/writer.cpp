@@ -35,6 +35,9 @@ class Writer {
   WrittenTable run() {
     for (const std::string& c : n_.header) comment(c);
     write_counts();
+    // A socketbox extension; a table without listeners is written as before.
+    for (const ListenerEntry& l : t_.listeners)
+      line("listener:" + std::to_string(l.port) + " jump-unix:" + l.path);
     if (n_.order.empty()) {
       for (std::size_t i = 0; i < t_.rule_sets.size(); ++i) rule_set(i);
       for (std::size_t i = 0; i < t_.map_sets.size(); ++i) map_set(i);

@@ -39,6 +39,9 @@ StatusAnswer sample_status() {
   s.targets_total = 100001;
   s.truncated = true;
   s.targets = {path_target("/vm7/a", 7), path_target("/b", UINT64_MAX), fd_target(3)};
+  s.listeners = {{8443, "/run/web.sock", true, 2, ""},
+                 {9000, "/run/gone.sock", false, 0, "Connection refused"},
+                 {22, "", true, 0, ""}};
   return s;
 }
 
@@ -89,6 +92,8 @@ TEST_CASE("every control message round trips", "[control]") {
     CHECK(error_in(to_line(e)) == e);
   }
 
+  CHECK(round_trip(ListenerAnswer{65535}) == ListenerAnswer{65535});
+
   RelayStatusAnswer r{77, 5, 2, 1, 3, 4096, {}};
   r.relays.push_back({"/run/r.sock", "tcp:[::1]:80", "v2", 1, 2, 3, 4, 5, 6, 7, 8, 9});
   r.relays.push_back({"/run/s.sock", "unix:/x", "none", 0, 0, 0, 0, 0, 0, 0, 0, 0});
@@ -111,6 +116,9 @@ TEST_CASE("the wire keeps the field names and order the daemons always sent", "[
   CHECK(
       s.find(R"("targets_total":100001,"truncated":true,"targets":[{"path":"/vm7/a","sent":7,)") !=
       std::string::npos);
+  CHECK(s.find(R"("listeners":[{"port":8443,"path":"/run/web.sock","held":true,"delivered":2,)"
+               R"("last_error":""},)") != std::string::npos);
+  CHECK(to_line(ListenerAnswer{8443}) == R"({"ok":true,"port":8443})");
   // Invalid UTF-8 (an operator's unknown command) still makes valid JSON.
   const ErrorAnswer junk{ErrorKind::UnknownCommand, "unknown command '\xff'"};
   CHECK(parse_answer<ErrorAnswer>(to_line(junk)).error == "unknown command '\xef\xbf\xbd'");
@@ -148,6 +156,20 @@ TEST_CASE("a missing or mistyped field is an error that names it, not 0", "[cont
   CHECK_THROWS_AS(parse_answer<ReloadAnswer>(R"({"ok":true})"), ProtocolError);
   CHECK_THROWS_AS(parse_answer<ErrorAnswer>(R"({"ok":false,"error":"e","kind":"new"})"),
                   ProtocolError);
+  CHECK(error_of(replaced(s, R"(,"listeners":[)", R"(,"listenerz":[)")) ==
+        "sbd's answer lacks field 'listeners'");
+  CHECK(error_of(replaced(s, R"("port":8443)", R"("port":65536)")) ==
+        "sbd's answer has field 'listeners[0].port' that is not an unsigned integer below 65536");
+  CHECK(error_of(replaced(s, R"("held":false)", R"("held":0)")) ==
+        "sbd's answer has field 'listeners[1].held' that is not true or false");
+  CHECK(error_of(replaced(s, R"(,"last_error":"Connection refused")", "")) ==
+        "sbd's answer lacks field 'listeners[1].last_error'");
+  CHECK_THROWS_AS(parse_answer<ListenerAnswer>(R"({"ok":true})"), ProtocolError);
+  CHECK_THROWS_AS(parse_answer<ListenerAnswer>(R"({"ok":false,"port":1})"), ProtocolError);
+  CHECK_THROWS_AS(parse_answer<ListenerAnswer>(R"({"ok":true,"port":-1})"), ProtocolError);
+  CHECK_THROWS_AS(parse_answer<ListenerAnswer>(to_line(ErrorAnswer{
+                      ErrorKind::BadArguments, "listener needs a listening socket attached"})),
+                  RefusedError);
   CHECK_FALSE(error_in(to_line(ReloadAnswer{false, 0, "e"})));  // a failed reload is not one
   CHECK_FALSE(error_in("not json"));
 }

@@ -1,5 +1,8 @@
 #include "control_protocol.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "socketbox/table/parser.hpp"
@@ -32,7 +35,14 @@ struct FakeDaemon : ControlHandler {
     if (!reload_ok) r.error = "/t.conf:2:5: error: expected \"x\"";
     return q;
   }
+  int listener_fd = -1;
+  ListenerResult listener(socketbox::UniqueFd fd) override {
+    listener_fd = fd.get();
+    return {8443, ""};
+  }
 };
+
+bool is_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
 
 }  // namespace
 
@@ -65,7 +75,7 @@ TEST_CASE("status lists connections and per-target counters") {
       "b.sock\",\"sent\":0,\"failed\":{\"missing\":1,\"refused\":0,\"full\":1,\"other\":0},"
       "\"failovers\":1,\"in_table\":true},"
       "{\"fd\":5,\"sent\":0,\"failed\":{\"missing\":0,\"refused\":0,\"full\":0,\"other\":0},"
-      "\"failovers\":0,\"in_table\":true}]}");
+      "\"failovers\":0,\"in_table\":true}],\"listeners\":[]}");
   CHECK(answer_command("counters", d).text == answer_command("status\r\n", d).text);
 }
 
@@ -109,4 +119,28 @@ TEST_CASE("unknown commands get an error and change nothing") {
   CHECK(answer_command("status target /nowhere", d).text.find("\"kind\":\"no_such_target\"") !=
         std::string::npos);
   CHECK(d.reloads == 0);
+}
+
+TEST_CASE("listener takes the descriptor; any other command closes it") {
+  FakeDaemon d;
+  CHECK(
+      answer_command("listener", d).text ==
+      R"({"ok":false,"error":"listener needs a listening socket attached","kind":"bad_arguments"})");
+  int fd = dup(0);
+  REQUIRE(fd >= 0);
+  CHECK(answer_command("listener\n", d, socketbox::UniqueFd(fd)).text ==
+        R"({"ok":true,"port":8443})");
+  CHECK(d.listener_fd == fd);
+  CHECK_FALSE(is_open(fd));  // the fake did not keep it
+
+  fd = dup(0);
+  CHECK(answer_command("listener now", d, socketbox::UniqueFd(fd)).text.find("bad_arguments") !=
+        std::string::npos);
+  CHECK_FALSE(is_open(fd));
+  d.listener_fd = -1;
+  fd = dup(0);
+  CHECK(d.answer_line_with_fd("status", socketbox::UniqueFd(fd)).text.find("\"listeners\":[]") !=
+        std::string::npos);
+  CHECK_FALSE(is_open(fd));
+  CHECK(d.listener_fd == -1);
 }

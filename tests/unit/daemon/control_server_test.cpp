@@ -1,5 +1,6 @@
 #include "control_server.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -197,4 +198,110 @@ TEST_CASE("control server: when full, the oldest idle client makes room") {
   CHECK(read_all(op.get()).rfind("{\"listen\":", 0) == 0);
   CHECK(closed_by_server(idle[0].get()));  // the oldest went
   CHECK_FALSE(closed_by_server(idle[1].get()));
+}
+
+namespace {
+
+// Keeps the descriptor `listener` brings, as sbd's holder does.
+struct KeepingFake : Fake {
+  UniqueFd kept;
+  ListenerResult listener(UniqueFd fd) override {
+    kept = std::move(fd);
+    return {80, ""};
+  }
+};
+
+// Sends `line` with `fds` attached (SCM_RIGHTS) on one sendmsg.
+void send_with_fds(int sock, const std::string& line, std::vector<int> fds) {
+  iovec iov{const_cast<char*>(line.data()), line.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(8 * sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+  std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+  REQUIRE(sendmsg(sock, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(line.size()));
+}
+
+// A socket pair: `sent` goes to the server (and is closed here), `probe`
+// tells whether every copy of it was closed (it reads EOF).
+struct Probe {
+  UniqueFd sent, probe;
+  Probe() {
+    int p[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0);
+    sent.reset(p[0]);
+    probe.reset(p[1]);
+  }
+  bool closed_everywhere() const {
+    char b;
+    return recv(probe.get(), &b, 1, MSG_DONTWAIT) == 0;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("control server: one descriptor comes with listener, any other is closed") {
+  Served sv;
+  KeepingFake h;
+  ControlServer s(sv.path, h);
+  sv.attach(s);
+
+  Probe taken;
+  UniqueFd c = connect_to(sv.path);
+  send_with_fds(c.get(), "listener\n", {taken.sent.get()});
+  taken.sent.reset();
+  pump(s, sv.ep.get());
+  CHECK(read_all(c.get()) == "{\"ok\":true,\"port\":80}\n");
+  REQUIRE(h.kept);
+  CHECK((fcntl(h.kept.get(), F_GETFD) & FD_CLOEXEC) != 0);
+  CHECK_FALSE(taken.closed_everywhere());
+  h.kept.reset();
+  CHECK(taken.closed_everywhere());
+
+  // With another command: answered as without, the descriptor closed.
+  Probe with_status;
+  UniqueFd c2 = connect_to(sv.path);
+  send_with_fds(c2.get(), "status\n", {with_status.sent.get()});
+  with_status.sent.reset();
+  pump(s, sv.ep.get());
+  CHECK(read_all(c2.get()).rfind("{\"listen\":", 0) == 0);
+  CHECK(with_status.closed_everywhere());
+  CHECK_FALSE(h.kept);
+
+  // More than one: refused, all closed.
+  Probe a, b;
+  UniqueFd c3 = connect_to(sv.path);
+  send_with_fds(c3.get(), "listener\n", {a.sent.get(), b.sent.get()});
+  a.sent.reset();
+  b.sent.reset();
+  pump(s, sv.ep.get());
+  CHECK(read_all(c3.get()).find("\"kind\":\"bad_arguments\"") != std::string::npos);
+  CHECK(a.closed_everywhere());
+  CHECK(b.closed_everywhere());
+  CHECK_FALSE(h.kept);
+
+  // A client that goes away before its newline: its descriptor goes too.
+  Probe gone;
+  {
+    UniqueFd c4 = connect_to(sv.path);
+    send_with_fds(c4.get(), "lis", {gone.sent.get()});
+    gone.sent.reset();
+    pump(s, sv.ep.get());
+  }
+  pump(s, sv.ep.get());
+  CHECK(gone.closed_everywhere());
+
+  // listener without a descriptor.
+  UniqueFd c5 = connect_to(sv.path);
+  REQUIRE(write(c5.get(), "listener\n", 9) == 9);
+  pump(s, sv.ep.get());
+  CHECK(read_all(c5.get()) ==
+        "{\"ok\":false,\"error\":\"listener needs a listening socket attached\",\"kind\":"
+        "\"bad_arguments\"}\n");
 }

@@ -132,6 +132,6 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
 TEST_CASE("metrics takes no arguments and is named in the usage") {
   Fake d;
   CHECK(answer_command("metrics x", d).text.find("unknown command") != std::string::npos);
-  CHECK(answer_command("nope", d).text.find("status, counters, metrics or reload") !=
+  CHECK(answer_command("nope", d).text.find("status, counters, metrics, reload or listener") !=
         std::string::npos);
 }

@@ -87,7 +87,8 @@ TEST_CASE("errors name file, line, column and what was expected", "[parser]") {
   CHECK(error_of("rule-set:0\nip:2001:db8::1 bogus:1 fail\n") ==
         "t.conf:2:16: error: unknown word 'bogus' (expected rule-set:, map-set:, ip:, rip:, port:, "
         "rport:, match-lip:, match-rip:, match-lport, match-rport, default, jump-unix:, "
-        "jump-unix-any:, jump-fd:, jump-map:, jump-rule:, fail, size:, max-maps: or max-rules:)");
+        "jump-unix-any:, jump-fd:, jump-map:, jump-rule:, fail, size:, max-maps:, max-rules: or "
+        "listener:)");
   CHECK(error_of("rule-set:0\nip:2001:db8::zz fail\n") ==
         "t.conf:2:1: error: '2001:db8::zz' is not an IPv6 or IPv4 address");
   CHECK(error_of("rule-set:0\nip:2001:db8::/129 fail\n") ==
@@ -229,4 +230,63 @@ TEST_CASE("jump-unix-any's mistakes name the column of the path at fault", "[par
             ": error: 'jump-unix-any:' takes at most 16 socket paths");
   CHECK(error_of("rule-set:0\ndefault jump-unix-any:/a," + std::string(120, 'x') + "\n") ==
         "t.conf:2:26: error: socket path is 120 bytes; at most 107 fit in a Unix socket address");
+}
+
+TEST_CASE("listener lines are header lines naming a port and one socket path",
+          "[parser][listener]") {
+  const Table t = parse_table(
+      "max-rules:1\n"
+      "listener:8443 jump-unix:/run/socketbox/web.sock\n"
+      "  listener:22\tjump-unix:/run/ssh.sock   # a comment\n"
+      "rule-set:0\ndefault jump-unix:/run/socketbox/web.sock\n");
+  REQUIRE(t.listeners.size() == 2);
+  CHECK(t.listeners[0] == ListenerEntry{8443, "/run/socketbox/web.sock", {2, 1}});
+  CHECK(t.listeners[1] == ListenerEntry{22, "/run/ssh.sock", {3, 3}});
+  // A listener's path is not a target: it takes no connections.
+  REQUIRE(t.targets.size() == 1);
+  CHECK(parse_table("rule-set:0\n").listeners.empty());
+}
+
+TEST_CASE("listener lines' mistakes name line and column", "[parser][listener]") {
+  CHECK(error_of("listener:0 jump-unix:/a\nrule-set:0\n") ==
+        "t.conf:1:1: error: 'listener:' expects a port from 1 to 65535, got '0'");
+  CHECK(error_of("listener:65536 jump-unix:/a\nrule-set:0\n") ==
+        "t.conf:1:1: error: 'listener:' expects a port from 1 to 65535, got '65536'");
+  CHECK(error_of("listener jump-unix:/a\nrule-set:0\n") ==
+        "t.conf:1:1: error: 'listener:' expects a port from 1 to 65535, got ''");
+  CHECK(error_of("listener:80\nrule-set:0\n") ==
+        "t.conf:1:1: error: 'listener:80' has no action (expected listener:LPORT jump-unix:PATH)");
+  CHECK(error_of("listener:80 jump-fd:3\nrule-set:0\n") ==
+        "t.conf:1:13: error: a listener is sent to one socket path: expected jump-unix:PATH, got "
+        "'jump-fd:'");
+  CHECK(error_of("listener:80 jump-unix-any:/a,/b\nrule-set:0\n") ==
+        "t.conf:1:13: error: a listener is sent to one socket path: expected jump-unix:PATH, got "
+        "'jump-unix-any:'");
+  CHECK(error_of("listener:80 fail\nrule-set:0\n") ==
+        "t.conf:1:13: error: a listener is sent to one socket path: expected jump-unix:PATH, got "
+        "'fail'");
+  CHECK(error_of("listener:80 jump-unix:\nrule-set:0\n") ==
+        "t.conf:1:13: error: 'jump-unix:' expects a socket path");
+  CHECK(error_of("listener:80 jump-unix:run/a.sock\nrule-set:0\n") ==
+        "t.conf:1:13: error: a listener's socket path must be absolute (start with '/'), got "
+        "'run/a.sock'");
+  CHECK(error_of("listener:80 jump-unix:/run/#//P_.sock\nrule-set:0\n") ==
+        "t.conf:1:28: error: a listener's socket path cannot hold placeholders (#//0_ .. #//7_, "
+        "#//P_): its one socket goes to one path");
+  CHECK(error_of("listener:80 jump-unix:/" + std::string(200, 'a') + "\nrule-set:0\n") ==
+        "t.conf:1:13: error: socket path is 201 bytes; at most 107 fit in a Unix socket address");
+  CHECK(error_of("listener:80 jump-unix:/a port:1\nrule-set:0\n") ==
+        "t.conf:1:26: error: a listener line is exactly 'listener:LPORT jump-unix:PATH'; "
+        "unexpected 'port'");
+  CHECK(error_of("listener:80 jump-unix:/a\n\nlistener:80 jump-unix:/b\nrule-set:0\n") ==
+        "t.conf:3:1: error: listener:80 is already defined at line 1");
+  CHECK(error_of("rule-set:0\nlistener:80 jump-unix:/a\n") ==
+        "t.conf:2:1: error: 'listener:' is a header line: it must come before the first "
+        "rule-set: or map-set:");
+  CHECK(error_of("rule-set:0\nfail listener:80\n") ==
+        "t.conf:2:6: error: 'listener:' must start its line (listener:LPORT jump-unix:PATH)");
+  std::string many;
+  for (int port = 1; port <= 257; ++port)
+    many += "listener:" + std::to_string(port) + " jump-unix:/a\n";
+  CHECK(error_of(many + "rule-set:0\n") == "t.conf:257:1: error: more than 256 listener lines");
 }

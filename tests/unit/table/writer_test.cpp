@@ -93,3 +93,30 @@ TEST_CASE("jump-unix-any is written as read; tables without it are unchanged", "
   CHECK(format_table(parse_table("rule-set:0\ndefault jump-unix:/run/a.sock\n"))
             .find("jump-unix-any") == std::string::npos);
 }
+
+TEST_CASE("listener lines are written after the counts, in order, and read back",
+          "[writer][listener]") {
+  const std::string text =
+      "listener:9000 jump-unix:/run/b.sock\nlistener:80 jump-unix:/run/a.sock\n"
+      "rule-set:0\ndefault jump-unix:/run/a.sock\n";
+  const Table t = parse_table(text);
+  const std::string written = format_table(t);
+  CHECK(written ==
+        "max-rules:1\nlistener:9000 jump-unix:/run/b.sock\nlistener:80 jump-unix:/run/a.sock\n\n"
+        "rule-set:0 size:1\ndefault jump-unix:/run/a.sock\n");
+  const Table again = parse_table(written);
+  REQUIRE(again.listeners.size() == 2);
+  CHECK(again.listeners[0].port == 9000);
+  CHECK(again.listeners[0].path == "/run/b.sock");
+  CHECK(again.listeners[1].port == 80);
+  CHECK(again.listeners[1].path == "/run/a.sock");
+  CHECK(format_table(again) == written);
+
+  // Built by hand, as sbctl's compiler does.
+  Table h = parse_table("rule-set:0\n");
+  const std::string plain = format_table(h);
+  CHECK(plain.find("listener") == std::string::npos);
+  h.listeners.push_back({8080, "/run/c.sock", {}});
+  CHECK(format_table(h) == "max-rules:1\nlistener:8080 jump-unix:/run/c.sock\n" +
+                               plain.substr(std::string("max-rules:1\n").size()));
+}

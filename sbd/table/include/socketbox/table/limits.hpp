@@ -26,6 +26,11 @@ inline constexpr std::uint64_t kDefaultMaxTableEntries = 10'000'000;
 inline constexpr std::uint64_t kLargestMaxTableBytes = 0xffffffffULL;
 inline constexpr std::uint64_t kLargestMaxTableEntries = 0xfffffffeULL;
 
+// `listener:LPORT jump-unix:PATH` lines one table may hold: sbd holds at
+// most this many listening sockets (and systemd's FileDescriptorStoreMax
+// in sbd.service is the same number).
+inline constexpr std::uint32_t kMaxListeners = 256;
+
 struct LoadLimits {
   std::uint64_t max_bytes = kDefaultMaxTableBytes;      // sbd --max-table-bytes
   std::uint64_t max_entries = kDefaultMaxTableEntries;  // sbd --max-table-entries

@@ -177,6 +177,18 @@ struct Trace {
   std::vector<TraceStep> steps;
 };
 
+// A header line `listener:LPORT jump-unix:PATH` (a socketbox extension):
+// sbd sends the listening socket it holds for LPORT, once, to PATH, and the
+// server accepts on it natively (listener hand-off mode). Not part of
+// lookups. LPORT is unique in a table; PATH is absolute, without
+// placeholders.
+struct ListenerEntry {
+  std::uint16_t port = 0;
+  std::string path;
+  SourcePos pos;
+  friend bool operator==(const ListenerEntry&, const ListenerEntry&) = default;
+};
+
 struct Table {
   std::vector<RuleSet> rule_sets;  // dense; rule_sets[0] is where lookups start
   std::vector<MapSet> map_sets;    // dense
@@ -184,6 +196,7 @@ struct Table {
   std::vector<TargetList> target_lists;     // by UnixAny's arg
   std::vector<std::uint32_t> list_targets;  // indexes into targets
   std::string source;                       // file name the table was read from, for messages
+  std::vector<ListenerEntry> listeners;     // in the order written
 
   // Compiles every rule set for lookup() (RuleSet::index) and seals every
   // map set. Call after the last change to the sets; again after any change.

@@ -1,0 +1,258 @@
+#include "listener_holder.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "log.hpp"
+#include "socketbox/systemd.hpp"
+
+namespace socketbox::daemon {
+
+std::uint16_t check_listening_socket(int fd, std::string& error) {
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0) {
+    error = "the descriptor attached is not a socket";
+    return 0;
+  }
+  if (v != SOCK_STREAM) {
+    error = "the socket attached is not a stream socket";
+    return 0;
+  }
+  len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 || v != AF_INET6) {
+    error = "the socket attached is not an IPv6 (AF_INET6) socket";
+    return 0;
+  }
+  len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len) < 0 || v != IPPROTO_TCP) {
+    error = "the socket attached is not a TCP socket";
+    return 0;
+  }
+  len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) < 0 || v != 1) {
+    error = "the socket attached is not listening (SO_ACCEPTCONN is 0)";
+    return 0;
+  }
+  sockaddr_in6 sa{};
+  len = sizeof sa;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) < 0 || sa.sin6_family != AF_INET6 ||
+      ntohs(sa.sin6_port) == 0) {
+    error = "the socket attached is not bound to a port";
+    return 0;
+  }
+  return ntohs(sa.sin6_port);
+}
+
+ListenerResult ListenerHolder::take(UniqueFd fd, std::uint64_t now_ms) {
+  ListenerResult r;
+  const std::uint16_t port = check_listening_socket(fd.get(), r.error);
+  if (port == 0) return r;
+  const auto it = held_.find(port);
+  if (it == held_.end() && held_.size() >= kMaxHeld) {
+    r.error =
+        "sbd holds " + std::to_string(kMaxHeld) + " listening sockets already, the most it takes";
+    return r;
+  }
+  // MSG_CMSG_CLOEXEC has made it close-on-exec; make sure whatever sent it.
+  fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
+  if (it != held_.end()) {
+    log_line("listener %u: a new socket replaces the one held", static_cast<unsigned>(port));
+    unstore(port);  // both would come back under one name
+    it->second = std::move(fd);
+  } else {
+    log_line("listener %u: holding the socket", static_cast<unsigned>(port));
+    held_.emplace(port, std::move(fd));
+  }
+  store(port, held_[port].get());
+  for (Line& l : lines_) {
+    if (l.port != port) continue;
+    l.due = true;  // a new socket: its server has not got it, whatever the path
+    l.next_try_ms = 0;
+  }
+  deliver_due(now_ms);
+  r.port = port;
+  return r;
+}
+
+std::string ListenerHolder::adopt(UniqueFd fd, const std::string& name) {
+  std::string error;
+  const std::uint16_t port = check_listening_socket(fd.get(), error);
+  if (port != 0 && held_.size() >= kMaxHeld && held_.find(port) == held_.end())
+    error = "more than " + std::to_string(kMaxHeld) + " listening sockets";
+  if (port != 0 && error.empty() && name != "listener-" + std::to_string(port))
+    log_line("%s from systemd's fd store is bound to port %u; held for that port", name.c_str(),
+             static_cast<unsigned>(port));
+  if (port == 0 || !error.empty()) {
+    if (fd_store_) {
+      char msg[160];
+      const int n = std::snprintf(msg, sizeof msg, "FDSTOREREMOVE=1\nFDNAME=%s", name.c_str());
+      if (n > 0 && static_cast<std::size_t>(n) < sizeof msg)
+        systemd::notify({msg, static_cast<std::size_t>(n)});
+    }
+    return error;
+  }
+  const auto it = held_.find(port);
+  if (it != held_.end()) {
+    it->second = std::move(fd);  // two under one port: the later one
+  } else {
+    held_.emplace(port, std::move(fd));
+  }
+  log_line("listener %u: holding the socket systemd kept (%s)", static_cast<unsigned>(port),
+           name.c_str());
+  return {};
+}
+
+void ListenerHolder::set_table(const std::vector<socketbox::table::ListenerEntry>& lines,
+                               std::uint64_t now_ms) {
+  std::vector<Line> next;
+  next.reserve(lines.size());
+  for (const auto& e : lines) {
+    const auto old = std::find_if(lines_.begin(), lines_.end(), [&](const Line& l) {
+      return l.port == e.port && l.path == e.path;
+    });
+    if (old != lines_.end()) {
+      next.push_back(std::move(*old));
+    } else {
+      Line l;
+      l.port = e.port;
+      l.path = e.path;
+      next.push_back(std::move(l));
+    }
+  }
+  lines_ = std::move(next);
+  for (auto it = held_.begin(); it != held_.end();) {
+    const std::uint16_t port = it->first;
+    if (std::any_of(lines_.begin(), lines_.end(), [&](const Line& l) { return l.port == port; })) {
+      ++it;
+      continue;
+    }
+    log_line("listener %u: no table line names it; closing the socket held",
+             static_cast<unsigned>(port));
+    unstore(port);
+    it = held_.erase(it);
+  }
+  deliver_due(now_ms);
+}
+
+bool ListenerHolder::file_id(const std::string& path, FileId& out, int& err) noexcept {
+  struct stat st {};
+  if (stat(path.c_str(), &st) < 0) {
+    err = errno;
+    return false;
+  }
+  out = {st.st_dev, st.st_ino, static_cast<long>(st.st_ctim.tv_sec),
+         static_cast<long>(st.st_ctim.tv_nsec)};
+  return true;
+}
+
+void ListenerHolder::tick(std::uint64_t now_ms) {
+  for (Line& l : lines_) {
+    if (l.due || !l.sent_once || held_.find(l.port) == held_.end()) continue;
+    FileId id;
+    int err = 0;
+    // Gone (the server stopped): nothing to send to until a socket is there.
+    if (!file_id(l.path, id, err) || id == l.sent_to) continue;
+    log_line("listener %u: %s was bound anew; sending the socket again",
+             static_cast<unsigned>(l.port), l.path.c_str());
+    l.due = true;
+    l.next_try_ms = 0;
+  }
+  deliver_due(now_ms);
+}
+
+bool ListenerHolder::ticking() const noexcept {
+  return std::any_of(lines_.begin(), lines_.end(),
+                     [&](const Line& l) { return held_.find(l.port) != held_.end(); });
+}
+
+void ListenerHolder::deliver_due(std::uint64_t now_ms) {
+  for (Line& l : lines_) {
+    if (!l.due || now_ms < l.next_try_ms) continue;
+    const auto it = held_.find(l.port);
+    if (it == held_.end()) continue;  // due once its socket arrives
+    deliver(l, it->second.get(), now_ms);
+  }
+}
+
+void ListenerHolder::deliver(Line& l, int fd, std::uint64_t now_ms) {
+  // Which file is there before the send: should it be bound anew between
+  // the two, the next tick sends once more rather than never.
+  FileId id;
+  int err = 0;
+  const bool have_id = file_id(l.path, id, err);
+  if (have_id) err = sender_.send_to_path(l.path.c_str(), l.path.size(), fd);
+  if (err == 0) {
+    l.due = false;
+    l.sent_once = true;
+    l.sent_to = id;
+    ++l.delivered;
+    if (!l.last_error.empty())
+      log_line("listener %u: sent to %s after %llu failed tries", static_cast<unsigned>(l.port),
+               l.path.c_str(), static_cast<unsigned long long>(l.unlogged + 1));
+    else
+      log_line("listener %u: sent to %s", static_cast<unsigned>(l.port), l.path.c_str());
+    l.last_error.clear();
+    l.logged_ms = 0;
+    l.unlogged = 0;
+    return;
+  }
+  l.last_error = std::strerror(err);
+  l.next_try_ms = now_ms + kRetryMs;
+  if (l.logged_ms == 0 || now_ms - l.logged_ms >= kLogEveryMs) {
+    log_line(
+        "listener %u: cannot send to %s: %s (%llu more failures since the last line; "
+        "retrying every %llu ms)",
+        static_cast<unsigned>(l.port), l.path.c_str(), l.last_error.c_str(),
+        static_cast<unsigned long long>(l.unlogged), static_cast<unsigned long long>(kRetryMs));
+    l.logged_ms = now_ms;
+    l.unlogged = 0;
+  } else {
+    ++l.unlogged;
+  }
+}
+
+std::vector<control::ListenerStatus> ListenerHolder::status() const {
+  std::vector<control::ListenerStatus> out;
+  out.reserve(lines_.size() + held_.size());
+  for (const Line& l : lines_)
+    out.push_back({l.port, l.path, held_.find(l.port) != held_.end(), l.delivered, l.last_error});
+  for (const auto& [port, fd] : held_) {
+    const std::uint16_t p = port;
+    if (std::none_of(lines_.begin(), lines_.end(), [&](const Line& l) { return l.port == p; }))
+      out.push_back({port, "", true, 0, ""});
+  }
+  return out;
+}
+
+int ListenerHolder::fd_of(std::uint16_t port) const noexcept {
+  const auto it = held_.find(port);
+  return it == held_.end() ? -1 : it->second.get();
+}
+
+void ListenerHolder::store(std::uint16_t port, int fd) const noexcept {
+  if (!fd_store_) return;
+  char msg[64];
+  const int n =
+      std::snprintf(msg, sizeof msg, "FDSTORE=1\nFDNAME=listener-%u", static_cast<unsigned>(port));
+  if (!systemd::notify_with_fds({msg, static_cast<std::size_t>(n)}, &fd, 1))
+    log_line("listener %u: cannot keep the socket in systemd's fd store: %s",
+             static_cast<unsigned>(port), std::strerror(errno));
+}
+
+void ListenerHolder::unstore(std::uint16_t port) const noexcept {
+  if (!fd_store_) return;
+  char msg[64];
+  const int n = std::snprintf(msg, sizeof msg, "FDSTOREREMOVE=1\nFDNAME=listener-%u",
+                              static_cast<unsigned>(port));
+  systemd::notify({msg, static_cast<std::size_t>(n)});
+}
+
+}  // namespace socketbox::daemon

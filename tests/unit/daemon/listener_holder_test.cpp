@@ -1,0 +1,236 @@
+// ListenerHolder: which sockets it takes, when it sends them to a line's
+// path, and that it closes what no table line names.
+#include "listener_holder.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "receiver_socket.hpp"
+#include "temp_dir.hpp"
+
+using namespace socketbox::daemon;
+using socketbox::UniqueFd;
+namespace tbl = socketbox::table;
+
+namespace {
+
+// A TCP listening socket on [::1]:0 (a port the kernel picks); its port.
+UniqueFd listening(std::uint16_t& port, bool listen_too = true) {
+  UniqueFd fd(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  REQUIRE(fd);
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_addr = in6addr_loopback;
+  REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  if (listen_too) REQUIRE(listen(fd.get(), 4) == 0);
+  socklen_t len = sizeof sa;
+  REQUIRE(getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+  port = ntohs(sa.sin6_port);
+  return fd;
+}
+
+bool is_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
+
+// Whether `fd` (received) is the same socket as `held`.
+bool same_socket(int fd, int held) {
+  struct stat a {
+  }, b{};
+  return fstat(fd, &a) == 0 && fstat(held, &b) == 0 && a.st_ino == b.st_ino;
+}
+
+struct NoFdStore {
+  NoFdStore() { ::unsetenv("NOTIFY_SOCKET"); }
+};
+
+}  // namespace
+
+TEST_CASE("listener holder takes only listening TCP IPv6 sockets bound to a port",
+          "[listener_holder]") {
+  NoFdStore no_store;
+  HandoffSender sender;
+  ListenerHolder h(sender, false);
+  std::uint16_t port = 0;
+
+  UniqueFd unix_sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  CHECK(h.take(std::move(unix_sock), 0).error ==
+        "the socket attached is not an IPv6 (AF_INET6) socket");
+  UniqueFd udp(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  CHECK(h.take(std::move(udp), 0).error == "the socket attached is not a stream socket");
+  CHECK(h.take(listening(port, false), 0).error ==
+        "the socket attached is not listening (SO_ACCEPTCONN is 0)");
+  UniqueFd file(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  CHECK(h.take(std::move(file), 0).error == "the descriptor attached is not a socket");
+  CHECK(h.held() == 0);
+
+  UniqueFd l = listening(port);
+  const int raw = l.get();
+  const ListenerResult r = h.take(std::move(l), 0);
+  CHECK(r.error.empty());
+  CHECK(r.port == port);
+  CHECK(h.fd_of(port) == raw);
+  // Held, no table line yet: listed without a path.
+  const auto st = h.status();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0] == socketbox::control::ListenerStatus{port, "", true, 0, ""});
+  CHECK_FALSE(h.ticking());
+
+  // A second socket for the same port replaces (closes) the first. (A
+  // second bind of the port needs SO_REUSEPORT; a dup stands in for it.)
+  UniqueFd again(fcntl(h.fd_of(port), F_DUPFD_CLOEXEC, 0));
+  const int again_raw = again.get();
+  CHECK(h.take(std::move(again), 0).port == port);
+  CHECK(h.fd_of(port) == again_raw);
+  CHECK_FALSE(is_open(raw));
+  CHECK(h.held() == 1);
+}
+
+TEST_CASE("listener holder sends a line's socket at load, on a new file, and retries",
+          "[listener_holder]") {
+  NoFdStore no_store;
+  TempDir dir;
+  HandoffSender sender;
+  ListenerHolder h(sender, false);
+  std::uint16_t port = 0;
+  UniqueFd l = listening(port);
+  const int raw = l.get();
+  REQUIRE(h.take(std::move(l), 0).error.empty());
+
+  const std::string path = dir / "web.sock";
+  {
+    ReceiverSocket rx(path);
+    REQUIRE(rx.fd);
+    h.set_table({{port, path, {}}}, 1000);
+    CHECK(h.ticking());
+    const auto got = rx.receive();
+    REQUIRE(got.nfds == 1);
+    CHECK(got.bytes == 1);
+    CHECK(same_socket(got.fd, raw));
+    close(got.fd);
+    CHECK(h.status()[0].delivered == 1);
+
+    // Nothing changed: nothing sent, at load or tick.
+    h.set_table({{port, path, {}}}, 2000);
+    h.tick(2250);
+    CHECK(rx.receive().bytes < 0);
+    CHECK(h.status()[0].delivered == 1);
+  }
+  // The server went away: the file is gone, nothing to send to.
+  unlink(path.c_str());
+  h.tick(3000);
+  CHECK(h.status()[0].delivered == 1);
+  CHECK(h.status()[0].last_error.empty());
+  {
+    // Bound anew: the next tick sends again.
+    ReceiverSocket rx(path);
+    h.tick(3250);
+    const auto got = rx.receive();
+    REQUIRE(got.nfds == 1);
+    CHECK(same_socket(got.fd, raw));
+    close(got.fd);
+    CHECK(h.status()[0].delivered == 2);
+  }
+
+  // A new (port, path) line fails while nobody is there, is retried at most
+  // every second, and goes once the receiver is there.
+  const std::string path2 = dir / "other.sock";
+  h.set_table({{port, path2, {}}}, 10000);
+  auto st = h.status();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].path == path2);
+  CHECK(st[0].delivered == 0);
+  CHECK(st[0].last_error == "No such file or directory");
+  ReceiverSocket rx2(path2);
+  h.tick(10250);  // within the second: not yet
+  CHECK(rx2.receive().bytes < 0);
+  h.tick(11000);
+  const auto got = rx2.receive();
+  REQUIRE(got.nfds == 1);
+  close(got.fd);
+  st = h.status();
+  CHECK(st[0].delivered == 1);
+  CHECK(st[0].last_error.empty());
+
+  // A table without the line closes the socket.
+  h.set_table({}, 12000);
+  CHECK(h.held() == 0);
+  CHECK_FALSE(is_open(raw));
+  CHECK(h.status().empty());
+  CHECK_FALSE(h.ticking());
+}
+
+TEST_CASE("a socket that arrives for a line already loaded is sent at once", "[listener_holder]") {
+  NoFdStore no_store;
+  TempDir dir;
+  HandoffSender sender;
+  ListenerHolder h(sender, false);
+  const std::string path = dir / "s.sock";
+  ReceiverSocket rx(path);
+  std::uint16_t port = 0;
+  UniqueFd l = listening(port);
+  h.set_table({{port, path, {}}}, 0);  // not held yet: nothing sent, not an error
+  CHECK(h.status()[0] == socketbox::control::ListenerStatus{port, path, false, 0, ""});
+  CHECK_FALSE(h.ticking());
+  CHECK(h.take(std::move(l), 100).port == port);
+  const auto got = rx.receive();
+  REQUIRE(got.nfds == 1);
+  close(got.fd);
+  CHECK(h.status()[0].delivered == 1);
+  CHECK(h.ticking());
+}
+
+TEST_CASE("held sockets go to systemd's fd store under listener-PORT", "[listener_holder]") {
+  TempDir dir;
+  const std::string notify = dir / "notify";
+  ReceiverSocket manager(notify);
+  REQUIRE(manager.fd);
+  ::setenv("NOTIFY_SOCKET", notify.c_str(), 1);
+  HandoffSender sender;
+  ListenerHolder h(sender, true);
+  std::uint16_t port = 0;
+  UniqueFd l = listening(port);
+  const int raw = l.get();
+  REQUIRE(h.take(std::move(l), 0).error.empty());
+  char buf[128];
+  iovec iov{buf, sizeof buf};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = recvmsg(manager.fd.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  REQUIRE(n > 0);
+  CHECK(std::string(buf, static_cast<std::size_t>(n)) ==
+        "FDSTORE=1\nFDNAME=listener-" + std::to_string(port));
+  const cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  REQUIRE(c);
+  REQUIRE(c->cmsg_type == SCM_RIGHTS);
+  int stored = -1;
+  std::memcpy(&stored, CMSG_DATA(c), sizeof stored);
+  CHECK(same_socket(stored, raw));
+  close(stored);
+
+  h.set_table({}, 0);  // dropped: removed from the store
+  const ssize_t m = recv(manager.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+  REQUIRE(m > 0);
+  CHECK(std::string(buf, static_cast<std::size_t>(m)) ==
+        "FDSTOREREMOVE=1\nFDNAME=listener-" + std::to_string(port));
+  ::unsetenv("NOTIFY_SOCKET");
+
+  // What systemd gives back at start is held again, not stored twice.
+  UniqueFd back = listening(port);
+  CHECK(h.adopt(std::move(back), "listener-" + std::to_string(port)).empty());
+  CHECK(h.held() == 1);
+  UniqueFd bogus(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  CHECK_FALSE(h.adopt(std::move(bogus), "listener-1").empty());
+  CHECK(h.held() == 1);
+}
