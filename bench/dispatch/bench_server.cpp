@@ -88,6 +88,22 @@ int serve_received(const std::string& path) {
   }
 }
 
+// Listener hand-off: takes the listening socket sbd sends to `path` once,
+// then accepts from it natively, as a server under sb-preload --listener does.
+int serve_received_listener(const std::string& path) {
+  const int r = sb_bind_receiver(path.c_str(), SB_BIND_CLOEXEC);
+  if (r < 0) {
+    std::perror(("sb-bench-server: " + path).c_str());
+    return 1;
+  }
+  const int s = sb_recv_listener(r, 60000, SOCK_CLOEXEC);
+  if (s < 0) {
+    std::perror(("sb-bench-server: no listening socket at " + path).c_str());
+    return 1;
+  }
+  return answer_forever(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,12 +118,18 @@ int main(int argc, char** argv) {
   app.add_option("--listen-unix", unix_path, "accept connections on this Unix stream socket")
       ->excludes(direct)
       ->excludes(receive);
+  std::string listener_path;
+  app.add_option("--receive-listener", listener_path,
+                 "receive one listening socket at this Unix socket path and accept from it")
+      ->excludes(direct)
+      ->excludes(receive);
   CLI11_PARSE(app, argc, argv);
   if (port) return serve_direct(port);
+  if (!listener_path.empty()) return serve_received_listener(listener_path);
   if (!path.empty()) return serve_received(path);
   if (!unix_path.empty()) return serve_unix(unix_path);
   std::fprintf(stderr,
-               "sb-bench-server: give --listen-transparent PORT, --receive PATH or "
-               "--listen-unix PATH\n");
+               "sb-bench-server: give --listen-transparent PORT, --receive PATH, "
+               "--receive-listener PATH or --listen-unix PATH\n");
   return 2;
 }

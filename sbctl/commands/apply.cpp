@@ -217,6 +217,7 @@ int run(const ApplyOptions& given) {
   c.kernel = desired_state(p);
   c.table_text = l.compiled.text;
   c.socketdirs = socket_dirs(p);
+  for (const auto& e : l.compiled.table.listeners) c.listeners.push_back({e.port, e.path});
   c.table_path = p.daemon.table;
   c.control_path = p.daemon.control;
   c.profile_source = absolute_path(o.profile);

@@ -82,6 +82,7 @@ int run(const DrainOptions& o) {
   c.kernel = desired_state(p);
   c.table_text = compiled.text;
   c.socketdirs = socket_dirs(p);
+  for (const auto& e : compiled.table.listeners) c.listeners.push_back({e.port, e.path});
   c.table_path = p.daemon.table;
   c.control_path = p.daemon.control;
   c.relay_config_path = p.relay.config;

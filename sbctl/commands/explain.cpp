@@ -138,6 +138,9 @@ Report make_report(const ExplainOptions& o, const LoadedProfile& l, const table:
       r.source_prefix = Prefix::of(t.remote, len).str();
     }
   }
+  if (r.e.listener_port)
+    r.steer_text = "its own listener route (nft TPROXY to [::ffff:127.0.0.1]:" +
+                   std::to_string(r.e.listener_port) + ")";
   r.trace = describe_trace(p, l.compiled, r.e.trace);
   // What sbd would do matters only if the connection reaches it at all.
   r.reaches_sbd = r.e.steer.has_value() && (!r.k.checked || r.k.steered);
@@ -188,10 +191,15 @@ void print_json(const Report& r) {
   }
   w.key("verdict").value(r.e.verdict);
   w.key("reaches_sbd").value(r.reaches_sbd);
+  w.key("listener_port");
+  if (r.e.listener_port)
+    w.value(static_cast<std::int64_t>(r.e.listener_port));
+  else
+    w.null();
   w.key("trace").begin_array();
   for (const auto& s : r.trace) w.value(s);
   w.end_array();
-  w.key("steered_by_profile").value(r.e.steer.has_value());
+  w.key("steered_by_profile").value(r.e.steer.has_value() || r.e.listener_port != 0);
   w.key("limits");
   if (r.limits_text.empty())
     w.null();
@@ -231,6 +239,14 @@ std::string destination(const std::string& v) {
 }
 
 Cell verdict_cell(const Report& r) {
+  if (r.e.listener_port) {
+    const std::string hold = "the listening socket on port " + std::to_string(r.e.listener_port) +
+                             ", which the server at unix:" + r.route()->to.path +
+                             " holds and accepts from (sbd never sees it)";
+    if (r.k.checked && !r.k.steered)
+      return Cell("the kernel does not steer this to " + hold, Color::Red);
+    return Cell("nft hands it to " + hold, Color::Green);
+  }
   const std::string v = destination(r.e.verdict);
   if (!r.reaches_sbd)
     return Cell(
@@ -258,7 +274,7 @@ void print_text(const Report& r) {
     tt.add({"relay", Cell(relay_text(route->to), Color::Green)});
   for (std::size_t i = 0; i < r.trace.size(); ++i) tt.add({i == 0 ? "table" : "", r.trace[i]});
   tt.add({"profile",
-          r.e.steer
+          r.e.steer || r.e.listener_port
               ? Cell("steered by " + r.steer_text, Color::Green)
               : Cell("NOT steered: no [[steer]] block covers this address and port", Color::Red)});
   if (!r.limits_text.empty())

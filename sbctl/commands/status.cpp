@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <map>
 
 #include "commands/command.hpp"
 #include "commands/commands.hpp"
@@ -37,6 +38,8 @@ struct Report {
     std::vector<netcfg::LimitTrips> trips;
   };
   std::vector<Limit> limits;
+  // Listener routes: nft's counter of each block steered to its own socket.
+  std::vector<netcfg::SteerCounter> listener_counters;
   std::string table_path;
   std::string table_state;  // in-step | differs | missing | unknown
   std::string control;
@@ -98,6 +101,7 @@ Report gather(const StatusOptions& o) {
           if (t.steer == i) l.trips.push_back(t);
         r.limits.push_back(std::move(l));
       }
+      r.listener_counters = k.steer_counters;
       // Object by object: Add = the generation has it and the kernel lacks it.
       for (const auto& c : netcfg::object_drift(after.kernel, k))
         r.kernel_drift.push_back((c.kind == netcfg::Change::Kind::Add      ? "missing: "
@@ -210,6 +214,19 @@ void print_json(const Report& r) {
     w.end_array().end_object();
   }
   w.end_array();
+  w.key("listener_counters").begin_array();
+  for (const auto& c : r.listener_counters)
+    w.begin_object()
+        .key("port")
+        .value(static_cast<std::int64_t>(c.port))
+        .key("family")
+        .value(family_word(c.family))
+        .key("packets")
+        .value(static_cast<std::int64_t>(c.packets))
+        .key("bytes")
+        .value(static_cast<std::int64_t>(c.bytes))
+        .end_object();
+  w.end_array();
   w.end_object();
   w.key("table")
       .begin_object()
@@ -262,6 +279,33 @@ void print_json(const Report& r) {
   }
   w.end_object();
   std::printf("%s\n", w.str().c_str());
+}
+
+// Listener routes: what sbd holds and delivered, and what nft steered there.
+void print_listeners(const Report& r, const Style& s) {
+  std::map<std::uint16_t, std::uint64_t> packets;
+  for (const auto& c : r.listener_counters) packets[c.port] += c.packets;
+  const bool sbd_has = r.sbd && !r.sbd->answer.listeners.empty();
+  if (!sbd_has && packets.empty()) return;
+  TextTable lt;
+  lt.add({Cell("LISTENER", Color::Bold), Cell("SERVER", Color::Bold), Cell("HELD", Color::Bold),
+          Cell("DELIVERED", Color::Bold), Cell("NFT PACKETS", Color::Bold),
+          Cell("LAST ERROR", Color::Bold)});
+  if (sbd_has)
+    for (const auto& l : r.sbd->answer.listeners) {
+      const auto n = packets.find(l.port);
+      lt.add(
+          {std::to_string(l.port), l.path,
+           Cell(l.held ? "yes" : "NO", l.held ? Color::Green : Color::Red),
+           std::to_string(l.delivered),
+           n == packets.end() ? Cell("not steered", Color::Red) : Cell(std::to_string(n->second)),
+           Cell(l.last_error, l.last_error.empty() ? Color::None : Color::Red)});
+      if (n != packets.end()) packets.erase(n);
+    }
+  for (const auto& [port, n] : packets)
+    lt.add({std::to_string(port), Cell("(sbd names no server)", Color::Red), "", "",
+            std::to_string(n), ""});
+  std::printf("\n%s", lt.render(s).c_str());
 }
 
 void print_text(const Report& r) {
@@ -389,6 +433,7 @@ void print_text(const Report& r) {
           "on sbd's control socket)\n",
           d.targets.size(), static_cast<unsigned long long>(d.targets_total));
   }
+  print_listeners(r, s);
   if (r.sbd && r.sbd->answer.retired.targets > 0)
     std::printf("retired: %llu targets no longer in the table, %llu sent before they left\n",
                 static_cast<unsigned long long>(r.sbd->answer.retired.targets),

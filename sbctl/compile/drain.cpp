@@ -22,6 +22,11 @@ void apply_drains(Profile& p, const std::vector<Drain>& drains) {
                                 [&](const Route& x) { return x.name == d.route; });
     if (r == p.routes.end())
       throw std::invalid_argument("no route named '" + d.route + "' in " + p.source);
+    if (r->listener)
+      throw std::invalid_argument("route '" + d.route +
+                                  "' is a listener route: its server holds its listening socket, "
+                                  "so there are no new connections to move; stop that server to "
+                                  "drain it");
     RouteTarget& to = r->to;
     if (!d.to.empty()) {
       to.kind = RouteTarget::Kind::Unix;

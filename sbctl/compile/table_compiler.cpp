@@ -35,7 +35,7 @@ std::string route_comment(const Profile& p, const Route& r, std::size_t index) {
   return s;
 }
 
-bool groupable(const Route& r) { return r.dest && r.dest->is_host() && !r.from; }
+bool groupable(const Route& r) { return r.dest && r.dest->is_host() && !r.from && !r.listener; }
 
 // Builds the table and the notes that trace its lines back to routes; the
 // table writer formats both.
@@ -47,6 +47,13 @@ class Compiler {
     new_rule_set();
     const auto& routes = p_.routes;
     for (std::size_t i = 0; i < routes.size();) {
+      if (routes[i].listener) {
+        // nft steers it to its own listening socket; sbd only holds that
+        // socket and hands it to the server.
+        t_.listeners.push_back({routes[i].listener_port, routes[i].to.path, {}});
+        ++i;
+        continue;
+      }
       const std::size_t end = run_end(i);
       if (end - i < kMinMapRun) {
         emit_rules(i);

@@ -32,6 +32,23 @@ bool wait_for(int fd, short events, long long deadline) {
   }
 }
 
+// send() of the whole line with `attach` riding on it as SCM_RIGHTS.
+ssize_t send_with_fd(int sock, const std::string& line, int attach) {
+  iovec iov{const_cast<char*>(line.data()), line.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &attach, sizeof attach);
+  return ::sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
 // Connections per request (see control_request).
 constexpr int kControlAttempts = 3;
 // Wait before connecting again to a full backlog.
@@ -40,9 +57,10 @@ constexpr int kConnectRetryMs = 5;
 // One connection: the answer, or nullopt when sbd closed it before reading
 // the command or before any byte of an answer (see control_request).
 // `whole`: the answer is everything up to the close, not one line.
+// `attach`: a descriptor sent with the command's first bytes (SCM_RIGHTS), or -1.
 std::optional<std::string> request_once(const std::string& path, const std::string& command,
                                         long long deadline, int timeout_ms, const std::string& who,
-                                        bool whole) {
+                                        bool whole, int attach) {
   const std::string where = who + " control socket " + path;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
@@ -64,7 +82,9 @@ std::optional<std::string> request_once(const std::string& path, const std::stri
   const std::string line = command + "\n";
   std::size_t sent = 0;
   while (sent < line.size()) {
-    const ssize_t n = ::send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = sent == 0 && attach >= 0
+                          ? send_with_fd(fd.get(), line, attach)
+                          : ::send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -101,13 +121,14 @@ std::optional<std::string> request_once(const std::string& path, const std::stri
 }  // namespace
 
 std::string control_request(const std::string& path, const std::string& command, int timeout_ms,
-                            const std::string& who, bool whole) {
+                            const std::string& who, bool whole, int attach) {
   // When its slots are full, sbd makes room by closing the oldest client
   // whose command it has not read yet; that can catch a command still on its
   // way. It answers every command it did read, so asking again is safe.
   const long long deadline = now_ms() + timeout_ms;
   for (int attempt = 1;; ++attempt) {
-    if (auto answer = request_once(path, command, deadline, timeout_ms, who, whole)) return *answer;
+    if (auto answer = request_once(path, command, deadline, timeout_ms, who, whole, attach))
+      return *answer;
     if (attempt == kControlAttempts || now_ms() >= deadline)
       throw ControlError(who + " control socket " + path + ": closed without an answer (" +
                              std::to_string(attempt) + " attempts)",
@@ -124,6 +145,18 @@ control::ReloadAnswer request_reload(const std::string& path, const std::string&
         who + " control socket " + path + ": " + who + " refused 'reload': " + e.what(), false);
   } catch (const control::ProtocolError& e) {
     throw ControlError(who + " control socket " + path + ": " + e.what(), false);
+  }
+}
+
+std::uint16_t send_listener(const std::string& path, int fd) {
+  const std::string line = control_request(path, "listener", 5000, "sbd", false, fd);
+  try {
+    return control::parse_answer<control::ListenerAnswer>(line).port;
+  } catch (const control::RefusedError& e) {
+    throw ControlError(
+        "sbd control socket " + path + ": sbd refused the listening socket: " + e.what(), false);
+  } catch (const control::ProtocolError& e) {
+    throw ControlError("sbd control socket " + path + ": " + e.what(), false);
   }
 }
 

@@ -2,6 +2,7 @@
 // line, read one JSON line back. Bounded by a timeout; never hangs.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,9 +28,15 @@ class ControlError : public std::runtime_error {
 // up to 3 connections within `timeout_ms`.
 // `whole`: the answer is every line up to the close (metrics), kept as sent.
 // `who` names the daemon in messages ("sbd", "sb-relay").
+// `attach` >= 0: that descriptor goes with the command (SCM_RIGHTS).
 std::string control_request(const std::string& socket_path, const std::string& command,
                             int timeout_ms = 5000, const std::string& who = "sbd",
-                            bool whole = false);
+                            bool whole = false, int attach = -1);
+
+// Sends "listener" with the listening socket `fd` attached: sbd holds it
+// (and keeps it across its restarts in systemd's fd store). Returns the port
+// sbd read from it. Throws ControlError (also when sbd refuses it).
+std::uint16_t send_listener(const std::string& socket_path, int fd);
 
 // Sends "metrics" and returns sbd's Prometheus text without its final
 // "# EOF" line (so that more can be appended). Throws ControlError, also

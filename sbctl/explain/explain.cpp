@@ -23,6 +23,7 @@ bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint
     return false;
   }
   std::optional<Prefix> by_nft;
+  std::uint16_t own_port = 0;  // the matching block's own TPROXY port (a listener route's)
   bool addr_seen = false;
   for (const auto& s : k.steering.steers)
     for (const Prefix& n : s.prefixes) {
@@ -30,7 +31,10 @@ bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint
       addr_seen = true;
       bool port_ok = s.ports.empty();
       for (const auto& r : s.ports) port_ok = port_ok || (port >= r.lo && port <= r.hi);
-      if (port_ok && !by_nft) by_nft = n;
+      if (port_ok && !by_nft) {
+        by_nft = n;
+        own_port = s.tproxy_port;
+      }
     }
   if (!by_nft) {
     why = addr_seen ? "nft steers the address but not port " + std::to_string(port)
@@ -39,8 +43,10 @@ bool kernel_steers(const netcfg::KernelState& k, const table::Addr& a, std::uint
   }
   for (const Prefix& n : k.routes) {
     if (n.contains(a)) {
-      why = "nft steers " + by_nft->str() + " to sbd (TPROXY to port " +
-            std::to_string(k.steering.tproxy_port) + "), local route " + n.str() + " dev lo";
+      why = "nft steers " + by_nft->str() +
+            (own_port ? " to a listener route's socket (TPROXY to port " + std::to_string(own_port)
+                      : " to sbd (TPROXY to port " + std::to_string(k.steering.tproxy_port)) +
+            "), local route " + n.str() + " dev lo";
       return true;
     }
   }
@@ -64,6 +70,15 @@ Explanation explain(const Profile& p, const CompiledTable& c, const table::Tuple
       e.verdict += (e.verdict.back() == ':' ? "" : ",") + c.table.targets[i].path;
   } else {
     e.verdict = "closed";
+  }
+  if (e.route && p.routes[*e.route].listener) {
+    // nft takes it to the route's own listening socket; sbd's table never
+    // sees it, so there is nothing of sbd's to agree with.
+    e.listener_port = p.routes[*e.route].listener_port;
+    e.verdict =
+        "listener:" + std::to_string(e.listener_port) + " unix:" + p.routes[*e.route].to.path;
+    e.trace = {};
+    return e;
   }
   const std::string expected = e.route ? p.routes[*e.route].to.sbd_verdict() : "closed";
   e.agrees = expected == e.verdict;

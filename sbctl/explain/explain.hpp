@@ -31,10 +31,13 @@ struct Explanation {
   table::Tuple tuple;
   std::optional<std::size_t> route;  // by direct evaluation of the route list
   table::Action action;              // by the compiled table
-  std::string verdict;               // "unix:/path", "unix-any:/a,/b" or "closed"
+  std::string verdict;  // "unix:/path", "unix-any:/a,/b", "closed" or "listener:PORT unix:/path"
   table::Trace trace;
   bool agrees = true;  // the table does what the route list says (always, unless sbctl has a bug)
-  std::optional<SteerMatch> steer;
+  std::optional<SteerMatch> steer;  // none for a listener route (it steers itself)
+  // A listener route's port: nft sends the connection to that listening
+  // socket (verdict "listener:PORT unix:PATH"); 0 for a hand-off by sbd.
+  std::uint16_t listener_port = 0;
 };
 
 Explanation explain(const Profile& p, const CompiledTable& c, const table::Tuple& t);

@@ -66,6 +66,7 @@ void check_unsteered_routes(const Profile& p, const SteerIndex& index,
                             std::vector<Diagnostic>& out) {
   if (p.steers.empty()) return;
   for (const Route& r : p.routes) {
+    if (r.listener) continue;  // steers itself
     bool dest_ok = false, steered = false;
     if (!index.disjoint() || !r.dest) {
       for (const SteerBlock& s : p.steers)

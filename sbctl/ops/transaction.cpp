@@ -118,6 +118,13 @@ ChangeResult apply_change(GenerationStore& store, const PlannedChange& c) {
       throw ChangeError("generation " + std::to_string(*previous) +
                         " is waiting for 'sbctl confirm'; confirm or roll it back first");
   }
+  // sbd holds every listener route's socket before nft steers there (also
+  // when nothing else changed: a re-apply gives back one sbd lost).
+  try {
+    ensure_listeners(c.control_path, c.listeners, r.warnings);
+  } catch (const std::exception& e) {
+    throw ChangeError(std::string(e.what()) + "; nothing was changed");
+  }
   // 1. Record what is there now, before touching anything.
   netcfg::KernelState as_read;
   Snapshot before = take_snapshot(c.table_path, &as_read);

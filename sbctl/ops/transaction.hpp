@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/listener_sockets.hpp"
 #include "socketbox/netcfg/kernel.hpp"
 #include "state/generation_store.hpp"
 
@@ -23,6 +24,8 @@ struct PlannedChange {
   std::optional<std::string> relay_text;
   std::string relay_config_path, relay_control_path;
   std::vector<netcfg::SocketDir> socketdirs;
+  // Listener routes' sockets, which sbd must hold before nft steers to them.
+  std::vector<ListenerSocket> listeners;
   std::string table_path, control_path;
   std::string profile_source, profile_text, netns;
   int confirm_seconds = 0;  // > 0: the generation is pending until confirmed

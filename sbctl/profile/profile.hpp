@@ -62,6 +62,9 @@ struct SteerBlock {
   Pos pos;        // the [[steer]] header
   Pos ports_pos;
   SourceLimitConfig limits;
+  // Another transparent listener than sbd's to steer to (0 = sbd's). sbctl
+  // writes it in its snapshots for listener routes' blocks.
+  std::uint16_t tproxy_port = 0;
 };
 
 // [relay]: where sbctl writes sb-relay's configuration and how it reaches it.
@@ -120,8 +123,13 @@ struct Route {
   std::optional<Prefix> from;  // none = any client
   RouteTarget to;
   std::string name;  // optional label
-  Pos pos;           // the [[route]] header
-  Pos dest_pos, port_pos, from_pos, to_pos, proxy_pos;
+  // handoff = "listener": nft steers the route to a listening socket of its
+  // own on [::ffff:127.0.0.1]:listener_port, which the server receives once
+  // and accepts from natively; sbd sees none of its connections.
+  bool listener = false;
+  std::uint16_t listener_port = 0;
+  Pos pos;  // the [[route]] header
+  Pos dest_pos, port_pos, from_pos, to_pos, proxy_pos, handoff_pos, listener_port_pos;
   // "route at LINE" or "route 'NAME' at LINE", for messages.
   std::string label() const;
 };
@@ -143,6 +151,11 @@ struct Profile {
   std::vector<Route> routes;
   std::vector<SocketDirConfig> socketdirs;
   RelaySettings relay;
+  bool has_listener_routes() const {
+    for (const auto& r : routes)
+      if (r.listener) return true;
+    return false;
+  }
   bool has_relay_routes() const {
     for (const auto& r : routes)
       if (r.to.kind == RouteTarget::Kind::Relay) return true;

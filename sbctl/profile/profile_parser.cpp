@@ -108,6 +108,7 @@ class Reader {
     // Relay routes get their receiving sockets once [relay] is known (keys
     // come sorted by name, so it may be read after the routes).
     attempt([&] { place_relay_sockets(); });
+    check_listener_ports();
     // Every problem at once, in file order (toml++ iterates keys sorted by name).
     if (!problems_.empty()) throw ProfileError(p_.source, std::move(problems_));
     return std::move(p_);
@@ -317,10 +318,13 @@ class Reader {
         } else if (k == "source_prefix4") {
           s.limits.prefix4 =
               static_cast<std::uint8_t>(int_in(node, k, 1, 32, "a prefix length from 1 to 32"));
+        } else if (k == "tproxy_port") {
+          s.tproxy_port =
+              static_cast<std::uint16_t>(int_in(node, k, 1, 65535, "a port from 1 to 65535"));
         } else {
           unknown(key, "[[steer]]",
                   "prefixes, ports, max_conn_per_source, rate_per_source, rate_burst, "
-                  "source_prefix6 or source_prefix4");
+                  "source_prefix6, source_prefix4 or tproxy_port");
         }
       });
     if (burst_node && s.limits.rate == 0)
@@ -423,8 +427,21 @@ class Reader {
         } else if (k == "name") {
           r.name = string_of(node, "name");
           name_node = &node;
+        } else if (k == "handoff") {
+          r.handoff_pos = pos_of(node);
+          const std::string h = string_of(node, "handoff");
+          if (h != "connection" && h != "listener")
+            fail(node, "'handoff' must be \"connection\" or \"listener\", got '" + h + "'");
+          r.listener = h == "listener";
+        } else if (k == "listener_port") {
+          r.listener_port_pos = pos_of(node);
+          if (!node.is_integer()) type_fail(node, "listener_port", "a port number");
+          const std::int64_t v = node.as_integer()->get();
+          if (v < 1 || v > 65535)
+            fail(node, "'listener_port' must be 1 to 65535, got " + std::to_string(v));
+          r.listener_port = static_cast<std::uint16_t>(v);
         } else {
-          unknown(key, "[[route]]", "dest, port, from, to, proxy or name");
+          unknown(key, "[[route]]", "dest, port, from, to, proxy, name, handoff or listener_port");
         }
       });
     if (!have_to)
@@ -436,6 +453,7 @@ class Reader {
         fail(*proxy_node, "'proxy' is for relay routes only (to = \"relay:...\"); " + r.label() +
                               " goes to " + r.to.str());
       });
+    if (r.listener || r.listener_port != 0) attempt([&] { check_listener_route(r); });
     if (r.to.kind == RouteTarget::Kind::Relay && name_node)
       attempt([&] {
         for (char c : r.name)
@@ -448,6 +466,58 @@ class Reader {
           fail(*name_node, "'name' of a relay route must not be empty or start with '.'");
       });
     p_.routes.push_back(std::move(r));
+  }
+
+  // What a route with handoff = "listener" needs on its own; how it stands
+  // beside the other routes is check_listener_ports()'s.
+  void check_listener_route(const Route& r) {
+    if (!r.listener)
+      fail(r.listener_port_pos, "'listener_port' is for routes with handoff = \"listener\"; " +
+                                    r.label() + " is handed off per connection");
+    const Pos at = r.handoff_pos;
+    if (r.listener_port == 0 && r.listener_port_pos.line == 0)  // (a bad one is its own error)
+      fail(at, r.label() +
+                   " needs 'listener_port', the port of its listening socket on "
+                   "[::ffff:127.0.0.1] (one nothing else listens on)");
+    if (r.to.kind != RouteTarget::Kind::Unix || !r.to.failover.empty())
+      fail(r.to_pos.line ? r.to_pos : at,
+           "a listener route goes to one server: 'to' must be one \"unix:/PATH\", got " +
+               r.to.str());
+    if (!r.dest) fail(at, "a listener route needs 'dest': nft steers its addresses to it");
+    if (r.ports.any()) fail(at, "a listener route needs 'port': nft steers its ports to it");
+    if (r.from)
+      fail(r.from_pos,
+           "'from' cannot choose a listener route: its listening socket takes every client; "
+           "hand this route off per connection (leave out 'handoff')");
+  }
+
+  // Listener routes are steered by nft before sbd sees a connection, so one
+  // must not overlap a route before it (first match would change) and each
+  // has a port of its own.
+  void check_listener_ports() {
+    std::map<std::uint16_t, const Route*> ports;
+    for (std::size_t i = 0; i < p_.routes.size(); ++i) {
+      const Route& r = p_.routes[i];
+      if (!r.listener || r.listener_port == 0 || !r.dest) continue;
+      attempt([&] {
+        const Pos at = r.listener_port_pos;
+        if (r.listener_port == p_.daemon.tproxy_port)
+          fail(at, "'listener_port' " + std::to_string(r.listener_port) +
+                       " is sbd's own port ([daemon] listen); choose another");
+        const auto [it, added] = ports.emplace(r.listener_port, &r);
+        if (!added)
+          fail(at, "'listener_port' " + std::to_string(r.listener_port) + " is also " +
+                       it->second->label() + "'s; each listener route needs its own");
+        for (std::size_t j = 0; j < i; ++j) {
+          const Route& e = p_.routes[j];
+          const bool dest = !e.dest || e.dest->overlaps(*r.dest);
+          if (dest && e.ports.intersects(r.ports))
+            fail(r.pos, r.label() + " overlaps " + e.label() +
+                            " before it; nft steers a listener route before sbd looks at any "
+                            "route, so put it first or make them disjoint");
+        }
+      });
+    }
   }
 
   void read_socketdir(const toml::table& t) {

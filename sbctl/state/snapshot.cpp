@@ -30,6 +30,7 @@ std::string kernel_state_to_toml(const netcfg::DesiredState& d, const std::strin
       }
       out += "]\n";
     }
+    if (s.tproxy_port) out += "tproxy_port = " + std::to_string(s.tproxy_port) + "\n";
     // Limits too, or a rollback to this snapshot would drop them.
     const netcfg::SourceLimits& l = s.limits;
     if (l.max_conn) out += "max_conn_per_source = " + std::to_string(l.max_conn) + "\n";

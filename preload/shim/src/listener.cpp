@@ -78,9 +78,10 @@ int take_listener(int fd, int map, int backlog) noexcept {
   }
   if (lfd < 0) {
     if (errno == ETIMEDOUT) {
-      log_line("no listening socket arrived at %s within %d s (is sbd running with a listener "
-               "route for it?)",
-               m.path, wait_s);
+      log_line(
+          "no listening socket arrived at %s within %d s (is sbd running with a listener "
+          "route for it?)",
+          m.path, wait_s);
       errno = EADDRNOTAVAIL;
     } else {
       log_line("listen %s: cannot receive the listening socket at %s: %s", what, m.path,
@@ -113,8 +114,8 @@ int take_listener(int fd, int map, int backlog) noexcept {
   if (hidden >= 0) {
     keep_hidden_receiver(map, hidden);
   } else if (g_config.debug) {
-    log_line("%s: cannot keep the receiving socket open (%s); the path is no longer bound",
-             m.path, error_name(errno));
+    log_line("%s: cannot keep the receiving socket open (%s); the path is no longer bound", m.path,
+             error_name(errno));
   }
   if (backlog >= 0) {
     // The server's backlog, as its own listen() would have set it.

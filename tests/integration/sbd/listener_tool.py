@@ -15,12 +15,17 @@ import select
 import socket
 import sys
 
+IPV6_TRANSPARENT = 75  # linux/in6.h; Python's socket module lacks the name
+
 
 def send(ctl, port):
     lsock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Transparent, as sbctl makes it, so that nft's TPROXY can steer to it.
+    lsock.setsockopt(socket.IPPROTO_IPV6, IPV6_TRANSPARENT, 1)
     lsock.bind(("::ffff:127.0.0.1", port))
-    lsock.listen(64)
+    lsock.listen(4096)
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.settimeout(5)
     c.connect(ctl)

@@ -123,8 +123,7 @@ TEST_CASE("diff shows a changed own port as one Modify, like the main port") {
   // The main port changes only the blocks without their own.
   DesiredState moved = sample();
   moved.tproxy_port = 8;
-  CHECK(lines(diff(moved, applied(sample()))) ==
-        std::vector<std::string>{"~ tproxy port 7 -> 8"});
+  CHECK(lines(diff(moved, applied(sample()))) == std::vector<std::string>{"~ tproxy port 7 -> 8"});
   const auto drift = lines(object_drift(want, applied(sample())));
   REQUIRE(drift.size() == 2);
   CHECK(drift[0] ==
@@ -148,12 +147,11 @@ TEST_CASE("the main port is no difference when no block uses it") {
                                     "+ nft element 203.0.113.0/24 in steer 1",
                                     "+ route local 203.0.113.0/24 dev lo",
                                 });
-  CHECK(lines(diff(want, applied(more))) ==
-        std::vector<std::string>{
-            "- nft steer 1 (ports all)",
-            "- nft element 203.0.113.0/24 in steer 1",
-            "- route local 203.0.113.0/24 dev lo",
-        });
+  CHECK(lines(diff(want, applied(more))) == std::vector<std::string>{
+                                                "- nft steer 1 (ports all)",
+                                                "- nft element 203.0.113.0/24 in steer 1",
+                                                "- route local 203.0.113.0/24 dev lo",
+                                            });
   // Added and removed blocks name their own port.
   DesiredState two = want;
   two.steers.push_back({{P("198.51.100.7")}, {{80, 80}}, {}, 9000});

@@ -480,3 +480,55 @@ to = "unix:/run/ssh.sock"
   CHECK(drain_target_problem("unix:/a b") ==
         "--to socket path contains white space, which the table format cannot hold");
 }
+
+TEST_CASE("a listener route: a table line for sbd, its own steer block first for nft",
+          "[compiler][listener]") {
+  const Profile p = parse_profile(R"([daemon]
+listen = "[::ffff:127.0.0.1]:1"
+[[steer]]
+prefixes = ["fd01:db8:1:40::/64"]
+ports = [80, 443]
+[[route]]
+dest = "fd01:db8:1:40::10"
+port = [80, 443]
+handoff = "listener"
+listener_port = 8001
+to = "unix:/run/web.sock"
+[[route]]
+dest = "fd01:db8:1:40::11"
+to = "unix:/run/a.sock"
+[[route]]
+dest = "fd01:db8:1:40::12"
+to = "unix:/run/b.sock"
+)",
+                                  "l.toml");
+  const CompiledTable c = compile_table(p);
+  REQUIRE(c.table.listeners.size() == 1);
+  CHECK(c.table.listeners[0].port == 8001);
+  CHECK(c.table.listeners[0].path == "/run/web.sock");
+  CHECK(c.text.find("listener:8001 jump-unix:/run/web.sock") != std::string::npos);
+  // sbd's rules never name it: nft takes its connections before sbd.
+  tb::Tuple t;
+  t.local = addr("fd01:db8:1:40::10");
+  t.lport = 80;
+  CHECK(table_verdict(c.table, t) == "");
+  t.local = addr("fd01:db8:1:40::12");
+  CHECK(table_verdict(c.table, t) == "/run/b.sock");
+
+  const auto d = desired_state(p);
+  REQUIRE(d.steers.size() == 2);
+  CHECK(d.steers[0].tproxy_port == 8001);
+  REQUIRE(d.steers[0].prefixes.size() == 1);
+  CHECK(d.steers[0].prefixes[0].str() == "fd01:db8:1:40::10");
+  REQUIRE(d.steers[0].ports.size() == 2);
+  CHECK(d.steers[1].tproxy_port == 0);
+
+  // explain: the route's connections go to its socket, not through sbd.
+  t.local = addr("fd01:db8:1:40::10");
+  t.lport = 443;
+  const Explanation e = explain(p, c, t);
+  CHECK(e.listener_port == 8001);
+  CHECK(e.verdict == "listener:8001 unix:/run/web.sock");
+  CHECK(e.agrees);
+  CHECK_FALSE(e.steer);
+}

@@ -125,11 +125,11 @@ TEST_CASE("every parse error names file, line and column", "[profile]") {
         "p.toml:3:1: error: unknown key 'tables' in [daemon] (expected listen, table or control)");
   CHECK(error_of("[[steer]]\nprefixes = [\"fd00::/8\"]\nport = 22\n") ==
         "p.toml:3:1: error: unknown key 'port' in [[steer]] (expected prefixes, ports, "
-        "max_conn_per_source, rate_per_source, rate_burst, source_prefix6 or source_prefix4)");
-  CHECK(
-      error_of("[[route]]\nto = \"reject\"\n  dst = \"fd00::1\"\n") ==
-      "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to, proxy or "
-      "name)");
+        "max_conn_per_source, rate_per_source, rate_burst, source_prefix6, source_prefix4 or "
+        "tproxy_port)");
+  CHECK(error_of("[[route]]\nto = \"reject\"\n  dst = \"fd00::1\"\n") ==
+        "p.toml:3:3: error: unknown key 'dst' in [[route]] (expected dest, port, from, to, proxy, "
+        "name, handoff or listener_port)");
   CHECK(error_of("[[socketdir]]\npath = \"/run/x\"\nowner_uid = 1\ngroup = \"g\"\n") ==
         "p.toml:4:1: error: unknown key 'group' in [[socketdir]] (expected path, owner_uid or "
         "access_group)");
@@ -255,7 +255,7 @@ port = [99999, "9-1"]
     CHECK(e.problems()[1].pos == Pos{4, 1});
     CHECK(e.lines()[1] ==
           "p.toml:4:1: error: unknown key 'atypo' in [[route]] (expected dest, port, from, to, "
-          "proxy or name)");
+          "proxy, name, handoff or listener_port)");
   }
 }
 
@@ -459,4 +459,74 @@ TEST_CASE("a failover list's mistakes point at the entry at fault", "[profile]")
   CHECK(error_of("[[route]]\nto = [\"unix:/a\", \"unix:/b c\"]\n") ==
         "p.toml:2:18: error: 'to' socket path contains white space, which the table format "
         "cannot hold");
+}
+
+TEST_CASE("listener routes: what they need, each error with its position", "[profile][listener]") {
+  const Profile p = parse_profile(R"([[route]]
+dest = "fd01:db8::10"
+port = 80
+handoff = "listener"
+listener_port = 8001
+to = "unix:/run/web.sock"
+[[route]]
+dest = "fd01:db8::11"
+to = "unix:/run/other.sock"
+handoff = "connection"
+)",
+                                  "p.toml");
+  REQUIRE(p.routes.size() == 2);
+  CHECK(p.routes[0].listener);
+  CHECK(p.routes[0].listener_port == 8001);
+  CHECK_FALSE(p.routes[1].listener);
+  CHECK(p.has_listener_routes());
+
+  const std::string base = "[[route]]\ndest = \"fd01:db8::10\"\nport = 80\n";
+  CHECK(error_of(base + "to = \"unix:/a\"\nhandoff = \"bulk\"\n") ==
+        "p.toml:5:11: error: 'handoff' must be \"connection\" or \"listener\", got 'bulk'");
+  CHECK(error_of(base + "to = \"unix:/a\"\nhandoff = \"listener\"\n") ==
+        "p.toml:5:11: error: route at line 1 needs 'listener_port', the port of its listening "
+        "socket on [::ffff:127.0.0.1] (one nothing else listens on)");
+  CHECK(error_of(base + "to = \"unix:/a\"\nlistener_port = 9\n") ==
+        "p.toml:5:17: error: 'listener_port' is for routes with handoff = \"listener\"; route at "
+        "line 1 is handed off per connection");
+  CHECK(error_of(base + "to = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 70000\n") ==
+        "p.toml:6:17: error: 'listener_port' must be 1 to 65535, got 70000");
+  CHECK(error_of(base +
+                 "to = [\"unix:/a\", \"unix:/b\"]\nhandoff = \"listener\"\nlistener_port = 9\n") ==
+        "p.toml:4:6: error: a listener route goes to one server: 'to' must be one \"unix:/PATH\", "
+        "got [\"unix:/a\", \"unix:/b\"]");
+  CHECK(
+      error_of(
+          "[[route]]\nport = 80\nto = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n") ==
+      "p.toml:4:11: error: a listener route needs 'dest': nft steers its addresses to it");
+  CHECK(error_of("[[route]]\ndest = \"fd01:db8::10\"\nto = \"unix:/a\"\nhandoff = \"listener\"\n"
+                 "listener_port = 9\n") ==
+        "p.toml:4:11: error: a listener route needs 'port': nft steers its ports to it");
+  CHECK(error_of(
+            base +
+            "from = \"fd00::/8\"\nto = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n") ==
+        "p.toml:4:8: error: 'from' cannot choose a listener route: its listening socket takes "
+        "every client; hand this route off per connection (leave out 'handoff')");
+  // Beside other routes: sbd's port, a shared port, an earlier route that overlaps.
+  CHECK(
+      error_of("[daemon]\nlisten = \"[::ffff:127.0.0.1]:9\"\n" + base +
+               "to = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n") ==
+      "p.toml:8:17: error: 'listener_port' 9 is sbd's own port ([daemon] listen); choose another");
+  CHECK(error_of(base + "to = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n" + base +
+                 "to = \"unix:/b\"\nhandoff = \"listener\"\nlistener_port = 9\n") ==
+        "p.toml:12:17: error: 'listener_port' 9 is also route at line 1's; each listener route "
+        "needs its own");
+  CHECK(error_of("[[route]]\ndest = \"fd01:db8::/64\"\nto = \"unix:/x\"\n" + base +
+                 "to = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n") ==
+        "p.toml:4:1: error: route at line 4 overlaps route at line 1 before it; nft steers a "
+        "listener route before sbd looks at any route, so put it first or make them disjoint");
+  // A later route it shadows is fine (first match), and so is a disjoint one before it.
+  CHECK_NOTHROW(parse_profile(base +
+                                  "to = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n" +
+                                  "[[route]]\ndest = \"fd01:db8::/64\"\nto = \"unix:/x\"\n",
+                              "p.toml"));
+  CHECK_NOTHROW(
+      parse_profile("[[route]]\ndest = \"fd01:db8::/64\"\nport = 443\nto = \"unix:/x\"\n" + base +
+                        "to = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n",
+                    "p.toml"));
 }

@@ -50,13 +50,18 @@ TEST_CASE("kernel state survives a trip through kernel.toml", "[state]") {
   nc::Steer any;
   any.prefixes.push_back(*nc::Prefix::parse("198.51.100.0/24"));
   d.steers.push_back(any);
+  // A listener route's block: its own TPROXY port survives a rollback.
+  nc::Steer own({*nc::Prefix::parse("fd01:db8:1:40::10/128")}, {{80, 80}});
+  own.tproxy_port = 8001;
+  d.steers.push_back(own);
   const std::string text = kernel_state_to_toml(d, "test");
   const nc::DesiredState back = kernel_state_from_toml(text, "k.toml");
   CHECK(back.tproxy_port == 8);
   CHECK(back.local_clients);
-  REQUIRE(back.steers.size() == 2);
+  REQUIRE(back.steers.size() == 3);
   CHECK(back.steers[0] == d.steers[0]);
   CHECK(back.steers[1] == d.steers[1]);
+  CHECK(back.steers[2] == d.steers[2]);
 }
 
 TEST_CASE("snapshots: absent table and absent kernel state are recorded as such", "[state]") {
