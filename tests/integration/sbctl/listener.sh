@@ -3,14 +3,15 @@
 # transparent listening socket and gives it to sbd, nft steers the route
 # there, and sbd hands it once to nginx (under sb-preload), which then
 # accepts natively: sbd sees none of those connections, nginx logs the real
-# client. 50 connections made while nginx is stopped wait in the backlog
-# and are all served once it is back; sbd restarting costs nginx nothing;
-# status and explain tell the truth; removing the route takes it away.
+# client. sshd too, also after its SIGHUP re-exec. 50 connections made
+# while nginx is stopped wait in the backlog and are all served once it is
+# back; sbd restarting costs nginx nothing; status and explain tell the
+# truth; removing the route takes it away.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/sbctl_helpers.sh"
 . "$(dirname "$0")/../preload/helpers.sh"
 sb_require_root
-pl_require_cmd nginx curl ss
+pl_require_cmd nginx curl ss /usr/sbin/sshd ssh ssh-keygen
 
 SB_TOPOLOGY_KERNEL=0 sb_topology
 srv=$(pl_server_ns srv)
@@ -25,7 +26,7 @@ control = "$SB_TMP/sbd.ctl"
 
 [[steer]]
 prefixes = ["fd01:db8:1:40::/64"]
-ports    = [80, 443]
+ports    = [22, 80, 443]
 $1
 [[route]]
 name = "other"
@@ -42,6 +43,14 @@ port    = 80
 handoff = "listener"
 listener_port = 8001
 to      = "unix:'$web'"
+
+[[route]]
+name    = "ssh"
+dest    = "fd01:db8:1:40::1:10"
+port    = 22
+handoff = "listener"
+listener_port = 8002
+to      = "unix:'$SB_TMP/ssh.sock'"
 '
 write_listener_profile "$listener_route"
 apply() { sbctl apply "$SB_TMP/box.toml" --netns "$SB_NS_ROUTER" --state-dir "$STATE" "$@"; }
@@ -90,6 +99,24 @@ sb_assert_eq "$accepted_before" "$(json_get "$(sbd_ctl status)" "j['connections'
 # The other route still goes through sbd, per connection.
 expect_box fd01:db8:1:40::1:11 80 other
 
+# sshd accepts natively too: the session sees the real client, and after
+# SIGHUP (sshd re-execs and binds again) sbd hands it the socket again.
+pl_sshd_setup "ListenAddress [::]:22"
+accepted_before=$(json_get "$(sbd_ctl status)" "j['connections']['accepted']")
+sb_bg sshd sb_in "$srv" sb-preload --listener "[::]:22=$SB_TMP/ssh.sock" -- \
+  /usr/sbin/sshd -D -e -f "$SB_TMP/sshd_config" -E "$SB_TMP/sshd.log"
+sb_wait_for 15 "sshd to listen" grep -q "Server listening on :: port 22" "$SB_TMP/sshd.log"
+out=$(pl_ssh fd01:db8:1:40::1:10 'echo "$SSH_CONNECTION"') || sb_fail "ssh login through the listener failed"
+sb_assert_eq "$SB_CLIENT6" "${out%% *}" "client address in \$SSH_CONNECTION ($out)"
+sb_assert_contains "$out" "fd01:db8:1:40::1:10 22" "server address in \$SSH_CONNECTION"
+kill -HUP "$(cat "$SB_TMP/sshd.pid")"
+sb_wait_for 15 "sshd to listen again after SIGHUP" sh -c "grep -c 'Server listening on :: port 22' '$SB_TMP/sshd.log' | grep -qx 2"
+out=$(pl_ssh fd01:db8:1:40::1:10 'echo after-hup') || sb_fail "ssh login after SIGHUP failed"
+sb_assert_eq after-hup "$out" "login after sshd's SIGHUP"
+sb_assert_eq "" "$(sb_in "$srv" ss -Htln)" "TCP listeners in the server's own namespace (the socket is the router's)"
+sb_assert_eq "$accepted_before" "$(json_get "$(sbd_ctl status)" "j['connections']['accepted']")" \
+  "connections sbd accepted for the ssh listener route"
+
 # status: held, delivered, and nft's counter of the route.
 sbctl status --state-dir "$STATE" --netns "$SB_NS_ROUTER" --json >"$SB_TMP/status.json" || true
 sb_assert_eq True "$(json_get "$(cat "$SB_TMP/status.json")" "any(c['port']==$LPORT and c['packets']>=20 for c in j['kernel']['listener_counters'])")" \
@@ -131,6 +158,6 @@ sb_assert_eq native "$(pl_curl "$url/")" "a request after sbd's restart"
 write_listener_profile ""
 stop_nginx
 apply >"$SB_TMP/apply4.out" 2>&1 || sb_fail "apply without the listener route failed: $(cat "$SB_TMP/apply4.out")"
-sb_assert_eq "[]" "$(json_get "$(sbd_ctl status)" "[l['port'] for l in j['listeners']]")" "sbd's listeners after the route went"
+sb_assert_eq "[]" "$(json_get "$(sbd_ctl status)" "[l['port'] for l in j['listeners']]")" "sbd's listeners after the routes went"
 sb_assert_eq 0 "$(sb_in "$SB_NS_ROUTER" ss -Hltn "sport = :$LPORT" | wc -l)" "sockets on the listener port once the route and nginx are gone"
 sb_pass
