@@ -4,6 +4,9 @@
 #   bench/relay/run.sh [ROUNDS [SECONDS [MIB]]]
 # Paths, all on the namespace's loopback:
 #   sb-relay: sbd on [::ffff:127.0.0.1]:9000 (--send-all) -> sb-relay -> backend
+#   sb-relay listener (conn/s only): a listening socket on
+#             [::ffff:127.0.0.1]:9020 that sbd holds and handed to sb-relay
+#             (a relay route with handoff = "listener") -> sb-relay -> backend
 #   nginx:    nginx stream on 127.0.0.1:9001 -> backend
 #   haproxy:  haproxy on 127.0.0.1:9002 -> backend
 # Two measurements per round and path, the paths interleaved within each round
@@ -36,11 +39,20 @@ target = "tcp:127.0.0.1:9100"
 [[relay]]
 path = "$SB_TMP/bulk.sock"
 target = "tcp:127.0.0.1:9200"
+
+[[relay]]
+path = "$SB_TMP/okl.sock"
+target = "tcp:127.0.0.1:9100"
 CONF
 sb_bg relay sb_in "$ns" sb-relay --config "$SB_TMP/relay.toml" --max-connections 3000
 sb_wait_for 10 "sb-relay" grep -q serving "$SB_TMP/relay.log"
 sb_bg sbd_ok sb_in "$ns" sbd -l ::ffff:127.0.0.1 -p 9000 -S "$SB_TMP/ok.sock" -b 4096
 sb_bg sbd_bulk sb_in "$ns" sbd -l ::ffff:127.0.0.1 -p 9010 -S "$SB_TMP/bulk.sock"
+printf 'listener:9020 jump-unix:%s\nrule-set:0\n' "$SB_TMP/okl.sock" >"$SB_TMP/listener.conf"
+sb_bg sbd_listener sb_in "$ns" sbd -l ::ffff:127.0.0.1 -p 9030 -f "$SB_TMP/listener.conf" --control "$SB_TMP/sbd-l.ctl"
+sb_wait_path 10 "$SB_TMP/sbd-l.ctl"
+sb_in "$ns" python3 "$(dirname "$0")/../../tests/integration/sbd/listener_tool.py" send "$SB_TMP/sbd-l.ctl" 9020 >/dev/null
+sb_wait_for 10 "sb-relay to take the listening socket" grep -q "took a listening socket (port 9020)" "$SB_TMP/relay.log"
 
 cat >"$SB_TMP/nginx.conf" <<CONF
 load_module $stream_mod;
@@ -88,21 +100,22 @@ bulk() { # PORT -> MiB/s
   awk -v m="$mib" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", m / (b - a) }'
 }
 
-printf '%-6s %-30s %-30s %s\n' round "conn/s relay nginx haproxy" "MiB/s relay nginx haproxy" ""
-rr=() rn=() rh=() br=() bn=() bh=()
+printf '%-6s %-39s %-30s %s\n' round "conn/s relay relay-l nginx haproxy" "MiB/s relay nginx haproxy" ""
+rr=() rl=() rn=() rh=() br=() bn=() bh=()
 for r in $(seq "$rounds"); do
-  a=$(rate 9000) b=$(rate 9001) c=$(rate 9002)
+  a=$(rate 9000) l=$(rate 9020) b=$(rate 9001) c=$(rate 9002)
   x=$(bulk 9010) y=$(bulk 9011) z=$(bulk 9012)
-  rr+=("$a") rn+=("$b") rh+=("$c") br+=("$x") bn+=("$y") bh+=("$z")
-  printf '%-6s %-8s %-8s %-12s %-8s %-8s %-8s\n' "$r" "$a" "$b" "$c" "$x" "$y" "$z"
+  rr+=("$a") rl+=("$l") rn+=("$b") rh+=("$c") br+=("$x") bn+=("$y") bh+=("$z")
+  printf '%-6s %-8s %-8s %-8s %-12s %-8s %-8s %-8s\n' "$r" "$a" "$l" "$b" "$c" "$x" "$y" "$z"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-mr=$(median "${rr[@]}") mn=$(median "${rn[@]}") mh=$(median "${rh[@]}")
+mr=$(median "${rr[@]}") ml=$(median "${rl[@]}") mn=$(median "${rn[@]}") mh=$(median "${rh[@]}")
 xr=$(median "${br[@]}") xn=$(median "${bn[@]}") xh=$(median "${bh[@]}")
-echo "median conn/s: sb-relay $mr  nginx $mn  haproxy $mh"
+echo "median conn/s: sb-relay $mr  sb-relay (listener) $ml  nginx $mn  haproxy $mh"
 echo "median MiB/s:  sb-relay $xr  nginx $xn  haproxy $xh"
 # Ratios of the medians: the only figures comparable between runs on a
 # machine whose speed drifts (above 1: sb-relay is faster).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 echo "ratio sb-relay/nginx:   conn/s $(ratio "$mr" "$mn")  MiB/s $(ratio "$xr" "$xn")"
 echo "ratio sb-relay/haproxy: conn/s $(ratio "$mr" "$mh")  MiB/s $(ratio "$xr" "$xh")"
+echo "ratio sb-relay (listener)/nginx: conn/s $(ratio "$ml" "$mn")  /haproxy: conn/s $(ratio "$ml" "$mh")"

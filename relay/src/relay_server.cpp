@@ -38,6 +38,7 @@ enum Kind : std::uint64_t {
   kControlTimer,
   kControlClient,
   kReceiver,
+  kListener,
   kClient,
   kTarget,
 };
@@ -173,6 +174,7 @@ std::vector<std::shared_ptr<Relay>> RelayServer::bind_relays(const std::vector<R
       ro.uid = *opts_.sender_uid;
     }
     r->rx = sb_receiver_open(s.path.c_str(), &ro);
+    if (r->rx) sb_receiver_keep_listeners(r->rx, 1);
     if (!r->rx) {
       error = errno_text("cannot bind receiving socket " + s.path, errno);
       for (const auto& f : fresh) unlink(f->spec.path.c_str());
@@ -186,14 +188,66 @@ std::vector<std::shared_ptr<Relay>> RelayServer::bind_relays(const std::vector<R
 }
 
 void RelayServer::watch_receivers() {
-  for (std::size_t i = 0; i < relays_.size(); ++i) {
-    const int fd = sb_receiver_fd(relays_[i]->rx);
+  const auto watch = [&](int fd, Kind kind, std::size_t i) {
     epoll_event ev{};
     ev.events = EPOLLIN;
-    ev.data.u64 = tag(kReceiver, static_cast<std::uint32_t>(i));
+    ev.data.u64 = tag(kind, static_cast<std::uint32_t>(i));
     if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) < 0 &&
         epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
       throw SetupError(errno_text("epoll_ctl", errno));
+  };
+  for (std::size_t i = 0; i < relays_.size(); ++i) {
+    watch(sb_receiver_fd(relays_[i]->rx), kReceiver, i);
+    if (relays_[i]->listener) watch(relays_[i]->listener.get(), kListener, i);
+  }
+}
+
+void RelayServer::drop_listener(Relay& r) noexcept {
+  if (!r.listener) return;
+  // The same socket may live on in another descriptor (sbd's, the next
+  // one sent): only an explicit removal takes it out of this epoll set.
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, r.listener.get(), nullptr);
+  r.listener.reset();
+}
+
+void RelayServer::take_listener(std::size_t index, int fd) noexcept {
+  Relay& r = *relays_[index];
+  drop_listener(r);
+  r.listener.reset(fd);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = tag(kListener, static_cast<std::uint32_t>(index));
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) {
+    log_line("relay %s: cannot watch the listening socket it was sent: %s", r.spec.path.c_str(),
+             std::strerror(errno));
+    r.listener.reset();
+    return;
+  }
+  sockaddr_in6 sa{};
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  log_line("relay %s: took a listening socket (port %u) and accepts from it", r.spec.path.c_str(),
+           static_cast<unsigned>(ntohs(sa.sin6_port)));
+}
+
+void RelayServer::on_listener(std::size_t index) noexcept {
+  if (index >= relays_.size() || !relays_[index]->listener) return;
+  const std::shared_ptr<Relay>& r = relays_[index];
+  // As many as a receiver batch, then the other relays and connections run.
+  for (int i = 0; i < SB_RECV_BATCH * static_cast<int>(kBatchesPerWake); ++i) {
+    const int fd = accept4(r->listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+        log_conn_error("relay %s: accept: %s", r->spec.path.c_str(), std::strerror(errno));
+      return;
+    }
+    ++r->counters.accepted;
+    if (free_.empty()) {
+      ++r->counters.refused_over_limit;
+      close(fd);
+      continue;
+    }
+    start(r, fd);
   }
 }
 
@@ -216,6 +270,7 @@ std::optional<std::string> RelayServer::reload() {
     for (const auto& n : next) kept = kept || n == r;
     if (kept) continue;
     // Removed: no new connections; those it made keep running.
+    drop_listener(*r);
     epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, sb_receiver_fd(r->rx), nullptr);
     sb_receiver_close(r->rx);
     r->rx = nullptr;
@@ -246,6 +301,9 @@ void RelayServer::on_receiver(std::size_t index) noexcept {
         log_conn_error("relay %s: receive: %s", r->spec.path.c_str(), std::strerror(errno));
       return;
     }
+    // sbd's listener hand-off for this relay's route: kept by the receiver.
+    if (const int l = sb_receiver_take_listener(r->rx, SOCK_NONBLOCK | SOCK_CLOEXEC); l >= 0)
+      take_listener(index, l);
     for (int i = 0; i < n; ++i) {
       ++r->counters.accepted;
       if (free_.empty()) {
@@ -552,6 +610,9 @@ int RelayServer::run() {
         case kReceiver:
           // Level-triggered: skipped ones come back after a reload.
           if (!relays_changed_) on_receiver(slot);
+          break;
+        case kListener:
+          if (!relays_changed_) on_listener(slot);
           break;
         case kClient:
         case kTarget:

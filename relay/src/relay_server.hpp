@@ -28,6 +28,10 @@ namespace socketbox::relay {
 struct Relay {
   RelaySpec spec;
   sb_receiver* rx = nullptr;
+  // Listener hand-off: a listening socket that arrived at the receiving
+  // socket (sbd sends it once for a route with handoff = "listener");
+  // sb-relay then accepts its connections natively.
+  UniqueFd listener;
   RelayCounters counters;
   std::uint64_t last_fail_log_ms = 0;
   std::uint64_t fails_unlogged = 0;
@@ -75,6 +79,11 @@ class RelayServer final : public daemon::ControlAnswerer {
                                                   std::string& error);
   void watch_receivers();
   void on_receiver(std::size_t index) noexcept;
+  // A listening socket arrived at relay `index`: accept from it from now on
+  // (one replaces the one before, e.g. sent again by a restarted sbd).
+  void take_listener(std::size_t index, int fd) noexcept;
+  void on_listener(std::size_t index) noexcept;
+  void drop_listener(Relay& r) noexcept;
   void start(const std::shared_ptr<Relay>& r, int fd) noexcept;
   void on_conn(std::uint32_t slot, std::uint32_t gen, std::uint32_t events,
                bool is_target) noexcept;

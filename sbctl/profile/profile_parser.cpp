@@ -479,9 +479,10 @@ class Reader {
       fail(at, r.label() +
                    " needs 'listener_port', the port of its listening socket on "
                    "[::ffff:127.0.0.1] (one nothing else listens on)");
-    if (r.to.kind != RouteTarget::Kind::Unix || !r.to.failover.empty())
+    if (r.to.kind == RouteTarget::Kind::Reject || !r.to.failover.empty())
       fail(r.to_pos.line ? r.to_pos : at,
-           "a listener route goes to one server: 'to' must be one \"unix:/PATH\", got " +
+           "a listener route goes to one server: 'to' must be one \"unix:/PATH\" or a "
+           "\"relay:TARGET\", got " +
                r.to.str());
     if (!r.dest) fail(at, "a listener route needs 'dest': nft steers its addresses to it");
     if (r.ports.any()) fail(at, "a listener route needs 'port': nft steers its ports to it");

@@ -116,7 +116,8 @@ msghdr Datagram::header(int max) noexcept {
 }
 
 int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
-                  const sb_recv_filter* filter, sb_recv_stats* stats, Want want) noexcept {
+                  const sb_recv_filter* filter, sb_recv_stats* stats, Want want,
+                  int* listener) noexcept {
   sb_recv_stats ignored{};
   if (stats == nullptr) stats = &ignored;
   const int saved = errno;
@@ -160,6 +161,9 @@ int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
     if (wanted) {
       fds[out++] = got[i];
       ++stats->received;
+    } else if (listener != nullptr && want == Want::connection && is_listening_socket(got[i])) {
+      if (*listener >= 0) close_all(listener, 1);
+      *listener = got[i];
     } else {
       close_all(&got[i], 1);
       ++stats->rejected_type;

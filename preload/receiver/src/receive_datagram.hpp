@@ -35,9 +35,11 @@ bool is_listening_socket(int fd) noexcept;
 // it carried goes to fds[0..max) (close-on-exec as received) or is closed,
 // as sb_recv_fds documents (for Want::listener: as sb_recv_listener does).
 // Returns how many were accepted. stats may be NULL. Preserves errno.
+// `listener` (Want::connection only; may be NULL): a listening TCP socket is
+// kept there instead of closed, closing the one kept before.
 int take_datagram(const msghdr& msg, size_t got_bytes, int* fds, int max,
-                  const sb_recv_filter* filter, sb_recv_stats* stats,
-                  Want want = Want::connection) noexcept;
+                  const sb_recv_filter* filter, sb_recv_stats* stats, Want want = Want::connection,
+                  int* listener = nullptr) noexcept;
 
 // One recvmsg(2) (flags added to MSG_CMSG_CLOEXEC) on receiving socket fd,
 // then take_datagram: the body of sb_recv_fds.

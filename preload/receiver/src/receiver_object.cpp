@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 
 #include "receive_datagram.hpp"
 #include "socketbox/receiver.h"
@@ -25,6 +26,8 @@ struct sb_receiver {
   int queue[kQueue];
   size_t head;  // next to hand out
   size_t count;
+  bool keep_listeners;  // sb_receiver_keep_listeners
+  int listener;         // a listening socket kept for sb_receiver_take_listener, or -1
   // The receive buffers, here rather than on the stack (about 5 KB).
   socketbox::receiver::Datagram datagrams[kBatch];
   mmsghdr msgs[kBatch];
@@ -46,7 +49,8 @@ int refill(sb_receiver* r) noexcept {
   for (int i = 0; i < n; ++i)
     r->count += static_cast<size_t>(socketbox::receiver::take_datagram(
         r->msgs[i].msg_hdr, r->msgs[i].msg_len, r->queue + r->count, SB_RECV_MAX_FDS, &r->filter,
-        &r->stats));
+        &r->stats, socketbox::receiver::Want::connection,
+        r->keep_listeners ? &r->listener : nullptr));
   return n;
 }
 
@@ -92,6 +96,7 @@ extern "C" sb_receiver* sb_receiver_open(const char* path, const sb_receiver_opt
     errno = saved;
     return nullptr;
   }
+  r->listener = -1;
   r->filter.check_uid = o.require_uid;
   r->filter.uid = o.uid;
   return r;
@@ -139,10 +144,37 @@ extern "C" int sb_receiver_accept_batch(sb_receiver* r, int* fds, int max, int f
   return n;
 }
 
+extern "C" int sb_receiver_keep_listeners(sb_receiver* r, int keep) {
+  if (r == nullptr) {
+    errno = EINVAL;
+    return -1;
+  }
+  r->keep_listeners = keep != 0;
+  return 0;
+}
+
+extern "C" int sb_receiver_take_listener(sb_receiver* r, int flags) {
+  if (r == nullptr) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (r->listener < 0) {
+    errno = EAGAIN;
+    return -1;
+  }
+  const int fd = std::exchange(r->listener, -1);
+  if (apply_flags(fd, flags) != 0) {
+    close_keeping_errno(fd);
+    return -1;
+  }
+  return fd;
+}
+
 extern "C" void sb_receiver_close(sb_receiver* r) {
   if (r == nullptr) return;
   int saved = errno;
   for (size_t i = 0; i < r->count; ++i) ::close(r->queue[r->head + i]);
+  if (r->listener >= 0) ::close(r->listener);
   if (r->fd >= 0) ::close(r->fd);
   std::free(r);
   errno = saved;

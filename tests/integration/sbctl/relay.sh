@@ -64,9 +64,14 @@ no_relay_route="
 dest = \"192.0.2.20\"
 to   = \"unix:$SB_TMP/vm/a.sock\"
 "
+listener_v1_route="${v1_route%$'\n'}
+handoff = \"listener\"
+listener_port = 8005
+"
 profile "$SB_TMP/plain.toml" "$no_relay_route"
 profile "$SB_TMP/box.toml" "$v1_route$v2_route$plain_route"
 profile "$SB_TMP/two.toml" "$v1_route$v2_route"
+profile "$SB_TMP/listen.toml" "$listener_v1_route$v2_route"
 # sb-relay cannot bind in a directory that does not exist: it refuses the file.
 profile "$SB_TMP/unbindable.toml" "$v1_route$v2_route" "$SB_TMP/no-such-dir"
 
@@ -179,4 +184,16 @@ apply "$SB_TMP/plain.toml"
 sb_assert_contains "$(cat "$SB_TMP/relay.toml")" "no relay routes" "emptied relay file"
 sb_assert_eq 0 "$(json_get "$(rl_status relay)" "len(j['relays'])")" "relays after the last relay route left"
 sb_assert_eq in-step "$(json_get "$(sbctl status --state-dir "$STATE" --json)" "j['relay']['config_state']")" "status after emptying"
+
+# 6. A relay route as a listener route: sb-relay gets the route's listening
+# socket (through sbd) and accepts its connections itself; sbd sees none,
+# and the PROXY header still names the real client.
+apply "$SB_TMP/listen.toml"
+sb_wait_for 10 "sb-relay to take the listening socket" grep -q "relay $SB_TMP/relay/web-v1.sock: took a listening socket (port 8005)" "$SB_TMP/relay.log"
+accepted=$(json_get "$(sbd_ctl status)" "j['connections']['accepted']")
+: >"$SB_TMP/pp.log"
+for i in 1 2 3; do sb_assert_eq hello "$(pl_curl "http://[fd01:db8:1:40::1:10]/")" "v1 request $i through the listener"; done
+sb_assert_eq hello "$(pl_curl "http://[fd01:db8:1:40::1:11]/")" "v2 request beside the listener route"
+sb_assert_eq "$((accepted + 1))" "$(json_get "$(sbd_ctl status)" "j['connections']['accepted']")" "connections sbd accepted (only the v2 one)"
+sb_wait_for 10 "nginx to log the v1 requests" bash -c "(( \$(grep -c '^$SB_CLIENT6 8081 ' '$SB_TMP/pp.log') >= 3 ))"
 sb_pass

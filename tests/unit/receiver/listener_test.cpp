@@ -148,3 +148,55 @@ TEST_CASE("sb_recv_listener's errors") {
   CHECK(sb_recv_listener(bad, 100, 0) == -1);
   CHECK(errno == EBADF);
 }
+
+TEST_CASE("an sb_receiver keeps a listening socket for sb_receiver_take_listener when asked") {
+  sbtest::TempDir dir;
+  const std::string path = dir.file("r.sock");
+  sb_receiver_options o{};
+  o.nonblock = 1;
+  sb_receiver* r = sb_receiver_open(path.c_str(), &o);
+  REQUIRE(r != nullptr);
+  TcpListener first, second;
+  REQUIRE((first.fd >= 0 && second.fd >= 0));
+  sbtest::Pair conn;
+
+  SECTION("not asked: a listening socket is rejected, as before") {
+    REQUIRE(sb_send_fd(path.c_str(), first.fd) == 0);
+    int fds[4];
+    CHECK(sb_receiver_accept_batch(r, fds, 4, SOCK_CLOEXEC) == 0);
+    CHECK(sb_receiver_take_listener(r, SOCK_CLOEXEC) == -1);
+    CHECK(errno == EAGAIN);
+    CHECK(sb_receiver_stats(r)->rejected_type == 1);
+  }
+  SECTION("asked: connections come out as before, the latest listening socket is kept") {
+    REQUIRE(sb_receiver_keep_listeners(r, 1) == 0);
+    REQUIRE(sb_send_fd(path.c_str(), first.fd) == 0);
+    REQUIRE(sb_send_fd(path.c_str(), conn.sent) == 0);
+    REQUIRE(sb_send_fd(path.c_str(), second.fd) == 0);
+    int fds[4];
+    REQUIRE(sb_receiver_accept_batch(r, fds, 4, SOCK_CLOEXEC) == 1);
+    CHECK(int_option(fds[0], SO_ACCEPTCONN) == 0);
+    ::close(fds[0]);
+    const int l = sb_receiver_take_listener(r, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    REQUIRE(l >= 0);
+    CHECK(int_option(l, SO_ACCEPTCONN) == 1);
+    CHECK((::fcntl(l, F_GETFL) & O_NONBLOCK) != 0);
+    sockaddr_in got{};
+    socklen_t len = sizeof got;
+    REQUIRE(::getsockname(l, reinterpret_cast<sockaddr*>(&got), &len) == 0);
+    CHECK(got.sin_port == second.addr.sin_port);  // the latest; the first was closed
+    ::close(l);
+    CHECK(sb_receiver_take_listener(r, 0) == -1);
+    CHECK(errno == EAGAIN);
+    CHECK(sb_receiver_stats(r)->rejected_type == 0);
+  }
+  SECTION("one kept at close is closed with the receiver") {
+    REQUIRE(sb_receiver_keep_listeners(r, 1) == 0);
+    REQUIRE(sb_send_fd(path.c_str(), first.fd) == 0);
+    int fds[4];
+    CHECK(sb_receiver_accept_batch(r, fds, 4, SOCK_CLOEXEC) == 0);
+  }
+  sb_receiver_close(r);
+  CHECK(sb_receiver_keep_listeners(nullptr, 1) == -1);
+  CHECK(sb_receiver_take_listener(nullptr, 0) == -1);
+}

@@ -493,8 +493,11 @@ handoff = "connection"
         "p.toml:6:17: error: 'listener_port' must be 1 to 65535, got 70000");
   CHECK(error_of(base +
                  "to = [\"unix:/a\", \"unix:/b\"]\nhandoff = \"listener\"\nlistener_port = 9\n") ==
-        "p.toml:4:6: error: a listener route goes to one server: 'to' must be one \"unix:/PATH\", "
-        "got [\"unix:/a\", \"unix:/b\"]");
+        "p.toml:4:6: error: a listener route goes to one server: 'to' must be one \"unix:/PATH\" "
+        "or a \"relay:TARGET\", got [\"unix:/a\", \"unix:/b\"]");
+  CHECK(error_of(base + "to = \"reject\"\nhandoff = \"listener\"\nlistener_port = 9\n") ==
+        "p.toml:4:6: error: a listener route goes to one server: 'to' must be one \"unix:/PATH\" "
+        "or a \"relay:TARGET\", got reject");
   CHECK(
       error_of(
           "[[route]]\nport = 80\nto = \"unix:/a\"\nhandoff = \"listener\"\nlistener_port = 9\n") ==

@@ -186,6 +186,15 @@ SB_RECEIVER_API int sb_receiver_accept(sb_receiver *r, int flags);
  * datagrams (sbd's), n < SB_RECV_BATCH means the socket was drained. */
 SB_RECEIVER_API int sb_receiver_accept_batch(sb_receiver *r, int *fds, int max, int flags);
 
+/* Listener hand-off at a receiving socket that also takes connections (as
+ * sb-relay's do): with keep set, a listening TCP socket that arrives is kept
+ * (the latest; one before it is closed) instead of rejected, until
+ * sb_receiver_take_listener() hands it out with accept4()-style flags.
+ * Checking costs no system call: call it after each receive. -1 with errno
+ * EAGAIN when none arrived. */
+SB_RECEIVER_API int sb_receiver_keep_listeners(sb_receiver *r, int keep);
+SB_RECEIVER_API int sb_receiver_take_listener(sb_receiver *r, int flags);
+
 SB_RECEIVER_API size_t sb_receiver_pending(const sb_receiver *r);
 SB_RECEIVER_API const sb_recv_stats *sb_receiver_stats(const sb_receiver *r);
 
