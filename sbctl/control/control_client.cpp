@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 
+#include "socketbox/handoff_wire.hpp"
 #include "socketbox/unique_fd.hpp"
 
 namespace socketbox::sbctl {
@@ -32,21 +33,13 @@ bool wait_for(int fd, short events, long long deadline) {
   }
 }
 
-// send() of the whole line with `attach` riding on it as SCM_RIGHTS.
+// send() of the line's first byte with `attach` riding on it (the hand-off's
+// one-descriptor message; sbd keeps it for the command the line completes).
 ssize_t send_with_fd(int sock, const std::string& line, int attach) {
-  iovec iov{const_cast<char*>(line.data()), line.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = control;
-  m.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &attach, sizeof attach);
-  return ::sendmsg(sock, &m, MSG_NOSIGNAL);
+  const int err = send_one_fd(sock, nullptr, 0, attach, line.data(), 1);
+  if (err == 0) return 1;
+  errno = err;
+  return -1;
 }
 
 // Connections per request (see control_request).
