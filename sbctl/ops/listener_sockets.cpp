@@ -79,8 +79,9 @@ std::vector<std::uint16_t> ensure_listeners(const std::string& control_path,
       // copy, which still takes the route's connections.
       warnings.push_back(where(l.port) +
                          " is in use but sbd holds no socket for it: if the server at " + l.path +
-                         " still holds it, it keeps serving, but gets no socket when it restarts "
-                         "(run sbd under systemd to keep it across restarts)");
+                         " still holds it, it keeps serving, but gets no socket when it restarts; "
+                         "sbd lost it: it was stopped, or restarted without systemd's fd store "
+                         "(docs/operations.md)");
       continue;
     }
     const std::uint16_t port = send_listener(control_path, fd.get());

@@ -78,7 +78,9 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
   if (!epoll_ || !backoff_timer_ || !listener_timer_)
     throw SetupError(errno_text("cannot create the event loop", errno));
   // Listening sockets held before a restart, back from systemd's fd store;
-  // the table loaded below says which of them stay (and sends them).
+  // the table loaded below says which of them stay, and run() sends them
+  // (main calls it once sbd has dropped its privileges).
+  listeners_.hold_sends();
   for (Listener::Stored& s : listener_.stored) {
     const std::string name = s.name;
     const std::string error = listeners_.adopt(std::move(s.fd), name);
@@ -266,6 +268,7 @@ bool Daemon::on_signal() {
 }
 
 int Daemon::run() {
+  listeners_.start_sending(monotonic_ms());
   epoll_event events[64];
   for (;;) {
     const int n = epoll_wait(epoll_.get(), events, 64, -1);

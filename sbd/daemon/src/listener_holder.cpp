@@ -82,12 +82,45 @@ ListenerResult ListenerHolder::take(UniqueFd fd, std::uint64_t now_ms) {
   return r;
 }
 
+std::string ListenerHolder::store_name(std::uint16_t port, const FileId* sent) {
+  char name[160];
+  if (sent == nullptr)
+    std::snprintf(name, sizeof name, "listener-%u", static_cast<unsigned>(port));
+  else
+    std::snprintf(name, sizeof name, "listener-%u.d%llu.i%llu.c%ld.%ld",
+                  static_cast<unsigned>(port), static_cast<unsigned long long>(sent->dev),
+                  static_cast<unsigned long long>(sent->ino), sent->ctime_s, sent->ctime_ns);
+  return name;
+}
+
+std::uint16_t ListenerHolder::parse_store_name(const std::string& name, FileId& sent,
+                                               bool& have_sent) {
+  unsigned port = 0;
+  unsigned long long dev = 0, ino = 0;
+  long cs = 0, cns = 0;
+  int end = 0;
+  have_sent = false;
+  if (std::sscanf(name.c_str(), "listener-%u.d%llu.i%llu.c%ld.%ld%n", &port, &dev, &ino, &cs, &cns,
+                  &end) == 5 &&
+      static_cast<std::size_t>(end) == name.size()) {
+    sent = {static_cast<dev_t>(dev), static_cast<ino_t>(ino), cs, cns};
+    have_sent = true;
+  } else if (std::sscanf(name.c_str(), "listener-%u%n", &port, &end) != 1 ||
+             static_cast<std::size_t>(end) != name.size()) {
+    return 0;
+  }
+  return port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
+}
+
 std::string ListenerHolder::adopt(UniqueFd fd, const std::string& name) {
   std::string error;
   const std::uint16_t port = check_listening_socket(fd.get(), error);
   if (port != 0 && held_.size() >= kMaxHeld && held_.find(port) == held_.end())
     error = "more than " + std::to_string(kMaxHeld) + " listening sockets";
-  if (port != 0 && error.empty() && name != "listener-" + std::to_string(port))
+  FileId sent;
+  bool have_sent = false;
+  const std::uint16_t named = parse_store_name(name, sent, have_sent);
+  if (port != 0 && error.empty() && named != port)
     log_line("%s from systemd's fd store is bound to port %u; held for that port", name.c_str(),
              static_cast<unsigned>(port));
   if (port == 0 || !error.empty()) {
@@ -102,9 +135,15 @@ std::string ListenerHolder::adopt(UniqueFd fd, const std::string& name) {
   const auto it = held_.find(port);
   if (it != held_.end()) {
     it->second = std::move(fd);  // two under one port: the later one
+    unstore(port);
   } else {
     held_.emplace(port, std::move(fd));
   }
+  stored_as_[port] = name;
+  if (have_sent && named == port)
+    sent_before_[port] = sent;
+  else
+    sent_before_.erase(port);
   log_line("listener %u: holding the socket systemd kept (%s)", static_cast<unsigned>(port),
            name.c_str());
   return {};
@@ -124,9 +163,17 @@ void ListenerHolder::set_table(const std::vector<socketbox::table::ListenerEntry
       Line l;
       l.port = e.port;
       l.path = e.path;
+      // Sent before sbd restarted: again only if the file there changed,
+      // which tick() sees as for any line.
+      if (const auto b = sent_before_.find(e.port); b != sent_before_.end()) {
+        l.due = false;
+        l.sent_once = true;
+        l.sent_to = b->second;
+      }
       next.push_back(std::move(l));
     }
   }
+  sent_before_.clear();
   lines_ = std::move(next);
   for (auto it = held_.begin(); it != held_.end();) {
     const std::uint16_t port = it->first;
@@ -173,7 +220,13 @@ bool ListenerHolder::ticking() const noexcept {
                      [&](const Line& l) { return held_.find(l.port) != held_.end(); });
 }
 
+void ListenerHolder::start_sending(std::uint64_t now_ms) {
+  sending_ = true;
+  deliver_due(now_ms);
+}
+
 void ListenerHolder::deliver_due(std::uint64_t now_ms) {
+  if (!sending_) return;  // due lines stay due
   for (Line& l : lines_) {
     if (!l.due || now_ms < l.next_try_ms) continue;
     const auto it = held_.find(l.port);
@@ -194,6 +247,10 @@ void ListenerHolder::deliver(Line& l, int fd, std::uint64_t now_ms) {
     l.sent_once = true;
     l.sent_to = id;
     ++l.delivered;
+    // Record where it went, for the next sbd (a name cannot be changed in
+    // place: systemd keeps a descriptor it already holds under its old one).
+    unstore(l.port);
+    store(l.port, fd, &l.sent_to);
     if (!l.last_error.empty())
       log_line("listener %u: sent to %s after %llu failed tries", static_cast<unsigned>(l.port),
                l.path.c_str(), static_cast<unsigned long long>(l.unlogged + 1));
@@ -237,22 +294,23 @@ int ListenerHolder::fd_of(std::uint16_t port) const noexcept {
   return it == held_.end() ? -1 : it->second.get();
 }
 
-void ListenerHolder::store(std::uint16_t port, int fd) const noexcept {
+void ListenerHolder::store(std::uint16_t port, int fd, const FileId* sent) {
   if (!fd_store_) return;
-  char msg[64];
-  const int n =
-      std::snprintf(msg, sizeof msg, "FDSTORE=1\nFDNAME=listener-%u", static_cast<unsigned>(port));
-  if (!systemd::notify_with_fds({msg, static_cast<std::size_t>(n)}, &fd, 1))
+  const std::string name = store_name(port, sent);
+  const std::string msg = "FDSTORE=1\nFDNAME=" + name;
+  if (!systemd::notify_with_fds(msg, &fd, 1)) {
     log_line("listener %u: cannot keep the socket in systemd's fd store: %s",
              static_cast<unsigned>(port), std::strerror(errno));
+    return;
+  }
+  stored_as_[port] = name;
 }
 
-void ListenerHolder::unstore(std::uint16_t port) const noexcept {
-  if (!fd_store_) return;
-  char msg[64];
-  const int n = std::snprintf(msg, sizeof msg, "FDSTOREREMOVE=1\nFDNAME=listener-%u",
-                              static_cast<unsigned>(port));
-  systemd::notify({msg, static_cast<std::size_t>(n)});
+void ListenerHolder::unstore(std::uint16_t port) {
+  const auto it = stored_as_.find(port);
+  if (!fd_store_ || it == stored_as_.end()) return;
+  systemd::notify("FDSTOREREMOVE=1\nFDNAME=" + it->second);
+  stored_as_.erase(it);
 }
 
 }  // namespace socketbox::daemon

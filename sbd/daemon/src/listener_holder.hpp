@@ -7,10 +7,15 @@
 // most kMaxHeld. Under systemd each held socket is also kept in the
 // service's fd store (FDSTORE=1, FDNAME=listener-PORT), so that a restarted
 // sbd gets it back in LISTEN_FDS; a dropped one is removed (FDSTOREREMOVE=1).
+// Once delivered, the name also records which socket file got it
+// (listener-PORT.dDEV.iINO.cSEC.NSEC): a restarted sbd does not send it to
+// a server that holds it already (it would pile up in the server's
+// receiving socket, which nobody reads once the socket is installed).
 //
 // Delivery: a table line's socket is sent to its PATH, in the hand-off's
 // wire format (one NUL byte, one descriptor), when the (port, path) pair is
-// new at a table load (so also at sbd's start), when a new socket for the
+// new at a table load (so also at sbd's start, unless the fd store's name
+// says the same socket file already got it), when a new socket for the
 // port arrives, and when the socket file at PATH is a different one than at
 // the last delivery (a restarted server binds anew): tick() stat()s each
 // path every kTickMs. A failed delivery is retried at most every kRetryMs
@@ -65,6 +70,13 @@ class ListenerHolder {
   // and sends those of new (port, path) lines.
   void set_table(const std::vector<socketbox::table::ListenerEntry>& lines, std::uint64_t now_ms);
 
+  // sbd's start: sends wait until start_sending(), which sbd calls once it
+  // runs as its own user. Before, it is root without CAP_DAC_OVERRIDE and
+  // without the socket directories' group (the servers' sockets refuse it:
+  // EACCES), and before a --chroot a path names another file.
+  void hold_sends() noexcept { sending_ = false; }
+  void start_sending(std::uint64_t now_ms);
+
   // Every kTickMs while ticking(): sends where the socket file at a line's
   // path changed, and retries failed deliveries.
   void tick(std::uint64_t now_ms);
@@ -98,15 +110,25 @@ class ListenerHolder {
     std::uint64_t unlogged = 0;   // failures since
   };
   static bool file_id(const std::string& path, FileId& out, int& err) noexcept;
+  // The fd store's name for `port`'s socket, with the file it was sent to.
+  static std::string store_name(std::uint16_t port, const FileId* sent);
+  // store_name()'s inverse: the port (0 if not one of ours) and, if there,
+  // the file it was sent to.
+  static std::uint16_t parse_store_name(const std::string& name, FileId& sent, bool& have_sent);
   void deliver(Line& l, int fd, std::uint64_t now_ms);
   void deliver_due(std::uint64_t now_ms);
-  void store(std::uint16_t port, int fd) const noexcept;
-  void unstore(std::uint16_t port) const noexcept;
+  void store(std::uint16_t port, int fd, const FileId* sent = nullptr);
+  void unstore(std::uint16_t port);
 
   const HandoffSender& sender_;
   bool fd_store_;
+  bool sending_ = true;  // false between hold_sends() and start_sending()
   std::map<std::uint16_t, UniqueFd> held_;
   std::vector<Line> lines_;
+  std::map<std::uint16_t, std::string> stored_as_;  // port -> its fd store name
+  // From the fd store at start: the file each socket was last sent to,
+  // applied to the first table's lines.
+  std::map<std::uint16_t, FileId> sent_before_;
 };
 
 // Checks that `fd` is a listening TCP socket (AF_INET6) bound to a port;

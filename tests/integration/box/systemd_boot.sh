@@ -5,7 +5,8 @@
 # receivers, and boots with systemd-nspawn in a network namespace of its own.
 # A unit inside (systemd_guest.sh) checks what an operator would see -
 # sysusers and tmpfiles, sbctl-apply at boot, socket activation, reload,
-# restart under load, status, the sandbox - writes its log to a bind-mounted
+# restart under load, status, the sandbox, a listener route's socket across
+# sbd restarts (the fd store) - writes its log to a bind-mounted
 # directory and powers the container off. This script prints that log and
 # judges the result.
 #

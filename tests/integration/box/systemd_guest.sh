@@ -211,6 +211,146 @@ sb_log "$(journalctl -b -u sbctl-watch.service --no-pager | grep 'restored it in
 status=$("$bin/sbctl" status) || sb_fail "sbctl status after watch's restore: $status"
 sb_log "$(systemd-analyze security sbctl-watch.service --no-pager 2>&1 | grep 'Overall exposure level' || true)"
 
+step "a listener route: sbd holds its socket, a server accepts from it natively"
+# The route goes first: nft takes it before any route, and "rest of the
+# prefix" (all ports) would overlap it.
+lport=8001
+web=$dir/web.sock
+listener_route="[[route]]
+name          = \"box 1 listener\"
+dest          = \"fd01:db8:1:40::2:10\"
+port          = 8080
+handoff       = \"listener\"
+listener_port = $lport
+to            = \"unix:$web\"
+
+"
+orig_profile=$(<"$SB_TMP/profile.toml.orig")
+before_routes=${orig_profile%%'[[route]]'*}
+printf '%s%s%s\n' "$before_routes" "$listener_route" "${orig_profile#"$before_routes"}" >"$profile"
+# port:held for each listener sbd lists, e.g. "8001:True"; "" for none.
+listeners() { json_get "$(sbd_ctl status)" "' '.join('%d:%s' % (l['port'], l['held']) for l in j['listeners'])"; }
+accepted() { json_get "$(sbd_ctl status)" "j['connections']['accepted']"; }
+# delivered:last_error of the listener on port $1, e.g. "1:" after one send that worked.
+delivery() { json_get "$(sbd_ctl status)" "' '.join('%d:%s' % (l['delivered'], l['last_error']) for l in j['listeners'] if l['port'] == $1)"; }
+# The server: an unmodified python3 -m http.server under the installed
+# sb-preload, as the container's root user; its listen() on [::]:8080 waits
+# for the socket sbd sends to $web and installs it.
+mkdir -p "$SB_TMP/www"
+echo native >"$SB_TMP/www/index.html"
+start_web() {
+  sb_bg "$1" setpriv --reuid=100000 --regid=100000 --clear-groups \
+    "$bin/sb-preload" --listener "[::]:8080=$web" --listener-wait 60 -- \
+    python3 -u -m http.server --bind :: --directory "$SB_TMP/www" 8080
+  web_pid=$SB_LAST_PID
+  sb_wait_path 10 "$web"
+}
+# http_get ADDR PORT: the body of GET / from the client namespace, or the error.
+http_get() {
+  sb_in "$SB_NS_CLIENT" python3 -c 'import sys, urllib.request as u
+try:
+    r = u.build_opener(u.ProxyHandler({})).open("http://[%s]:%s/" % tuple(sys.argv[1:3]), timeout=10)
+    print(r.read().decode().strip())
+except Exception as e:
+    print("ERROR %s" % e)' "$1" "$2"
+}
+start_web web
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply with a listener route failed: $out"
+sb_assert_eq "$lport:True" "$(listeners)" "sbd's listeners after the apply"
+sb_assert_eq "1:" "$(delivery $lport)" "sbd's sends of the socket to $web"
+# http.server prints the address of the socket it listens on: the route's.
+sb_wait_for 70 "the server to get the listening socket" \
+  grep -q "Serving HTTP on ::ffff:127.0.0.1 port $lport " "$SB_TMP/web.log"
+accepted_before=$(accepted)
+sb_assert_eq native "$(http_get fd01:db8:1:40::2:10 8080)" "a request to the listener route"
+sb_wait_for 10 "the server to log the client's own address" \
+  grep -q "^$SB_CLIENT6 .*\"GET / " "$SB_TMP/web.log"
+sb_assert_eq "$accepted_before" "$(accepted)" "connections sbd accepted while the server accepted natively"
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection to a per-connection route next to it"
+
+step "systemctl restart sbd: the listener comes back from the fd store; served throughout"
+# An ExecStartPre gate holds the restart between the old sbd's exit and the
+# new one's start, so a connection is made while no sbd runs at all.
+gate=/run/sbtest-gate
+mkdir -p /run/systemd/system/sbd.service.d
+printf '[Service]\nExecStartPre=+/bin/sh -c %s\n' \
+  "'touch $gate.reached; while [ ! -e $gate.open ]; do sleep 0.05; done'" \
+  >/run/systemd/system/sbd.service.d/gate.conf
+sb_on_exit "touch $gate.open; rm -f /run/systemd/system/sbd.service.d/gate.conf; systemctl daemon-reload"
+systemctl daemon-reload
+old=$(main_pid)
+sb_bg restart systemctl restart sbd.service
+restart_pid=$SB_LAST_PID
+sb_wait_for 30 "the restart to reach the gate (the old sbd gone, the new one not started)" test -e "$gate.reached"
+! kill -0 "$old" 2>/dev/null || sb_fail "the old sbd (pid $old) still runs at the gate"
+sb_assert_eq "activating start-pre" "$(systemctl show -P ActiveState sbd.service) $(systemctl show -P SubState sbd.service)" \
+  "sbd.service at the gate"
+sb_assert_eq native "$(http_get fd01:db8:1:40::2:10 8080)" "a connection to the listener route while no sbd runs"
+touch "$gate.open"
+sb_wait_for 30 "systemctl restart sbd to return" bash -c "! kill -0 $restart_pid 2>/dev/null"
+wait "$restart_pid" || sb_fail "systemctl restart sbd failed: $(cat "$SB_TMP/restart.log")"
+rm -f /run/systemd/system/sbd.service.d/gate.conf "$gate.reached" "$gate.open"
+systemctl daemon-reload
+pid=$(main_pid)
+[[ $pid != "$old" && $pid != 0 ]] || sb_fail "sbd's pid after the restart is '$pid' (before: $old)"
+sb_assert_eq "$lport:True" "$(listeners)" "sbd's listeners after the restart"
+# The fd store's name says which socket file got it: the server that has it
+# is not sent it again (it would wait, unread, at its receiving socket).
+sb_assert_eq "0:" "$(delivery $lport)" "the restarted sbd's sends of the socket to $web"
+# From the fd store, not from sbctl: no apply ran, so no `listener` command.
+sb_wait_for 10 "the new sbd's line on the socket systemd kept" bash -c \
+  "journalctl -b -u sbd.service --no-pager _PID=$pid | grep -q 'listener $lport: holding the socket systemd kept (listener-$lport.d'"
+sb_assert_eq 0 "$(journalctl -b -u sbd.service --no-pager "_PID=$pid" | grep -c "listener $lport: holding the socket$" || true)" \
+  "sockets the new sbd took over the control socket"
+sb_assert_eq 0 "$(journalctl -b -u sbd.service --no-pager "_PID=$pid" | grep -c "listener $lport: cannot send" || true)" \
+  "failed sends of the restarted sbd"
+kill -0 "$web_pid" 2>/dev/null || sb_fail "the server (pid $web_pid) did not survive sbd's restart: $(cat "$SB_TMP/web.log")"
+sb_assert_eq native "$(http_get fd01:db8:1:40::2:10 8080)" "a connection to the listener route after the restart"
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a per-connection route after the restart"
+sb_log "$(journalctl -b -u sbd.service --no-pager "_PID=$pid" -o cat | grep "listener $lport" | paste -sd ';')"
+
+step "systemctl stop sbd: the fd store is emptied; the server serves on; apply warns"
+out=$(systemctl stop sbd.service 2>&1) || sb_fail "systemctl stop sbd failed: $out"
+sb_assert_eq native "$(http_get fd01:db8:1:40::2:10 8080)" "a connection to the listener route with sbd stopped"
+out=$(systemctl start sbd.service 2>&1) || sb_fail "systemctl start sbd failed: $out"
+pid=$(main_pid)
+sb_assert_eq "$lport:False" "$(listeners)" "sbd's listeners after stop and start"
+apply_lines() { journalctl -b -u sbctl-apply.service --no-pager -o cat | grep -c "$1" || true; }
+warning="listener port $lport (\[::ffff:127.0.0.1\]:$lport) is in use but sbd holds no socket for it"
+warned=$(apply_lines "$warning")
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply after sbd's stop failed: $out"
+sb_wait_for 10 "apply's warning in the journal" bash -c "(( \$(journalctl -b -u sbctl-apply.service --no-pager -o cat | grep -c '$warning') > $warned ))"
+sb_log "$(journalctl -b -u sbctl-apply.service --no-pager -o cat | grep "$warning" | tail -n 1)"
+sb_assert_eq "$lport:False" "$(listeners)" "sbd's listeners after the apply"
+sb_assert_eq native "$(http_get fd01:db8:1:40::2:10 8080)" "a connection to the listener route from the server's own copy"
+# Recovery: the server lets the port go, apply gives sbd a new socket, the
+# server starting again gets it.
+kill -TERM "$web_pid"
+sb_wait_for 10 "the server to exit" bash -c "! kill -0 $web_pid 2>/dev/null"
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply after the server stopped: $out"
+sb_assert_eq "$lport:True" "$(listeners)" "sbd's listeners after apply with the port free"
+start_web web2
+sb_wait_for 10 "the restarted server to get the listening socket" \
+  grep -q "Serving HTTP on ::ffff:127.0.0.1 port $lport " "$SB_TMP/web2.log"
+sb_assert_eq native "$(http_get fd01:db8:1:40::2:10 8080)" "a connection to the listener route after the recovery"
+
+step "the listener route removed: sbd closes its socket and takes it out of the fd store"
+cp "$SB_TMP/profile.toml.orig" "$profile"
+out=$(systemctl reload sbctl-apply.service 2>&1) || sb_fail "systemctl reload sbctl-apply without the listener route failed: $out"
+sb_assert_eq "" "$(listeners)" "sbd's listeners once the route is gone"
+kill -TERM "$web_pid"
+sb_wait_for 10 "the server to exit" bash -c "! kill -0 $web_pid 2>/dev/null"
+sb_wait_for 10 "no socket on port $lport once the route and the server are gone" \
+  bash -c "[[ -z \$(ss -Hltn 'sport = :$lport') ]]"
+# (sbd's starts since the last daemon-reload, which resets the count, stay
+# below StartLimitBurst=5: this is the second.)
+out=$(systemctl restart sbd.service 2>&1) || sb_fail "systemctl restart sbd after the route went: $out"
+pid=$(main_pid)
+sb_assert_eq "" "$(listeners)" "sbd's listeners after a restart"
+sb_assert_eq 0 "$(journalctl -b -u sbd.service --no-pager "_PID=$pid" | grep -c 'systemd kept' || true)" \
+  "sockets the fd store gave the restarted sbd"
+sb_assert_eq box=A "$(client fd01:db8:1:40::1:10 80)" "a connection after the listener route went"
+
 # Checks of units added later (enable them in systemd_boot.sh's
 # enable_units) go here, before the last check.
 

@@ -234,3 +234,115 @@ TEST_CASE("held sockets go to systemd's fd store under listener-PORT", "[listene
   CHECK_FALSE(h.adopt(std::move(bogus), "listener-1").empty());
   CHECK(h.held() == 1);
 }
+
+namespace {
+
+// The state lines a fake systemd manager got, in order (descriptors closed).
+std::vector<std::string> notes(ReceiverSocket& manager) {
+  std::vector<std::string> out;
+  for (;;) {
+    char buf[256];
+    iovec iov{buf, sizeof buf};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(manager.fd.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n <= 0) return out;
+    for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c;
+         c = CMSG_NXTHDR(&msg, const_cast<cmsghdr*>(c))) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      close(fd);
+    }
+    out.emplace_back(buf, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the fd store's name records where the socket went, so a restarted sbd does not resend",
+          "[listener_holder]") {
+  TempDir dir;
+  const std::string notify = dir / "notify";
+  ReceiverSocket manager(notify);
+  REQUIRE(manager.fd);
+  ::setenv("NOTIFY_SOCKET", notify.c_str(), 1);
+  const std::string path = dir / "web.sock";
+  ReceiverSocket rx(path);
+  HandoffSender sender;
+  std::uint16_t port = 0;
+  UniqueFd l = listening(port);
+  const std::string base = "listener-" + std::to_string(port);
+  std::string sent_name;
+  {
+    ListenerHolder h(sender, true);
+    h.set_table({{port, path, {}}}, 0);
+    REQUIRE(h.take(std::move(l), 0).error.empty());
+    const auto got = rx.receive();
+    REQUIRE(got.nfds == 1);
+    close(got.fd);
+    const auto n = notes(manager);
+    REQUIRE(n.size() == 3);
+    CHECK(n[0] == "FDSTORE=1\nFDNAME=" + base);
+    CHECK(n[1] == "FDSTOREREMOVE=1\nFDNAME=" + base);
+    REQUIRE(n[2].rfind("FDSTORE=1\nFDNAME=" + base + ".d", 0) == 0);
+    sent_name = n[2].substr(std::strlen("FDSTORE=1\nFDNAME="));
+  }
+  std::uint16_t again = 0;
+  UniqueFd back = listening(again);  // stands for the socket systemd kept
+  const std::string back_name = "listener-" + std::to_string(again) +
+                                sent_name.substr(base.size());  // its record, on its port
+  {
+    // Restarted, the same file at the path: nothing is sent.
+    ListenerHolder h(sender, true);
+    h.hold_sends();
+    CHECK(h.adopt(std::move(back), back_name).empty());
+    h.set_table({{again, path, {}}}, 0);
+    h.start_sending(0);
+    h.tick(250);
+    CHECK(rx.receive().bytes < 0);
+    CHECK(h.status()[0].delivered == 0);
+    CHECK(h.status()[0].last_error.empty());
+    CHECK(notes(manager).empty());
+    // The server restarts (its path bound anew): sent, and the record follows.
+    // (Bound while the old socket lives, so the inode number cannot be
+    // reused within the same coarse ctime tick.)
+    unlink(path.c_str());
+    ReceiverSocket rx2(path);
+    rx.fd.reset();
+    h.tick(500);
+    const auto got = rx2.receive();
+    REQUIRE(got.nfds == 1);
+    close(got.fd);
+    const auto n = notes(manager);
+    REQUIRE(n.size() == 2);
+    CHECK(n[0] == "FDSTOREREMOVE=1\nFDNAME=" + back_name);
+    CHECK(n[1].rfind("FDSTORE=1\nFDNAME=listener-" + std::to_string(again) + ".d", 0) == 0);
+    CHECK(n[1] != "FDSTORE=1\nFDNAME=" + back_name);
+  }
+  ::unsetenv("NOTIFY_SOCKET");
+}
+
+TEST_CASE("sends wait for start_sending (sbd drops its privileges first)", "[listener_holder]") {
+  NoFdStore no_store;
+  TempDir dir;
+  const std::string path = dir / "s.sock";
+  ReceiverSocket rx(path);
+  HandoffSender sender;
+  ListenerHolder h(sender, false);
+  h.hold_sends();
+  std::uint16_t port = 0;
+  REQUIRE(h.adopt(listening(port), "listener-0").empty());  // an old name: held by its port
+  h.set_table({{port, path, {}}}, 0);
+  h.tick(250);
+  CHECK(rx.receive().bytes < 0);
+  CHECK(h.status()[0].delivered == 0);
+  h.start_sending(300);
+  const auto got = rx.receive();
+  REQUIRE(got.nfds == 1);
+  close(got.fd);
+  CHECK(h.status()[0].delivered == 1);
+}
