@@ -111,6 +111,22 @@ std::string format_metrics(const StatusInfo& s) {
            "Failed hand-offs to targets no longer in the table, by reason.");
   for (int i = 0; i < 4; ++i)
     m.sample("socketbox_sbd_retired_failed_total", "reason", kReasons[i], by_reason(retired, i));
+  // Listener routes: the socket sbd holds for each and how often it went out.
+  m.family("socketbox_sbd_listener_held", "gauge",
+           "1 while sbd holds the listening socket of a listener route (label port).");
+  for (const auto& l : s.listeners)
+    m.sample("socketbox_sbd_listener_held", "port", std::to_string(l.port),
+             std::uint64_t{l.held ? 1u : 0u}, "server", l.path);
+  m.family("socketbox_sbd_listener_delivered_total", "counter",
+           "Times sbd sent a listener route's socket to its server.");
+  for (const auto& l : s.listeners)
+    m.sample("socketbox_sbd_listener_delivered_total", "port", std::to_string(l.port), l.delivered,
+             "server", l.path);
+  m.family("socketbox_sbd_listener_failing", "gauge",
+           "1 while the last try to send a listener route's socket failed.");
+  for (const auto& l : s.listeners)
+    m.sample("socketbox_sbd_listener_failing", "port", std::to_string(l.port),
+             std::uint64_t{l.last_error.empty() ? 0u : 1u}, "server", l.path);
   std::string out = m.finish();
   out.pop_back();  // the control server ends the answer with its newline
   return out;

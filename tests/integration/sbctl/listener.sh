@@ -121,6 +121,7 @@ sb_assert_eq "$accepted_before" "$(json_get "$(sbd_ctl status)" "j['connections'
 sbctl status --state-dir "$STATE" --netns "$SB_NS_ROUTER" --json >"$SB_TMP/status.json" || true
 sb_assert_eq True "$(json_get "$(cat "$SB_TMP/status.json")" "any(c['port']==$LPORT and c['packets']>=20 for c in j['kernel']['listener_counters'])")" \
   "status: nft counted the route's packets"
+sb_assert_contains "$(sbd_ctl metrics)" "socketbox_sbd_listener_held{port=\"$LPORT\",server=\"$web\"} 1" "sbd's metrics"
 sbctl status --state-dir "$STATE" --netns "$SB_NS_ROUTER" >"$SB_TMP/status.txt" || true
 sb_assert_contains "$(cat "$SB_TMP/status.txt")" "LISTENER" "status text"
 # explain: nft takes it to the listening socket, not to sbd.

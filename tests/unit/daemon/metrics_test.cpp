@@ -21,8 +21,10 @@ struct Fake : ControlHandler {
     s.generation = 3;
     s.started_unix_s = 1700000000;
     s.counters = &counters;
+    s.listeners = listeners;
     return s;
   }
+  std::vector<socketbox::control::ListenerStatus> listeners;
   ReloadRequest reload() override { return {}; }
 };
 
@@ -97,6 +99,8 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
   d.counters.connections = {12, 7, 2, 3, 1};
   d.counters.reloads = {4, 1};
   d.counters.connection_log = {6, 9};
+  d.listeners = {{8001, "/run/web.sock", true, 2, ""},
+                 {8002, "/run/ssh.sock", false, 0, "Connection refused"}};
   const std::string text = answer_command("metrics\n", d).text;
   // The control server adds the last newline.
   REQUIRE(text.size() > 6);
@@ -126,6 +130,11 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
   has("socketbox_sbd_retired_failed_total{reason=\"other\"} 0");
   has("socketbox_sbd_connection_log_dropped_total{reason=\"full\"} 6");
   has("socketbox_sbd_connection_log_dropped_total{reason=\"rate\"} 9");
+  has("socketbox_sbd_listener_held{port=\"8001\",server=\"/run/web.sock\"} 1");
+  has("socketbox_sbd_listener_held{port=\"8002\",server=\"/run/ssh.sock\"} 0");
+  has("socketbox_sbd_listener_delivered_total{port=\"8001\",server=\"/run/web.sock\"} 2");
+  has("socketbox_sbd_listener_failing{port=\"8001\",server=\"/run/web.sock\"} 0");
+  has("socketbox_sbd_listener_failing{port=\"8002\",server=\"/run/ssh.sock\"} 1");
   CHECK(text.rfind("# HELP socketbox_sbd_connections_accepted_total ", 0) == 0);
 }
 
