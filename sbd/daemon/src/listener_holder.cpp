@@ -253,7 +253,7 @@ void ListenerHolder::deliver(Line& l, int fd, std::uint64_t now_ms) {
     store(l.port, fd, &l.sent_to);
     if (!l.last_error.empty())
       log_line("listener %u: sent to %s after %llu failed tries", static_cast<unsigned>(l.port),
-               l.path.c_str(), static_cast<unsigned long long>(l.unlogged + 1));
+               l.path.c_str(), static_cast<unsigned long long>(l.unlogged) + 1);
     else
       log_line("listener %u: sent to %s", static_cast<unsigned>(l.port), l.path.c_str());
     l.last_error.clear();
