@@ -442,14 +442,19 @@ void print_text(const Report& r) {
 
 // 0 in step (or nothing applied), 1 drift (kernel or table file, or watch
 // gave up restoring an object of the generation in force, or a failed
-// probe's rollback left the kernel unlike the state before), 2 the
+// probe's rollback left the kernel unlike the state before, or sbd holds no
+// socket for a listener route), 2 the
 // kernel could not be read; sbd not running is reported, not an exit code.
 int exit_code(const Report& r) {
   if (!r.kernel_error.empty() || r.table_state.rfind("unknown", 0) == 0 ||
       r.relay_config_state.rfind("unknown", 0) == 0)
     return kExitError;
+  // A listener route whose socket sbd does not hold steers to no socket.
+  bool listener_lost = false;
+  if (r.sbd)
+    for (const auto& l : r.sbd->answer.listeners) listener_lost = listener_lost || !l.held;
   const bool drift = !r.kernel_drift.empty() || (r.gen && r.table_state != "in-step") ||
-                     !r.watch_gave_up.empty() ||
+                     listener_lost || !r.watch_gave_up.empty() ||
                      (!r.relay_config.empty() && r.relay_config_state != "in-step") ||
                      (r.probed && rollback_incomplete(*r.probed));
   return drift ? kExitChanges : kExitOk;

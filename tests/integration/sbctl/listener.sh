@@ -122,7 +122,9 @@ sbctl status --state-dir "$STATE" --netns "$SB_NS_ROUTER" --json >"$SB_TMP/statu
 sb_assert_eq True "$(json_get "$(cat "$SB_TMP/status.json")" "any(c['port']==$LPORT and c['packets']>=20 for c in j['kernel']['listener_counters'])")" \
   "status: nft counted the route's packets"
 sb_assert_contains "$(sbd_ctl metrics)" "socketbox_sbd_listener_held{port=\"$LPORT\",server=\"$web\"} 1" "sbd's metrics"
-sbctl status --state-dir "$STATE" --netns "$SB_NS_ROUTER" >"$SB_TMP/status.txt" || true
+rc=0
+sbctl status --state-dir "$STATE" --netns "$SB_NS_ROUTER" >"$SB_TMP/status.txt" || rc=$?
+sb_assert_eq 0 "$rc" "status's exit code with the listeners held ($(cat "$SB_TMP/status.txt"))"
 sb_assert_contains "$(cat "$SB_TMP/status.txt")" "LISTENER" "status text"
 # explain: nft takes it to the listening socket, not to sbd.
 sbctl explain "$SB_TMP/box.toml" fd01:db8:1:40::1:10 80 --netns "$SB_NS_ROUTER" >"$SB_TMP/explain.txt" 2>&1 ||
@@ -154,6 +156,10 @@ sbd_start "$SB_NS_ROUTER" "$SB_TMP/sbd.ctl" -t -p 1 -f "$SB_TMP/sbd.conf"
 apply >"$SB_TMP/apply3.out" 2>&1 || sb_fail "apply after sbd's restart failed: $(cat "$SB_TMP/apply3.out")"
 sb_assert_contains "$(cat "$SB_TMP/apply3.out")" "listener port $LPORT ([::ffff:127.0.0.1]:$LPORT) is in use but sbd holds no socket for it" "apply after sbd lost the socket"
 sb_assert_eq native "$(pl_curl "$url/")" "a request after sbd's restart"
+rc=0
+sbctl status --state-dir "$STATE" --netns "$SB_NS_ROUTER" >"$SB_TMP/status2.txt" || rc=$?
+sb_assert_eq 1 "$rc" "status's exit code once sbd lost the listeners"
+grep -qE "^$LPORT +$web +NO " "$SB_TMP/status2.txt" || sb_fail "status does not say sbd lost $LPORT: $(cat "$SB_TMP/status2.txt")"
 
 # The route goes: nft no longer steers it to the listener, sbd lets it go.
 write_listener_profile ""
