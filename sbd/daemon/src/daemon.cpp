@@ -81,6 +81,7 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
   // the table loaded below says which of them stay, and run() sends them
   // (main calls it once sbd has dropped its privileges).
   listeners_.hold_sends();
+  listeners_.require_netns_of(listener_.fd.get());
   for (Listener::Stored& s : listener_.stored) {
     const std::string name = s.name;
     const std::string error = listeners_.adopt(std::move(s.fd), name);

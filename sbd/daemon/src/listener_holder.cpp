@@ -15,7 +15,20 @@
 
 namespace socketbox::daemon {
 
-std::uint16_t check_listening_socket(int fd, std::string& error) {
+namespace {
+
+// The network namespace a socket lives in (SO_NETNS_COOKIE, Linux 5.14);
+// 0 when the kernel cannot say.
+std::uint64_t netns_cookie(int fd) noexcept {
+  std::uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0) return 0;
+  return cookie;
+}
+
+}  // namespace
+
+std::uint16_t check_listening_socket(int fd, std::string& error, int same_netns_as) {
   int v = 0;
   socklen_t len = sizeof v;
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0) {
@@ -48,12 +61,33 @@ std::uint16_t check_listening_socket(int fd, std::string& error) {
     error = "the socket attached is not bound to a port";
     return 0;
   }
+  // nft's TPROXY hands connections only to a transparent socket; setting it
+  // takes CAP_NET_ADMIN or CAP_NET_RAW, as sbctl has.
+  len = sizeof v;
+  if (getsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &v, &len) < 0 || v != 1) {
+    error =
+        "the socket attached is not transparent (IPV6_TRANSPARENT): TPROXY cannot hand it "
+        "connections";
+    return 0;
+  }
+  // The router's namespace, where sbd's own socket is: a socket made in any
+  // other (a container's, where its root may set IPV6_TRANSPARENT) would
+  // take none of the route's connections.
+  if (same_netns_as >= 0) {
+    const std::uint64_t want = netns_cookie(same_netns_as), got = netns_cookie(fd);
+    if (want != 0 && got != want) {
+      error =
+          "the socket attached is in another network namespace than sbd's own listening "
+          "socket";
+      return 0;
+    }
+  }
   return ntohs(sa.sin6_port);
 }
 
 ListenerResult ListenerHolder::take(UniqueFd fd, std::uint64_t now_ms) {
   ListenerResult r;
-  const std::uint16_t port = check_listening_socket(fd.get(), r.error);
+  const std::uint16_t port = check_listening_socket(fd.get(), r.error, netns_of_);
   if (port == 0) return r;
   const auto it = held_.find(port);
   if (it == held_.end() && held_.size() >= kMaxHeld) {
@@ -114,7 +148,7 @@ std::uint16_t ListenerHolder::parse_store_name(const std::string& name, FileId& 
 
 std::string ListenerHolder::adopt(UniqueFd fd, const std::string& name) {
   std::string error;
-  const std::uint16_t port = check_listening_socket(fd.get(), error);
+  const std::uint16_t port = check_listening_socket(fd.get(), error, netns_of_);
   if (port != 0 && held_.size() >= kMaxHeld && held_.find(port) == held_.end())
     error = "more than " + std::to_string(kMaxHeld) + " listening sockets";
   FileId sent;

@@ -55,8 +55,13 @@ class ListenerHolder {
   ListenerHolder(const ListenerHolder&) = delete;
   ListenerHolder& operator=(const ListenerHolder&) = delete;
 
+  // Sockets must be in the network namespace of `fd` (sbd's own listening
+  // socket, kept open by its owner), checked from then on.
+  void require_netns_of(int fd) noexcept { netns_of_ = fd; }
+
   // The `listener` command: checks that `fd` is a listening TCP socket
-  // (SO_ACCEPTCONN, SOCK_STREAM, AF_INET6) bound to a port and holds it,
+  // (SO_ACCEPTCONN, SOCK_STREAM, AF_INET6, IPV6_TRANSPARENT, the right
+  // network namespace) bound to a port and holds it,
   // closing any socket held for that port before. Sends it at once when the
   // table names the port. An error says why it was refused (fd closed).
   ListenerResult take(UniqueFd fd, std::uint64_t now_ms);
@@ -122,6 +127,7 @@ class ListenerHolder {
 
   const HandoffSender& sender_;
   bool fd_store_;
+  int netns_of_ = -1;    // require_netns_of
   bool sending_ = true;  // false between hold_sends() and start_sending()
   std::map<std::uint16_t, UniqueFd> held_;
   std::vector<Line> lines_;
@@ -131,8 +137,9 @@ class ListenerHolder {
   std::map<std::uint16_t, FileId> sent_before_;
 };
 
-// Checks that `fd` is a listening TCP socket (AF_INET6) bound to a port;
+// Checks that `fd` is a listening, transparent TCP socket (AF_INET6) bound
+// to a port and, if same_netns_as >= 0, in that socket's network namespace;
 // returns the port, or 0 with `error` set.
-std::uint16_t check_listening_socket(int fd, std::string& error);
+std::uint16_t check_listening_socket(int fd, std::string& error, int same_netns_as = -1);
 
 }  // namespace socketbox::daemon

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "receiver_socket.hpp"
@@ -23,10 +25,15 @@ namespace tbl = socketbox::table;
 
 namespace {
 
-// A TCP listening socket on [::1]:0 (a port the kernel picks); its port.
-UniqueFd listening(std::uint16_t& port, bool listen_too = true) {
+// A transparent TCP listening socket on [::1]:0 (a port the kernel picks),
+// as sbctl makes them (IPV6_TRANSPARENT needs root, as these tests have);
+// its port.
+UniqueFd listening(std::uint16_t& port, bool listen_too = true, bool transparent = true) {
   UniqueFd fd(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
   REQUIRE(fd);
+  const int one = 1;
+  if (transparent)
+    REQUIRE(setsockopt(fd.get(), IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof one) == 0);
   sockaddr_in6 sa{};
   sa.sin6_family = AF_INET6;
   sa.sin6_addr = in6addr_loopback;
@@ -69,7 +76,37 @@ TEST_CASE("listener holder takes only listening TCP IPv6 sockets bound to a port
         "the socket attached is not listening (SO_ACCEPTCONN is 0)");
   UniqueFd file(open("/dev/null", O_RDONLY | O_CLOEXEC));
   CHECK(h.take(std::move(file), 0).error == "the descriptor attached is not a socket");
+  CHECK(h.take(listening(port, true, false), 0).error ==
+        "the socket attached is not transparent (IPV6_TRANSPARENT): TPROXY cannot hand it "
+        "connections");
   CHECK(h.held() == 0);
+
+  // Made in another network namespace (a container's): refused once sbd
+  // names its own socket's namespace.
+  {
+    UniqueFd own = listening(port);
+    ListenerHolder strict(sender, false);
+    strict.require_netns_of(own.get());
+    // The thread alone moves to a new namespace; no Catch assertion there.
+    UniqueFd elsewhere;
+    std::thread([&] {
+      if (unshare(CLONE_NEWNET) != 0) return;
+      UniqueFd fd(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      const int one = 1;
+      sockaddr_in6 sa{};
+      sa.sin6_family = AF_INET6;
+      sa.sin6_port = htons(port);
+      if (fd && setsockopt(fd.get(), IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof one) == 0 &&
+          bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+          listen(fd.get(), 4) == 0)
+        elsewhere = std::move(fd);
+    }).join();
+    REQUIRE(elsewhere);
+    CHECK(strict.take(std::move(elsewhere), 0).error ==
+          "the socket attached is in another network namespace than sbd's own listening socket");
+    UniqueFd here = listening(port);
+    CHECK(strict.take(std::move(here), 0).port == port);
+  }
 
   UniqueFd l = listening(port);
   const int raw = l.get();
