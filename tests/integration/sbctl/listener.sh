@@ -96,6 +96,16 @@ done
 sb_assert_eq 20 "$(grep -c "^$SB_CLIENT6 .*\"GET / " "$SB_TMP/access.log")" "access log lines naming the client $SB_CLIENT6"
 sb_assert_eq "$accepted_before" "$(json_get "$(sbd_ctl status)" "j['connections']['accepted']")" \
   "connections sbd accepted while nginx served the listener route"
+# nginx reloads (SIGHUP: new workers, its listening sockets re-read): it
+# keeps the listener and serves on.
+master=$(cat "$SB_TMP/nginx.pid")
+kill -HUP "$master"
+sb_wait_for 10 "nginx's reload" grep -q "reconfiguring" "$SB_TMP/nginx-error.log"
+sb_wait_for 10 "the old workers to exit" sh -c "grep -c 'exited with code 0' '$SB_TMP/nginx-error.log' | grep -q 2"
+for i in $(seq 5); do
+  sb_assert_eq native "$(pl_curl "$url/")" "request $i after nginx's reload"
+done
+grep -q "emerg" "$SB_TMP/nginx-error.log" && sb_fail "nginx reported: $(grep emerg "$SB_TMP/nginx-error.log")"
 # The other route still goes through sbd, per connection.
 expect_box fd01:db8:1:40::1:11 80 other
 
