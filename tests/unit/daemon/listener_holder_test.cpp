@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,39 @@ bool same_socket(int fd, int held) {
   struct stat a {
   }, b{};
   return fstat(fd, &a) == 0 && fstat(held, &b) == 0 && a.st_ino == b.st_ino;
+}
+
+// One message a fake systemd manager got: its state line and the
+// descriptor it carried, if any; nullopt when none waits.
+struct Note {
+  std::string text;
+  UniqueFd fd;
+};
+std::optional<Note> next_note(ReceiverSocket& manager) {
+  char buf[256];
+  iovec iov{buf, sizeof buf};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = recvmsg(manager.fd.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n <= 0) return std::nullopt;
+  Note note{std::string(buf, static_cast<std::size_t>(n)), {}};
+  if (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c && c->cmsg_type == SCM_RIGHTS) {
+    int fd = -1;
+    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    note.fd.reset(fd);
+  }
+  return note;
+}
+
+// The state lines waiting, in order (their descriptors closed).
+std::vector<std::string> notes(ReceiverSocket& manager) {
+  std::vector<std::string> out;
+  while (auto n = next_note(manager)) out.push_back(std::move(n->text));
+  return out;
 }
 
 struct NoFdStore {
@@ -236,31 +270,15 @@ TEST_CASE("held sockets go to systemd's fd store under listener-PORT", "[listene
   UniqueFd l = listening(port);
   const int raw = l.get();
   REQUIRE(h.take(std::move(l), 0).error.empty());
-  char buf[128];
-  iovec iov{buf, sizeof buf};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  const ssize_t n = recvmsg(manager.fd.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  REQUIRE(n > 0);
-  CHECK(std::string(buf, static_cast<std::size_t>(n)) ==
-        "FDSTORE=1\nFDNAME=listener-" + std::to_string(port));
-  const cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  REQUIRE(c);
-  REQUIRE(c->cmsg_type == SCM_RIGHTS);
-  int stored = -1;
-  std::memcpy(&stored, CMSG_DATA(c), sizeof stored);
-  CHECK(same_socket(stored, raw));
-  close(stored);
+  auto stored = next_note(manager);
+  REQUIRE(stored);
+  CHECK(stored->text == "FDSTORE=1\nFDNAME=listener-" + std::to_string(port));
+  REQUIRE(stored->fd);
+  CHECK(same_socket(stored->fd.get(), raw));
 
   h.set_table({}, 0);  // dropped: removed from the store
-  const ssize_t m = recv(manager.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
-  REQUIRE(m > 0);
-  CHECK(std::string(buf, static_cast<std::size_t>(m)) ==
-        "FDSTOREREMOVE=1\nFDNAME=listener-" + std::to_string(port));
+  CHECK(notes(manager) ==
+        std::vector<std::string>{"FDSTOREREMOVE=1\nFDNAME=listener-" + std::to_string(port)});
   ::unsetenv("NOTIFY_SOCKET");
 
   // What systemd gives back at start is held again, not stored twice.
@@ -271,34 +289,6 @@ TEST_CASE("held sockets go to systemd's fd store under listener-PORT", "[listene
   CHECK_FALSE(h.adopt(std::move(bogus), "listener-1").empty());
   CHECK(h.held() == 1);
 }
-
-namespace {
-
-// The state lines a fake systemd manager got, in order (descriptors closed).
-std::vector<std::string> notes(ReceiverSocket& manager) {
-  std::vector<std::string> out;
-  for (;;) {
-    char buf[256];
-    iovec iov{buf, sizeof buf};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = recvmsg(manager.fd.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    if (n <= 0) return out;
-    for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c;
-         c = CMSG_NXTHDR(&msg, const_cast<cmsghdr*>(c))) {
-      int fd = -1;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      close(fd);
-    }
-    out.emplace_back(buf, static_cast<std::size_t>(n));
-  }
-}
-
-}  // namespace
 
 TEST_CASE("the fd store's name records where the socket went, so a restarted sbd does not resend",
           "[listener_holder]") {

@@ -1,17 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include "model_support.hpp"
 #include "socketbox/netcfg/model.hpp"
 
 using namespace socketbox::netcfg;
 
 namespace {
-Prefix P(const char* s) { return *Prefix::parse(s); }
-
-std::vector<std::string> lines(const std::vector<Change>& changes) {
-  std::vector<std::string> out;
-  for (const auto& c : changes) out.push_back(to_string(c));
-  return out;
-}
+using model_test::lines;
+using model_test::P;
 
 DesiredState sample() {
   DesiredState d;

@@ -4,10 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "model_support.hpp"
+
 using namespace socketbox::netcfg;
 
 namespace {
-Prefix P(const char* s) { return *Prefix::parse(s); }
+using model_test::P;
 }  // namespace
 
 TEST_CASE("A prefix is the interval [start, end) with an exclusive end") {

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "model_support.hpp"
 #include "socketbox/netcfg/model.hpp"
 #include "socketbox/netcfg/nft_layout.hpp"
 
@@ -10,7 +11,7 @@ using namespace socketbox::netcfg;
 namespace layout = socketbox::netcfg::layout;
 
 namespace {
-Prefix P(const char* s) { return *Prefix::parse(s); }
+using model_test::P;
 }  // namespace
 
 TEST_CASE("limit set names map back to their steer block and kind") {

@@ -1,11 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include "model_support.hpp"
 #include "socketbox/netcfg/model.hpp"
 
 using namespace socketbox::netcfg;
 
 namespace {
-Prefix P(const char* s) { return *Prefix::parse(s); }
+using model_test::P;
 }  // namespace
 
 TEST_CASE("render_nft prints the table as nft lists it, after the replace preamble") {
