@@ -134,17 +134,7 @@ TEST_CASE("apply loads the same bytecode nft makes of render_nft's text") {
     NetnsScope in(ours.name());
     apply(d);
   }
-  const std::string path = "/tmp/sbnc-render-" + sbtest::unique_suffix() + ".nft";
-  {
-    FILE* f = std::fopen(path.c_str(), "w");
-    REQUIRE(f);
-    const std::string text = render_nft(d);
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-  }
-  CHECK(theirs.try_sh("nft -c -f " + path).rc == 0);
-  theirs.sh("nft -f " + path);
-  std::remove(path.c_str());
+  REQUIRE(sbtest::load_rendered(theirs, d).rc == 0);
   // Rules (bytecode) and every set's elements (keys and interval-end flags).
   auto dump = [](const TestNetns& ns) {
     std::string out = ns.sh("nft --debug=netlink list chain inet socketbox prerouting");

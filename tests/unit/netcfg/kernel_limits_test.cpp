@@ -60,18 +60,7 @@ TEST_CASE("limits load the same bytecode nft makes of render_nft's text") {
     NetnsScope in(ours.name());
     apply(d);
   }
-  const std::string path = "/tmp/sbnc-limits-" + sbtest::unique_suffix() + ".nft";
-  {
-    FILE* f = std::fopen(path.c_str(), "w");
-    REQUIRE(f);
-    const std::string text = render_nft(d);
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-  }
-  INFO(render_nft(d));
-  const auto loaded = theirs.try_sh("nft -f " + path);
-  std::remove(path.c_str());
-  REQUIRE(loaded.rc == 0);
+  REQUIRE(sbtest::load_rendered(theirs, d).rc == 0);
   auto dump = [](const TestNetns& ns) {
     std::string out = ns.sh("nft --debug=netlink list chain inet socketbox prerouting");
     for (const char* set : {"s0c6", "s0r6", "s0c4", "s0r4", "s1r6", "s2c4"})

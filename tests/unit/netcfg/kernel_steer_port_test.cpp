@@ -61,19 +61,7 @@ TEST_CASE("own ports load the same bytecode nft makes of render_nft's text") {
     NetnsScope in(ours.name());
     apply(d);
   }
-  const std::string path = "/tmp/sbnc-ownport-" + sbtest::unique_suffix() + ".nft";
-  {
-    FILE* f = std::fopen(path.c_str(), "w");
-    REQUIRE(f);
-    const std::string text = render_nft(d);
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-  }
-  INFO(render_nft(d));
-  CHECK(theirs.try_sh("nft -c -f " + path).rc == 0);
-  const auto loaded = theirs.try_sh("nft -f " + path);
-  std::remove(path.c_str());
-  REQUIRE(loaded.rc == 0);
+  REQUIRE(sbtest::load_rendered(theirs, d).rc == 0);
   const std::string a = ours.sh("nft --debug=netlink list chain inet socketbox prerouting");
   CHECK(a == theirs.sh("nft --debug=netlink list chain inet socketbox prerouting"));
   // Block 0's two TPROXY rules and block 2's one count; block 1's do not.

@@ -79,6 +79,20 @@ std::string render_body(const socketbox::netcfg::DesiredState& d) {
   return text.substr(at);
 }
 
+CmdResult load_rendered(const TestNetns& ns, const socketbox::netcfg::DesiredState& d) {
+  const std::string path = "/tmp/sbnc-render-" + unique_suffix() + ".nft";
+  const std::string text = socketbox::netcfg::render_nft(d);
+  FILE* f = std::fopen(path.c_str(), "w");
+  REQUIRE(f);
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  INFO(text);
+  const CmdResult check = ns.try_sh("nft -c -f " + path);
+  const CmdResult load = check.rc == 0 ? ns.try_sh("nft -f " + path) : check;
+  std::remove(path.c_str());
+  return load;
+}
+
 std::vector<std::string> our_routes_from_ip(const TestNetns& ns) {
   std::vector<std::string> out;
   for (const std::string fam : {"-4", "-6"}) {

@@ -51,6 +51,10 @@ std::string unique_suffix();
 std::string nft_listing(const TestNetns& ns);
 // The table part of render_nft() (what nft list prints).
 std::string render_body(const socketbox::netcfg::DesiredState& d);
+
+// Loads render_nft(d) with `nft -f` in `ns` (after `nft -c -f` on the same
+// file); the result of the load. The file is removed.
+CmdResult load_rendered(const TestNetns& ns, const socketbox::netcfg::DesiredState& d);
 // The dst of every route `ip -j route show table local proto 91` prints
 // (IPv4 and IPv6), sorted; each is also checked to be "local ... dev lo".
 std::vector<std::string> our_routes_from_ip(const TestNetns& ns);
