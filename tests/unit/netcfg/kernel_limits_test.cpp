@@ -35,20 +35,7 @@ DesiredState limited() {
   return d;
 }
 
-KernelState read_in(const TestNetns& ns) {
-  NetnsScope in(ns.name());
-  return read_kernel_state();
-}
-
-void require_holds(const TestNetns& ns, const DesiredState& d) {
-  CHECK(sbtest::nft_listing(ns) == sbtest::render_body(d));
-  const KernelState k = read_in(ns);
-  CHECK(k.table_present);
-  CHECK(k.unrecognized.empty());
-  CHECK(k.steering.steers == normalize(d).steers);
-  CHECK(diff(d, k).empty());
-  CHECK(object_drift(d, k).empty());
-}
+using sbtest::read_in;
 
 }  // namespace
 
@@ -83,7 +70,7 @@ TEST_CASE("limits read back as desired, with their trip counters") {
     NetnsScope in(ns.name());
     apply(d);
   }
-  require_holds(ns, d);
+  sbtest::require_steering_holds(ns, d);
   const KernelState k = read_in(ns);
   // One counter per limit rule: steer 0 has two per family, 1 and 2 one each.
   REQUIRE(k.limit_trips.size() == 6);
@@ -130,7 +117,7 @@ TEST_CASE("changed and removed limits show in diff and leave the table clean") {
     NetnsScope in(ns.name());
     apply(e);
   }
-  require_holds(ns, e);
+  sbtest::require_steering_holds(ns, e);
   CHECK(sbtest::nft_listing(ns).find("s1r6") == std::string::npos);
 
   // Without limits: no dynamic set, no limit rule.
@@ -140,7 +127,7 @@ TEST_CASE("changed and removed limits show in diff and leave the table clean") {
     NetnsScope in(ns.name());
     apply(plain);
   }
-  require_holds(ns, plain);
+  sbtest::require_steering_holds(ns, plain);
   const std::string listing = sbtest::nft_listing(ns);
   CHECK(listing.find("dynamic") == std::string::npos);
   CHECK(listing.find("reject") == std::string::npos);
@@ -177,6 +164,6 @@ TEST_CASE("limits with local clients read back as desired") {
     NetnsScope in(ns.name());
     apply(d);
   }
-  require_holds(ns, d);
+  sbtest::require_steering_holds(ns, d);
   CHECK(read_in(ns).steering.local_clients);
 }

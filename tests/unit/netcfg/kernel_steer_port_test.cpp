@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "kernel_support.hpp"
+#include "model_support.hpp"
 
 using namespace socketbox::netcfg;
 using sbtest::P;
@@ -29,27 +30,9 @@ DesiredState own_ports() {
   return d;
 }
 
-KernelState read_in(const TestNetns& ns) {
-  NetnsScope in(ns.name());
-  return read_kernel_state();
-}
+using sbtest::read_in;
 
-void require_holds(const TestNetns& ns, const DesiredState& d) {
-  CHECK(sbtest::nft_listing(ns) == sbtest::render_body(d));
-  const KernelState k = read_in(ns);
-  CHECK(k.table_present);
-  CHECK(k.unrecognized.empty());
-  CHECK(k.steering.steers == normalize(d).steers);
-  CHECK(k.steering.local_clients == d.local_clients);
-  CHECK(diff(d, k).empty());
-  CHECK(object_drift(d, k).empty());
-}
-
-std::vector<std::string> lines(const std::vector<Change>& changes) {
-  std::vector<std::string> out;
-  for (const auto& c : changes) out.push_back(to_string(c));
-  return out;
-}
+using model_test::lines;
 
 }  // namespace
 
@@ -81,7 +64,7 @@ TEST_CASE("own ports read back as desired, with their counters") {
     NetnsScope in(ns.name());
     apply(d);
   }
-  require_holds(ns, d);
+  sbtest::require_steering_holds(ns, d);
   const KernelState k = read_in(ns);
   CHECK(k.steering.tproxy_port == 7);
   REQUIRE(k.steering.steers.size() == 3);
@@ -101,7 +84,7 @@ TEST_CASE("own ports read back as desired, with their counters") {
     NetnsScope in(ns.name());
     apply(all_own);
   }
-  require_holds(ns, all_own);
+  sbtest::require_steering_holds(ns, all_own);
   CHECK(read_in(ns).steer_counters.size() == 3);
 }
 

@@ -79,6 +79,23 @@ std::string render_body(const socketbox::netcfg::DesiredState& d) {
   return text.substr(at);
 }
 
+socketbox::netcfg::KernelState read_in(const TestNetns& ns) {
+  socketbox::netcfg::NetnsScope in(ns.name());
+  return socketbox::netcfg::read_kernel_state();
+}
+
+void require_steering_holds(const TestNetns& ns, const socketbox::netcfg::DesiredState& d) {
+  using namespace socketbox::netcfg;
+  CHECK(nft_listing(ns) == render_body(d));
+  const KernelState k = read_in(ns);
+  CHECK(k.table_present);
+  CHECK(k.unrecognized.empty());
+  CHECK(k.steering.steers == normalize(d).steers);
+  CHECK(k.steering.local_clients == d.local_clients);
+  CHECK(diff(d, k).empty());
+  CHECK(object_drift(d, k).empty());
+}
+
 CmdResult load_rendered(const TestNetns& ns, const socketbox::netcfg::DesiredState& d) {
   const std::string path = "/tmp/sbnc-render-" + unique_suffix() + ".nft";
   const std::string text = socketbox::netcfg::render_nft(d);

@@ -52,6 +52,13 @@ std::string nft_listing(const TestNetns& ns);
 // The table part of render_nft() (what nft list prints).
 std::string render_body(const socketbox::netcfg::DesiredState& d);
 
+// The kernel state of `ns`, read back.
+socketbox::netcfg::KernelState read_in(const TestNetns& ns);
+
+// `ns` holds exactly d's nft table: listed as render_nft writes it, read
+// back as d, with no difference and no drift.
+void require_steering_holds(const TestNetns& ns, const socketbox::netcfg::DesiredState& d);
+
 // Loads render_nft(d) with `nft -f` in `ns` (after `nft -c -f` on the same
 // file); the result of the load. The file is removed.
 CmdResult load_rendered(const TestNetns& ns, const socketbox::netcfg::DesiredState& d);
