@@ -189,11 +189,19 @@ void from_json(const Json& j, ListenerStatus& l) {
 }
 
 void to_json(Json& j, const StatusAnswer& s) {
-  j = Json{
-      {"listen", s.listen},           {"table", s.table},     {"generation", s.generation},
-      {"uptime_s", s.uptime_s},       {"pid", s.pid},         {"reloading", s.reloading},
-      {"connections", s.connections}, {"retired", s.retired}, {"targets_total", s.targets_total},
-      {"truncated", s.truncated},     {"targets", s.targets}, {"listeners", s.listeners}};
+  j = Json{{"listen", s.listen},
+           {"table", s.table},
+           {"generation", s.generation},
+           {"uptime_s", s.uptime_s},
+           {"pid", s.pid},
+           {"reloading", s.reloading},
+           {"event_loop", s.event_loop},
+           {"connections", s.connections},
+           {"retired", s.retired},
+           {"targets_total", s.targets_total},
+           {"truncated", s.truncated},
+           {"targets", s.targets},
+           {"listeners", s.listeners}};
 }
 void from_json(const Json& j, StatusAnswer& s) {
   field(j, "listen", s.listen);
@@ -202,6 +210,7 @@ void from_json(const Json& j, StatusAnswer& s) {
   field(j, "uptime_s", s.uptime_s);
   field(j, "pid", s.pid);
   field(j, "reloading", s.reloading);
+  if (j.contains("event_loop")) field(j, "event_loop", s.event_loop);  // sbd 0.1 had none
   field(j, "connections", s.connections);
   field(j, "retired", s.retired);
   field(j, "targets_total", s.targets_total);

@@ -366,7 +366,8 @@ void print_text(const Report& r) {
     t.add({"sbd", Cell("running, pid " + std::to_string(d.pid) + ", up " +
                            std::to_string(d.uptime_s) + " s",
                        Color::Green)});
-    t.add({"listen", d.listen});
+    t.add({"listen",
+           d.event_loop.empty() ? d.listen : d.listen + ", accepting with " + d.event_loop});
     // sbd counts its own table loads; say so, so that it is not read as
     // sbctl's generation above.
     t.add({"sbd table",

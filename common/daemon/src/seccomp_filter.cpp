@@ -28,8 +28,9 @@ void install_seccomp_filter(const SeccompExtras& extras) {
       "getpeername",
       "setsockopt",
       "getsockopt",
-      "sendmsg",  // hand-offs
-      "sendto",   // the connection log's journal entries and stderr lines
+      "sendmsg",         // hand-offs
+      "io_uring_enter",  // the io_uring loop (its ring is restricted to what sbd uses)
+      "sendto",          // the connection log's journal entries and stderr lines
       "close",
       "read",
       "write",

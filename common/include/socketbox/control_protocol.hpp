@@ -95,6 +95,7 @@ struct StatusAnswer {
   std::uint64_t uptime_s = 0;
   std::int64_t pid = 0;
   bool reloading = false;
+  std::string event_loop;  // "io_uring" or "epoll"; empty from an sbd before it was reported
   ConnectionCounts connections;
   RetiredCounts retired;
   std::uint64_t targets_total = 0;    // how many targets sbd has counters for

@@ -120,6 +120,7 @@ control::StatusAnswer status_answer(const StatusInfo& s) {
   a.uptime_s = s.uptime_s;
   a.pid = s.pid;
   a.reloading = s.reloading;
+  a.event_loop = s.event_loop;
   if (s.counters) {
     const ConnectionCounters& c = s.counters->connections;
     a.connections = {c.accepted, c.dispatched, c.no_match, c.failed, c.accept_backoffs};

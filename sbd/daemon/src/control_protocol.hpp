@@ -41,6 +41,7 @@ struct StatusInfo {
   std::uint64_t started_unix_s = 0;  // wall clock at start, for metrics
   long pid = 0;
   bool reloading = false;
+  const char* event_loop = "epoll";  // or "io_uring"
   const CounterRegistry* counters = nullptr;
   std::vector<control::ListenerStatus> listeners;
 };

@@ -12,6 +12,9 @@
 #include <ctime>
 #include <map>
 
+#if SB_IO_URING
+#include "accept_ring.hpp"
+#endif
 #include "clock.hpp"
 #include "log.hpp"
 #include "notify.hpp"
@@ -20,6 +23,14 @@
 #include "socketbox/table/parser.hpp"
 
 namespace socketbox::daemon {
+
+#if !SB_IO_URING
+class AcceptRing final {  // never made: this build has only the epoll loop
+ public:
+  void pause_accepts() noexcept {}
+  void resume_accepts() noexcept {}
+};
+#endif
 
 namespace tbl = socketbox::table;
 
@@ -106,7 +117,10 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
   }
   const auto warnings = table_warnings(*table);
   install(std::move(table), warnings);
-  add(epoll_.get(), listener_.fd.get(), kListen);
+  if (opts_.event_loop != EventLoop::Epoll && !open_ring(ring_why_) &&
+      opts_.event_loop == EventLoop::IoUring)
+    throw SetupError("--event-loop io_uring: " + ring_why_);
+  if (!ring_) add(epoll_.get(), listener_.fd.get(), kListen);
   add(epoll_.get(), reloader_.event_fd(), kReloadDone);
   add(epoll_.get(), signals_.get(), kSignal);
   add(epoll_.get(), backoff_timer_.get(), kBackoff);
@@ -118,6 +132,58 @@ Daemon::Daemon(const Options& o, Listener listener, std::shared_ptr<const tbl::T
     add(epoll_.get(), control_->listen_fd(), kControlListen);
     add(epoll_.get(), control_->timer_fd(), kControlTimer);
   }
+}
+
+Daemon::~Daemon() = default;
+
+bool Daemon::open_ring([[maybe_unused]] std::string& why) {
+#if SB_IO_URING
+  ring_ = AcceptRing::open(listener_.fd.get(), epoll_.get(), why);
+  dispatcher_.set_queue(ring_.get());
+  return ring_ != nullptr;
+#else
+  why = "this sbd was built without io_uring (SB_IO_URING=OFF)";
+  return false;
+#endif
+}
+
+void Daemon::accepted(int conn, const sockaddr* peer) noexcept { dispatcher_.accepted(conn, peer); }
+
+bool Daemon::accept_failed(int err) noexcept {
+  if (dispatcher_.accept_failed(err)) return true;
+  pause_accepts(listener_.fd.get());
+  return false;
+}
+
+void Daemon::handed_off(int conn, std::uint32_t target, const tbl::Tuple& t, int err) noexcept {
+  dispatcher_.handed_off(conn, target, t, err);
+}
+
+void Daemon::watch_ready() noexcept {
+  epoll_event events[64];
+  const int n = epoll_wait(epoll_.get(), events, 64, 0);
+  if (n > 0) {
+    try {
+      stop_code_ = handle(events, n);
+    } catch (const std::exception& e) {
+      // What the epoll loop would let out of run(); the ring's handlers are
+      // noexcept, so the loop stops here instead.
+      log_line("%s", e.what());
+      stop_code_ = kExitFailure;
+    }
+  }
+}
+
+int Daemon::run_ring() {
+#if SB_IO_URING
+  while (stop_code_ < 0) {
+    if (const int err = ring_->run_once(*this)) {
+      log_line("io_uring_enter: %s", std::strerror(err));
+      return kExitFailure;
+    }
+  }
+#endif
+  return stop_code_;
 }
 
 void Daemon::install(std::shared_ptr<const tbl::Table> t, const std::vector<std::string>& warnings,
@@ -183,6 +249,7 @@ StatusInfo Daemon::status() {
   s.started_unix_s = started_unix_s_;
   s.pid = static_cast<long>(getpid());
   s.reloading = reloader_.busy();
+  s.event_loop = ring_ ? "io_uring" : "epoll";
   s.counters = &counters_;
   s.listeners = listeners_.status();
   return s;
@@ -237,7 +304,10 @@ void Daemon::on_reload_done() {
 void Daemon::pause_accepts(int fd) {
   // Level-triggered epoll would wake us again at once for the connection we
   // could not take: stop watching it for a while instead of spinning.
-  set_events(epoll_.get(), fd, fd == listener_.fd.get() ? kListen : kControlListen, 0);
+  if (ring_ && fd == listener_.fd.get())
+    ring_->pause_accepts();
+  else
+    set_events(epoll_.get(), fd, fd == listener_.fd.get() ? kListen : kControlListen, 0);
   (fd == listener_.fd.get() ? listen_paused_ : control_paused_) = true;
   itimerspec its{};
   its.it_value.tv_nsec = kBackoffMs * 1000000L;
@@ -247,7 +317,10 @@ void Daemon::pause_accepts(int fd) {
 void Daemon::resume_accepts() {
   std::uint64_t ticks;
   [[maybe_unused]] ssize_t n = read(backoff_timer_.get(), &ticks, sizeof ticks);
-  if (listen_paused_) set_events(epoll_.get(), listener_.fd.get(), kListen, EPOLLIN);
+  if (listen_paused_ && ring_)
+    ring_->resume_accepts();
+  else if (listen_paused_)
+    set_events(epoll_.get(), listener_.fd.get(), kListen, EPOLLIN);
   if (control_paused_ && control_)
     set_events(epoll_.get(), control_->listen_fd(), kControlListen, EPOLLIN);
   listen_paused_ = control_paused_ = false;
@@ -268,8 +341,52 @@ bool Daemon::on_signal() {
   return true;
 }
 
+int Daemon::handle(const epoll_event* events, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t tag = events[i].data.u64;
+    switch (tag) {
+      case kListen:
+        if (dispatcher_.drain() == Dispatcher::Drain::BackOff) pause_accepts(listener_.fd.get());
+        break;
+      case kBackoff:
+        resume_accepts();
+        break;
+      case kSignal:
+        if (!on_signal()) {
+          notify_stopping();
+          log_flush_suppressed();
+          if (connlog_) connlog_->flush_suppressed();
+          return kExitOk;
+        }
+        break;
+      case kControlListen:
+        if (!control_->on_accept()) pause_accepts(control_->listen_fd());
+        break;
+      case kControlTimer:
+        control_->on_timer();
+        break;
+      case kReloadDone:
+        on_reload_done();
+        break;
+      case kListenerTick:
+        on_listener_tick();
+        break;
+      default:
+        if (tag >= kControlClient && control_)
+          control_->on_client(static_cast<int>(tag - kControlClient), events[i].events);
+    }
+  }
+  return -1;
+}
+
 int Daemon::run() {
   listeners_.start_sending(monotonic_ms());
+  if (ring_) {
+    log_line("accepting with io_uring");
+    return run_ring();
+  }
+  if (opts_.event_loop == EventLoop::Auto)
+    log_line("accepting with epoll (io_uring: %s)", ring_why_.c_str());
   epoll_event events[64];
   for (;;) {
     const int n = epoll_wait(epoll_.get(), events, 64, -1);
@@ -278,40 +395,7 @@ int Daemon::run() {
       log_line("epoll_wait: %s", std::strerror(errno));
       return kExitFailure;
     }
-    for (int i = 0; i < n; ++i) {
-      const std::uint64_t tag = events[i].data.u64;
-      switch (tag) {
-        case kListen:
-          if (dispatcher_.drain() == Dispatcher::Drain::BackOff) pause_accepts(listener_.fd.get());
-          break;
-        case kBackoff:
-          resume_accepts();
-          break;
-        case kSignal:
-          if (!on_signal()) {
-            notify_stopping();
-            log_flush_suppressed();
-            if (connlog_) connlog_->flush_suppressed();
-            return kExitOk;
-          }
-          break;
-        case kControlListen:
-          if (!control_->on_accept()) pause_accepts(control_->listen_fd());
-          break;
-        case kControlTimer:
-          control_->on_timer();
-          break;
-        case kReloadDone:
-          on_reload_done();
-          break;
-        case kListenerTick:
-          on_listener_tick();
-          break;
-        default:
-          if (tag >= kControlClient && control_)
-            control_->on_client(static_cast<int>(tag - kControlClient), events[i].events);
-      }
-    }
+    if (const int code = handle(events, n); code >= 0) return code;
   }
 }
 

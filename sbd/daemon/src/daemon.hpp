@@ -4,10 +4,13 @@
 // worker thread (reading and building a new table) runs beside it.
 #pragma once
 
+#include <sys/epoll.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "accept_ring_api.hpp"
 #include "connection_log.hpp"
 #include "control_protocol.hpp"
 #include "control_server.hpp"
@@ -22,10 +25,13 @@
 
 namespace socketbox::daemon {
 
-class Daemon final : public ControlHandler {
+class AcceptRing;
+
+class Daemon final : public ControlHandler, private AcceptEvents {
  public:
   // Throws SetupError.
   Daemon(const Options& o, Listener listener, std::shared_ptr<const socketbox::table::Table> table);
+  ~Daemon();
 
   ControlServer* control() noexcept { return control_.get(); }
   std::string summary() const;  // one line: what is being served
@@ -41,6 +47,18 @@ class Daemon final : public ControlHandler {
   ListenerResult listener(UniqueFd fd) override;
 
  private:
+  // The io_uring loop (--event-loop); false: epoll (why, in `why`).
+  bool open_ring(std::string& why);
+  int run_ring();
+  // Runs the epoll handlers for `events`; -1, or the exit code to stop with.
+  int handle(const epoll_event* events, int n);
+  // AcceptEvents, from the ring
+  void accepted(int conn, const sockaddr* peer) noexcept override;
+  bool accept_failed(int err) noexcept override;
+  void handed_off(int conn, std::uint32_t target, const socketbox::table::Tuple& t,
+                  int err) noexcept override;
+  void watch_ready() noexcept override;
+
   void install(std::shared_ptr<const socketbox::table::Table> t,
                const std::vector<std::string>& warnings, PreparedCounters* prepared = nullptr);
   void on_reload_done();
@@ -61,6 +79,9 @@ class Daemon final : public ControlHandler {
   std::unique_ptr<ConnectionLog> connlog_;  // --log-connections, else null
   Dispatcher dispatcher_;
   UniqueFd epoll_;
+  std::unique_ptr<AcceptRing> ring_;  // null: the epoll loop
+  std::string ring_why_;              // why not, for the log
+  int stop_code_ = -1;
   UniqueFd signals_;
   UniqueFd backoff_timer_;
   std::unique_ptr<ControlServer> control_;

@@ -69,6 +69,15 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
     reset_connection(conn);
     return;
   }
+  route(conn, t);
+}
+
+void Dispatcher::route(int conn, const tbl::Tuple& t) noexcept {
+  if (!active_.table) {
+    ++counters_.connections.no_match;
+    reset_connection(conn);
+    return;
+  }
   tbl::TraceStep decided;  // the deciding line, for the connection log
   const tbl::Action a = active_.table->lookup(t, nullptr, log_ ? &decided : nullptr);
   int err = 0;
@@ -81,6 +90,12 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
   const ConnectionLog::AtExit log_outcome{log_, t, decided, target, err};
   switch (a.kind) {
     case tbl::ActionKind::Unix:
+      // A linked target's hand-off can wait for the ring's next submit,
+      // which makes it and the close with one system call for all queued.
+      if (queue_ && !log_ && !(substitute_ && active_.table->targets[a.arg].has_placeholders)) {
+        const int via = sender_.link(a.arg);
+        if (via >= 0 && queue_->queue_handoff(via, conn, a.arg, t)) return;
+      }
       tc = active_.counters[a.arg];
       err = send_to_target(conn, a.arg, t, expanded, target);
       break;
@@ -121,52 +136,69 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
   fail(conn, t, "cannot hand off to", target, err);
 }
 
+bool Dispatcher::accept_failed(int err) noexcept {
+  switch (err) {
+    case EINTR:
+    case ECONNABORTED:
+    case EPROTO:  // the connection died in the queue; take the next one
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+      return true;
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+      ++counters_.connections.accept_backoffs;
+      log_conn_error("accept: %s; pausing accepts for 100 ms", std::strerror(err));
+      return false;
+    default:
+      ++counters_.connections.accept_backoffs;
+      log_conn_error("accept: %s", std::strerror(err));
+      return false;
+  }
+}
+
+void Dispatcher::accepted(int conn, const sockaddr* peer) noexcept {
+  ++counters_.connections.accepted;
+  sockaddr_storage local;
+  socklen_t llen = sizeof local;
+  if (getsockname(conn, reinterpret_cast<sockaddr*>(&local), &llen) < 0) {
+    ++counters_.connections.failed;
+    log_conn_error("getsockname: %s; connection reset", std::strerror(errno));
+    reset_connection(conn);
+    return;
+  }
+  dispatch(conn, reinterpret_cast<const sockaddr*>(&local), peer);
+}
+
+void Dispatcher::handed_off(int conn, std::uint32_t target, const tbl::Tuple& t, int err) noexcept {
+  if (err != 0) {
+    route(conn, t);  // the queue says no while this runs: sent at once
+    return;
+  }
+  if (TargetCounters* tc = active_.counters[target]) ++tc->sent;
+  ++counters_.connections.dispatched;
+}
+
 Dispatcher::Drain Dispatcher::drain() noexcept {
   for (int i = 0; i < kAcceptBatch; ++i) {
-    sockaddr_storage peer, local;
+    sockaddr_storage peer;
     socklen_t plen = sizeof peer;
     // Not SOCK_NONBLOCK: the flag lives on the open file description, which
     // the receiver shares; it gets a blocking socket as from a plain accept()
     // (what `sshd -i` and friends expect). sbd never reads or writes it.
     const int conn = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_CLOEXEC);
     if (conn < 0) {
-      switch (errno) {
-        case EAGAIN:
-          return Drain::Empty;
-        case EINTR:
-        case ECONNABORTED:
-        case EPROTO:  // the connection died in the queue; take the next one
-        case ENETDOWN:
-        case ENOPROTOOPT:
-        case EHOSTDOWN:
-        case ENONET:
-        case EHOSTUNREACH:
-        case EOPNOTSUPP:
-        case ENETUNREACH:
-          continue;
-        case EMFILE:
-        case ENFILE:
-        case ENOBUFS:
-        case ENOMEM:
-          ++counters_.connections.accept_backoffs;
-          log_conn_error("accept: %s; pausing accepts for 100 ms", std::strerror(errno));
-          return Drain::BackOff;
-        default:
-          ++counters_.connections.accept_backoffs;
-          log_conn_error("accept: %s", std::strerror(errno));
-          return Drain::BackOff;
-      }
+      if (errno == EAGAIN) return Drain::Empty;
+      if (accept_failed(errno)) continue;
+      return Drain::BackOff;
     }
-    ++counters_.connections.accepted;
-    socklen_t llen = sizeof local;
-    if (getsockname(conn, reinterpret_cast<sockaddr*>(&local), &llen) < 0) {
-      ++counters_.connections.failed;
-      log_conn_error("getsockname: %s; connection reset", std::strerror(errno));
-      reset_connection(conn);
-      continue;
-    }
-    dispatch(conn, reinterpret_cast<const sockaddr*>(&local),
-             reinterpret_cast<const sockaddr*>(&peer));
+    accepted(conn, reinterpret_cast<const sockaddr*>(&peer));
   }
   return Drain::Empty;
 }

@@ -13,8 +13,7 @@ namespace socketbox::daemon {
 namespace {
 
 int send_fd(int sock, const sockaddr_un* to, socklen_t to_len, int fd) noexcept {
-  static const char kPayload = '\0';  // the original socketbox's one NUL byte
-  return send_one_fd(sock, to, to_len, fd, &kPayload, 1);
+  return send_one_fd(sock, to, to_len, fd, &kHandoffPayload, 1);
 }
 
 // Fills `to` for `path`; returns its length, or 0 with `err` set.

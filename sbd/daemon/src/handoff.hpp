@@ -13,6 +13,9 @@
 namespace socketbox::daemon {
 
 // Why a hand-off failed, as counted per target.
+// The payload of every hand-off: the original socketbox's one NUL byte.
+inline constexpr char kHandoffPayload = '\0';
+
 enum class SendFailure { Missing, Refused, Full, Other };
 SendFailure classify_send_error(int err) noexcept;
 // Whether jump-unix-any moves on to its next target after this error: the
@@ -42,6 +45,12 @@ class HandoffSender {
   // taken a connection (and again once it went away) its connections go by
   // name as in send_to_path, so a missing one costs no more than there.
   int send_to_target(std::uint32_t index, const char* path, std::size_t len, int fd) noexcept;
+  // The socket linked to target `index`, or -1 while it has none (sbd's
+  // io_uring path sends over it; a failure there comes back to
+  // send_to_target, which drops a dead link).
+  int link(std::uint32_t index) const noexcept {
+    return index < kLinkedTargets ? links_[index].get() : -1;
+  }
   // A new table: an index may name another path now. Closes every link.
   void forget_targets() noexcept;
   // Targets linked now (each holds one descriptor in sbd).

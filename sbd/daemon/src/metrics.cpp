@@ -72,6 +72,9 @@ std::string format_metrics(const StatusInfo& s) {
       .sample("socketbox_sbd_table_generation", s.generation);
   m.family("socketbox_sbd_reloading", "gauge", "1 while a reload is being read and built.")
       .sample("socketbox_sbd_reloading", std::uint64_t{s.reloading ? 1u : 0u});
+  m.family("socketbox_sbd_event_loop_info", "gauge",
+           "1, labelled with how sbd accepts and hands off (loop: io_uring or epoll).")
+      .sample("socketbox_sbd_event_loop_info", "loop", s.event_loop, std::uint64_t{1});
   m.family("socketbox_sbd_start_time_seconds", "gauge",
            "When sbd started, in seconds since the Unix epoch.")
       .sample("socketbox_sbd_start_time_seconds", s.started_unix_s);

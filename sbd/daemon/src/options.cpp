@@ -1,11 +1,24 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
 
 #include "command_line.hpp"
 #include "socketbox/version.hpp"
 
 namespace socketbox::daemon {
+
+namespace {
+
+std::optional<EventLoop> parse_event_loop(const std::string& v) {
+  if (v == "auto") return EventLoop::Auto;
+  if (v == "io_uring") return EventLoop::IoUring;
+  if (v == "epoll") return EventLoop::Epoll;
+  return std::nullopt;
+}
+
+}  // namespace
 
 ParseResult parse_options(const std::vector<std::string>& args) {
   Options o;
@@ -91,6 +104,19 @@ ParseResult parse_options(const std::vector<std::string>& args) {
       ->type_name("N")
       ->capture_default_str()
       ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{1000000}));
+
+  app.add_option_function<std::string>(
+         "--event-loop", [&o](const std::string& v) { o.event_loop = *parse_event_loop(v); },
+         "How connections are accepted and handed off: io_uring (two system calls a "
+         "connection), epoll, or auto (io_uring when the kernel allows it)")
+      ->type_name("auto|io_uring|epoll")
+      ->default_str("auto")
+      ->check(
+          [](const std::string& v) {
+            return parse_event_loop(v) ? std::string()
+                                       : "must be auto, io_uring or epoll, not '" + v + "'";
+          },
+          "auto|io_uring|epoll");
 
   ParseResult r;
   if (auto exit = run_command_line(app, "sbd", args, [] {})) {

@@ -13,6 +13,13 @@
 
 namespace socketbox::daemon {
 
+// How the per-connection path waits and calls the kernel (--event-loop).
+enum class EventLoop {
+  Auto,     // io_uring when built with it and the kernel gives it, else epoll
+  IoUring,  // io_uring or refuse to start
+  Epoll,
+};
+
 struct Options {
   std::string table = "/etc/socketbox.conf";
   std::string listen_address = "::ffff:127.0.0.1";
@@ -34,7 +41,8 @@ struct Options {
   bool log_connections = false;  // the connection log (connection_log.hpp)
   ClientLogging log_clients = ClientLogging::Full;
   std::uint32_t log_connections_rate = kConnectionLogDefaultRate;
-  socketbox::table::LoadLimits table_limits;  // --max-table-bytes, --max-table-entries
+  socketbox::table::LoadLimits table_limits;
+  EventLoop event_loop = EventLoop::Auto;  // --max-table-bytes, --max-table-entries
 };
 
 // What parsing decided: run with `options`, or exit with `exit_code` after

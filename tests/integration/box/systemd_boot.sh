@@ -32,7 +32,7 @@ done
 # minimal Debian lacks (the rest is in every base system). The guest checks
 # with ldd that nothing is missing.
 packages=(systemd iproute2 nftables acl python3 socat
-  libnl-3-200 libnl-route-3-200 libtomlplusplus3 libmnl0 libnftnl11 libseccomp2 libacl1
+  libnl-3-200 libnl-route-3-200 libtomlplusplus3 libmnl0 libnftnl11 libseccomp2 libacl1 liburing2
   libcpp-httplib0.11)
 recipe="bookworm minbase ${packages[*]} v1"
 hash=$(printf '%s' "$recipe" | sha256sum | cut -c1-12)

@@ -90,6 +90,9 @@ sb_assert_eq 2 "$(proc_field "$pid" Seccomp)" "sbd's Seccomp mode"
 [[ $(readlink "/proc/$pid/ns/net") != $(readlink /proc/self/ns/net) ]] ||
   sb_fail "sbd runs in the box's network namespace, not one of its own (PrivateNetwork=)"
 sb_assert_eq 0 "$(systemctl show -P NRestarts sbd.service)" "sbd.service's restarts"
+# The unit's SystemCallFilter (@system-service has @aio) and sbd's own
+# seccomp filter leave it its io_uring loop.
+sb_assert_eq io_uring "$(json_get "$(sbd_ctl status)" "j['event_loop']")" "sbd's event loop"
 
 step "systemctl reload sbd: a changed table takes effect"
 table=/etc/socketbox/sbd.conf

@@ -4,7 +4,11 @@
 # clients connect at once. For three seconds sbd can accept none of them: it
 # backs off (CPU time from /proc/PID/stat stays low), neither spins nor
 # exits, and the 200 wait in the accept queue. Once the limit is raised all
-# 200 are served. (sbd's own emfile test covers the control socket.)
+# 200 are served. (sbd's own emfile test covers the control socket, and
+# both event loops.) With --event-loop epoll: io_uring reads the limit when
+# an accept is armed, so its 16 armed accepts would each still take one
+# connection after the prlimit, which this test's way of exhausting
+# descriptors does not intend (sbd.md, "Event loop").
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rel_helpers.sh"
 sb_require_root
@@ -14,7 +18,7 @@ srv=$(sb_netns srv)
 sb_in "$srv" sysctl -qw net.unix.max_dgram_qlen=1024
 fast_receiver_start "$srv" "$SB_TMP/a.sock" A
 printf 'rule-set:0\ndefault jump-unix:%s\n' "$SB_TMP/a.sock" >"$SB_TMP/t.conf"
-sbd_start "$SB_NS_ROUTER" "$SB_TMP/sbd.ctl" -t -p 1 -f "$SB_TMP/t.conf"
+sbd_start "$SB_NS_ROUTER" "$SB_TMP/sbd.ctl" -t -p 1 -f "$SB_TMP/t.conf" --event-loop epoll
 pid=$(status_get "j['pid']")
 sb_assert_eq box=A "$(client fd01:db8:1:40::1 80)" "before"
 

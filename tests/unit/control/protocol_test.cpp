@@ -34,6 +34,7 @@ StatusAnswer sample_status() {
   s.uptime_s = 42;
   s.pid = 1234;
   s.reloading = true;
+  s.event_loop = "io_uring";
   s.connections = {10, 7, 2, 1, 5};
   s.retired = {4, 9, {0, 1, 0, 2}};
   s.targets_total = 100001;
@@ -110,9 +111,11 @@ TEST_CASE("the wire keeps the field names and order the daemons always sent", "[
         R"("failovers":0,"in_table":false}})");
   const std::string s = to_line(sample_status());
   CHECK(s.rfind(R"({"listen":"[::ffff:127.0.0.1]:1","table":"/etc/t\"x\n\\y caf)", 0) == 0);
-  CHECK(s.find(R"("generation":3,"uptime_s":42,"pid":1234,"reloading":true,)"
-               R"("connections":{"accepted":10,"dispatched":7,"no_match":2,"failed":1,)"
-               R"("accept_backoffs":5},"retired":{"targets":4,"sent":9,)") != std::string::npos);
+  CHECK(
+      s.find(
+          R"("generation":3,"uptime_s":42,"pid":1234,"reloading":true,)"
+          R"("event_loop":"io_uring","connections":{"accepted":10,"dispatched":7,"no_match":2,"failed":1,)"
+          R"("accept_backoffs":5},"retired":{"targets":4,"sent":9,)") != std::string::npos);
   CHECK(
       s.find(R"("targets_total":100001,"truncated":true,"targets":[{"path":"/vm7/a","sent":7,)") !=
       std::string::npos);
@@ -122,6 +125,14 @@ TEST_CASE("the wire keeps the field names and order the daemons always sent", "[
   // Invalid UTF-8 (an operator's unknown command) still makes valid JSON.
   const ErrorAnswer junk{ErrorKind::UnknownCommand, "unknown command '\xff'"};
   CHECK(parse_answer<ErrorAnswer>(to_line(junk)).error == "unknown command '\xef\xbf\xbd'");
+}
+
+TEST_CASE("a status from an sbd that did not report its event loop still reads", "[control]") {
+  const std::string s = replaced(to_line(sample_status()), R"("event_loop":"io_uring",)", "");
+  REQUIRE(s.find("event_loop") == std::string::npos);
+  StatusAnswer want = sample_status();
+  want.event_loop.clear();
+  CHECK(parse_answer<StatusAnswer>(s) == want);
 }
 
 TEST_CASE("the fixed lines are what to_line gives", "[control]") {

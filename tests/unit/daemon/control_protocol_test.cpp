@@ -64,7 +64,8 @@ TEST_CASE("status lists connections and per-target counters") {
       answer_command("status\n", d).text ==
       "{\"listen\":\"[::ffff:127.0.0.1]:1\",\"table\":\"/etc/"
       "t\\\"x.conf\",\"generation\":3,\"uptime_s\":42,"
-      "\"pid\":1234,\"reloading\":false,\"connections\":{\"accepted\":9,\"dispatched\":7,\"no_"
+      "\"pid\":1234,\"reloading\":false,\"event_loop\":\"epoll\",\"connections\":{\"accepted\":9,"
+      "\"dispatched\":7,\"no_"
       "match\":0,\"failed\":2,"
       "\"accept_backoffs\":0},\"retired\":{\"targets\":0,\"sent\":0,\"failed\":{\"missing\":0,"
       "\"refused\":0,\"full\":0,\"other\":0}},\"targets_total\":3,\"truncated\":false,\"targets\":["

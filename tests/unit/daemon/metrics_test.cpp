@@ -119,6 +119,7 @@ TEST_CASE("metrics answers every counter sbd keeps, per target and reason") {
   has("socketbox_sbd_reloads_total{result=\"failed\"} 1");
   has("socketbox_sbd_table_generation 3");
   has("socketbox_sbd_start_time_seconds 1700000000");
+  has("socketbox_sbd_event_loop_info{loop=\"epoll\"} 1");
   has("socketbox_sbd_targets 3");
   has("socketbox_sbd_target_sent_total{target=\"/run/q\\\"u\\\\o.sock\"} 7");
   has("socketbox_sbd_target_sent_total{target=\"fd:5\"} 0");

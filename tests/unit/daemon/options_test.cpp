@@ -70,6 +70,7 @@ TEST_CASE("bad values give one line and exit 2") {
                                                                 {"--bogus"},
                                                                 {"--log-clients", "half"},
                                                                 {"--log-connections-rate", "0"},
+                                                                {"--event-loop", "poll"},
                                                                 {"-p"}}) {
     INFO(args[0]);
     const auto r = parse(args);
@@ -103,6 +104,22 @@ TEST_CASE("the connection log is off by default; --log-clients and the rate") {
   }
 }
 
+TEST_CASE("--event-loop: auto by default, io_uring or epoll") {
+  const auto d = parse({});
+  REQUIRE(d.options);
+  CHECK(d.options->event_loop == EventLoop::Auto);
+  for (const auto& [word, loop] :
+       {std::pair{"auto", EventLoop::Auto}, std::pair{"io_uring", EventLoop::IoUring},
+        std::pair{"epoll", EventLoop::Epoll}}) {
+    const auto r = parse({"--event-loop", word});
+    REQUIRE(r.options);
+    CHECK(r.options->event_loop == loop);
+  }
+  const auto bad = parse({"--event-loop", "poll"}).message;
+  CHECK(bad.find("--event-loop") != std::string::npos);
+  CHECK(bad.find("poll") != std::string::npos);
+}
+
 TEST_CASE("--help explains every option and exits 0") {
   const auto r = parse({"--help"});
   CHECK_FALSE(r.options);
@@ -113,6 +130,7 @@ TEST_CASE("--help explains every option and exits 0") {
                           "--group",           "--groups",         "--chroot",
                           "--send-all",        "--backlog",        "--substitute-paths",
                           "--control",         "--check",          "--seccomp",
-                          "--log-connections", "--log-clients",    "--log-connections-rate"})
+                          "--log-connections", "--log-clients",    "--log-connections-rate",
+                          "--event-loop"})
     CHECK(r.message.find(opt) != std::string::npos);
 }
