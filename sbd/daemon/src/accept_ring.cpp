@@ -85,8 +85,7 @@ bool AcceptRing::arm_accept(unsigned i) noexcept {
   AcceptSlot& a = accepts_[i];
   a.len = sizeof a.peer;
   // Not SOCK_NONBLOCK, as on the epoll path: the receiver shares the flag.
-  io_uring_prep_accept(sqe, listen_fd_, reinterpret_cast<sockaddr*>(&a.peer), &a.len,
-                       SOCK_CLOEXEC);
+  io_uring_prep_accept(sqe, listen_fd_, reinterpret_cast<sockaddr*>(&a.peer), &a.len, SOCK_CLOEXEC);
   io_uring_sqe_set_data64(sqe, tag(Op::Accept, i));
   a.armed = true;
   return true;
