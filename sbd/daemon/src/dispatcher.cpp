@@ -73,11 +73,6 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
 }
 
 void Dispatcher::route(int conn, const tbl::Tuple& t) noexcept {
-  if (!active_.table) {
-    ++counters_.connections.no_match;
-    reset_connection(conn);
-    return;
-  }
   tbl::TraceStep decided;  // the deciding line, for the connection log
   const tbl::Action a = active_.table->lookup(t, nullptr, log_ ? &decided : nullptr);
   int err = 0;

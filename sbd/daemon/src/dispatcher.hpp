@@ -63,6 +63,7 @@ class Dispatcher {
   // `expanded`; `name` is set to the path for messages. Returns 0 or errno.
   int send_to_target(int conn, std::uint32_t index, const socketbox::table::Tuple& t,
                      ExpandedPath& expanded, const char*& name) noexcept;
+  // Looks t up and hands conn off (or resets it). A table is installed.
   void route(int conn, const socketbox::table::Tuple& t) noexcept;
   void fail(int conn, const socketbox::table::Tuple& t, const char* why, const char* target,
             int err) noexcept;
