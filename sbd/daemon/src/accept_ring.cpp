@@ -144,7 +144,7 @@ bool AcceptRing::queue_handoff(int via, int conn, std::uint32_t target,
   return true;
 }
 
-void AcceptRing::complete(const io_uring_cqe& cqe, AcceptEvents& h) noexcept {
+SB_NO_VPTR_CHECK void AcceptRing::complete(const io_uring_cqe& cqe, AcceptEvents& h) noexcept {
   const unsigned i = index_of(cqe.user_data);
   switch (op_of(cqe.user_data)) {
     case Op::Accept: {
@@ -206,7 +206,7 @@ void AcceptRing::settle(AcceptEvents& h) noexcept {
   queueing_ = true;
 }
 
-int AcceptRing::run_once(AcceptEvents& h) noexcept {
+SB_NO_VPTR_CHECK int AcceptRing::run_once(AcceptEvents& h) noexcept {
   arm_all();
   // The queued hand-offs complete during the submit; then sleep until one
   // more completion (a connection or the watch).

@@ -72,7 +72,7 @@ void Dispatcher::dispatch(int conn, const sockaddr* local, const sockaddr* peer)
   route(conn, t);
 }
 
-void Dispatcher::route(int conn, const tbl::Tuple& t) noexcept {
+SB_NO_VPTR_CHECK void Dispatcher::route(int conn, const tbl::Tuple& t) noexcept {
   tbl::TraceStep decided;  // the deciding line, for the connection log
   const tbl::Action a = active_.table->lookup(t, nullptr, log_ ? &decided : nullptr);
   int err = 0;
