@@ -31,6 +31,12 @@ enum class Want { connection, listener };
 // 1 if fd is a listening SOCK_STREAM socket of AF_INET or AF_INET6.
 bool is_listening_socket(int fd) noexcept;
 
+// accept4()'s flags (SOCK_NONBLOCK, SOCK_CLOEXEC) on a socket this library
+// received: it arrives close-on-exec (MSG_CMSG_CLOEXEC), so this costs one
+// or two fcntl(2) where sb_apply_accept_flags, which knows nothing of the
+// descriptor, reads both flags first. Returns 0 or -1 with errno.
+int apply_received_flags(int fd, int flags) noexcept;
+
 // Validates one received datagram (got_bytes of payload): every descriptor
 // it carried goes to fds[0..max) (close-on-exec as received) or is closed,
 // as sb_recv_fds documents (for Want::listener: as sb_recv_listener does).

@@ -1,7 +1,6 @@
 // sb_receiver: a receiving socket plus a queue of received sockets. It reads
 // up to kBatch datagrams per recvmmsg(2), so a busy server pays one system
 // call per batch of connections instead of one per connection.
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,15 +59,6 @@ int pop(sb_receiver* r) noexcept {
   return fd;
 }
 
-// accept4()'s flags on a received socket. It arrives close-on-exec
-// (MSG_CMSG_CLOEXEC), and a new accept4() socket has no other status flag
-// than O_NONBLOCK, so one F_SETFL sets the status exactly, without reading it.
-int apply_flags(int fd, int flags) noexcept {
-  if (::fcntl(fd, F_SETFL, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0) != 0) return -1;
-  if (!(flags & SOCK_CLOEXEC) && ::fcntl(fd, F_SETFD, 0) != 0) return -1;
-  return 0;
-}
-
 void close_keeping_errno(int fd) noexcept {
   const int saved = errno;
   ::close(fd);
@@ -120,7 +110,7 @@ extern "C" int sb_receiver_accept(sb_receiver* r, int flags) {
     if (refill(r) < 0) return -1;
   }
   const int fd = pop(r);
-  if (apply_flags(fd, flags) != 0) {
+  if (socketbox::receiver::apply_received_flags(fd, flags) != 0) {
     close_keeping_errno(fd);
     return -1;
   }
@@ -136,7 +126,7 @@ extern "C" int sb_receiver_accept_batch(sb_receiver* r, int* fds, int max, int f
   int n = 0;
   while (n < max && r->count > 0) {
     const int fd = pop(r);
-    if (apply_flags(fd, flags) == 0)
+    if (socketbox::receiver::apply_received_flags(fd, flags) == 0)
       fds[n++] = fd;
     else
       close_keeping_errno(fd);
@@ -163,7 +153,7 @@ extern "C" int sb_receiver_take_listener(sb_receiver* r, int flags) {
     return -1;
   }
   const int fd = std::exchange(r->listener, -1);
-  if (apply_flags(fd, flags) != 0) {
+  if (socketbox::receiver::apply_received_flags(fd, flags) != 0) {
     close_keeping_errno(fd);
     return -1;
   }

@@ -1,6 +1,7 @@
 // What may be handed to a server: connected stream sockets of IP or Unix.
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -15,10 +16,28 @@ bool get_int_option(int fd, int name, int& value) noexcept {
   return ::getsockopt(fd, SOL_SOCKET, name, &value, &len) == 0 && len == sizeof value;
 }
 
+// TCP, the socket sbd hands over, is told apart in one system call instead
+// of three: only TCP (and MPTCP) sockets, stream sockets of AF_INET or
+// AF_INET6, answer TCP_INFO, and its first byte, the state, says whether the
+// socket listens. Only that byte is copied out.
+bool tcp_state(int fd, unsigned char& state) noexcept {
+  tcp_info info{};
+  socklen_t len = sizeof info.tcpi_state;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || len < sizeof info.tcpi_state)
+    return false;
+  state = info.tcpi_state;
+  return true;
+}
+
 }  // namespace
 
 extern "C" int sb_is_acceptable_socket(int fd) {
   int saved = errno;
+  unsigned char state = 0;
+  if (tcp_state(fd, state)) {
+    errno = saved;
+    return state != TCP_LISTEN;
+  }
   int type = 0, domain = 0, listening = 0;
   bool ok = get_int_option(fd, SO_TYPE, type) && get_int_option(fd, SO_DOMAIN, domain) &&
             get_int_option(fd, SO_ACCEPTCONN, listening);
@@ -38,6 +57,18 @@ bool is_listening_socket(int fd) noexcept {
   errno = saved;
   return ok && type == SOCK_STREAM && protocol == IPPROTO_TCP && listening == 1 &&
          (domain == AF_INET || domain == AF_INET6);
+}
+
+}  // namespace socketbox::receiver
+
+namespace socketbox::receiver {
+
+int apply_received_flags(int fd, int flags) noexcept {
+  // A new accept4() socket has no status flag but O_NONBLOCK, so one F_SETFL
+  // sets the status exactly, without reading it first.
+  if (::fcntl(fd, F_SETFL, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0) != 0) return -1;
+  if (!(flags & SOCK_CLOEXEC) && ::fcntl(fd, F_SETFD, 0) != 0) return -1;
+  return 0;
 }
 
 }  // namespace socketbox::receiver

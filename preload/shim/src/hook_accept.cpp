@@ -11,6 +11,7 @@
 #include "listener.hpp"
 #include "real.hpp"
 #include "receive_conn.hpp"
+#include "receive_datagram.hpp"
 #include "socketbox/receiver.h"
 
 using namespace socketbox::preload;
@@ -30,7 +31,7 @@ int accept_endpoint(int fd, int map, sockaddr* addr, socklen_t* len, int flags) 
   }
   int conn = receive_connection(fd, map);
   if (conn < 0) return -1;
-  if (sb_apply_accept_flags(conn, flags) != 0) {
+  if (socketbox::receiver::apply_received_flags(conn, flags) != 0) {
     int saved = errno;
     real::close(conn);
     errno = saved;

@@ -1,4 +1,5 @@
 // sb_recv_fds and sb_receiver: what gets through, what gets closed.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -312,4 +313,81 @@ TEST_CASE("sb_receiver with a sender uid: a batch from anyone else is closed, no
   CHECK(r.stats().rejected_sender == 2);
   CHECK(a.far_end_closed());
   CHECK(b.far_end_closed());
+}
+
+namespace {
+
+// A TCP connection over loopback: the client's end, the server's end.
+struct TcpPair {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int server = -1;
+  TcpPair() {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+        ::listen(listener, 1) == 0 &&
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len) == 0 &&
+        ::connect(client, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0)
+      server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  }
+  ~TcpPair() {
+    for (int fd : {listener, client, server})
+      if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sb_is_acceptable_socket: connected stream sockets of IP or Unix, nothing else") {
+  TcpPair tcp;
+  REQUIRE(tcp.server >= 0);
+  CHECK(sb_is_acceptable_socket(tcp.server) == 1);
+  CHECK(sb_is_acceptable_socket(tcp.client) == 1);
+  CHECK(sb_is_acceptable_socket(tcp.listener) == 0);
+  const int listener6 = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(::listen(listener6, 1) == 0);
+  CHECK(sb_is_acceptable_socket(listener6) == 0);
+  ::close(listener6);
+  const int fresh = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CHECK(sb_is_acceptable_socket(fresh) == 1);  // as the checks before TCP_INFO said
+  ::close(fresh);
+  const int udp = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  CHECK(sb_is_acceptable_socket(udp) == 0);
+  ::close(udp);
+  sbtest::Pair unix_stream;
+  CHECK(sb_is_acceptable_socket(unix_stream.sent) == 1);
+  sbtest::Pair unix_seqpacket(SOCK_SEQPACKET);
+  CHECK(sb_is_acceptable_socket(unix_seqpacket.sent) == 0);
+  int pipefd[2];
+  REQUIRE(::pipe2(pipefd, O_CLOEXEC) == 0);
+  errno = 1234;
+  CHECK(sb_is_acceptable_socket(pipefd[0]) == 0);
+  CHECK(errno == 1234);
+  ::close(pipefd[0]);
+  ::close(pipefd[1]);
+  CHECK(sb_is_acceptable_socket(-1) == 0);
+}
+
+TEST_CASE("sb_receiver_accept gives a received TCP socket exactly accept4()'s flags") {
+  OpenReceiver o;
+  REQUIRE(o.r.valid());
+  TcpPair a, b;
+  REQUIRE(a.server >= 0);
+  REQUIRE(b.server >= 0);
+  REQUIRE(::fcntl(a.server, F_SETFL, O_NONBLOCK) == 0);  // the sender's flag is not kept
+  REQUIRE(sb_send_fd(o.path.c_str(), a.server) == 0);
+  REQUIRE(sb_send_fd(o.path.c_str(), b.server) == 0);
+  const int blocking = o.r.accept(0);
+  REQUIRE(blocking >= 0);
+  CHECK((::fcntl(blocking, F_GETFL) & O_NONBLOCK) == 0);
+  CHECK((::fcntl(blocking, F_GETFD) & FD_CLOEXEC) == 0);
+  const int nonblocking = o.r.accept(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  REQUIRE(nonblocking >= 0);
+  CHECK((::fcntl(nonblocking, F_GETFL) & O_NONBLOCK) != 0);
+  CHECK((::fcntl(nonblocking, F_GETFD) & FD_CLOEXEC) != 0);
+  ::close(blocking);
+  ::close(nonblocking);
 }
