@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # 10,000 concurrent connections held open by a slow receiver: sbd keeps no
 # descriptor beyond the hand-off (its descriptor count, sampled all along,
-# never exceeds its baseline by more than the connections in hand, at most
-# the io_uring loop's 16 armed accepts, and the one socket linked to the
-# target, and settles at baseline + 1); the receiver holds all 10,000.
+# never exceeds its baseline by more than the connections in hand, and
+# settles at baseline + 1); the receiver holds all 10,000. In hand with the
+# io_uring loop: up to 16 accepted connections whose linked close has not
+# run yet (the kernel runs a link's next request as task work, in the wait)
+# while the 16 accepts armed again beside them take 16 more at the submit,
+# and the one socket linked to the target: 2 x 16 + 1.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rel_helpers.sh"
 sb_require_root
@@ -38,7 +41,7 @@ grep -q "^connected $N" "$SB_TMP/clients.log" || sb_fail "clients: $(cat "$SB_TM
 held() { kill -USR1 "$recv_pid"; sleep 0.1; [[ $(tail -n 1 "$SB_TMP/recv-SLOW.log") == "held=$N "* ]]; }
 sb_wait_for 30 "the receiver to hold $N connections" held
 sb_log "sbd's descriptor count peaked at $max while $N connections went through"
-((max <= baseline + 17)) || sb_fail "sbd held $max descriptors while dispatching (baseline $baseline)"
+((max <= baseline + 2 * 16 + 1)) || sb_fail "sbd held $max descriptors while dispatching (baseline $baseline)"
 # + 1: the socket sbd keeps connected to the table's one target.
 sb_assert_eq "$((baseline + 1))" "$(fd_count "$pid")" "sbd's descriptors with $N connections held by the receiver"
 recv_now=$(fd_count "$recv_pid")
